@@ -1,0 +1,12 @@
+//! The `address` namespace of faker.js 3.1.0 as bundled by KDG (`kdg.md` §2.7).
+
+use super::Builder;
+
+/// The methods of `address`.
+pub const METHODS: &[&str] = &[];
+
+/// The builder for `address.<method>`.
+pub fn lookup(method: &str) -> Option<Builder> {
+    let _ = method;
+    None
+}

@@ -1,0 +1,12 @@
+//! The `hacker` namespace of faker.js 3.1.0 as bundled by KDG (`kdg.md` §2.7).
+
+use super::Builder;
+
+/// The methods of `hacker`.
+pub const METHODS: &[&str] = &[];
+
+/// The builder for `hacker.<method>`.
+pub fn lookup(method: &str) -> Option<Builder> {
+    let _ = method;
+    None
+}

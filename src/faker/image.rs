@@ -1,0 +1,12 @@
+//! The `image` namespace of faker.js 3.1.0 as bundled by KDG (`kdg.md` §2.7).
+
+use super::Builder;
+
+/// The methods of `image`.
+pub const METHODS: &[&str] = &[];
+
+/// The builder for `image.<method>`.
+pub fn lookup(method: &str) -> Option<Builder> {
+    let _ = method;
+    None
+}

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `kdg` binary: everything happens in [`kdg::app::main`].
+
+fn main() -> std::process::ExitCode {
+    kdg::app::main()
+}

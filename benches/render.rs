@@ -1,0 +1,45 @@
+//! Rendering throughput of the template engine on the finance demo templates and the heaviest
+//! KDG reference template (T6: 15 tags, nested objects, `date.past`).
+//!
+//! `cargo bench --bench render` reports records/s (criterion's "elem/s").
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use kdg::faker::Compat;
+use kdg::template::{Options, Template};
+
+fn load(path: &str) -> String {
+    std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).expect("template file")
+}
+
+fn bench_render(c: &mut Criterion) {
+    let opts = Options { compat: Compat::Tolerant, tz: jiff::tz::TimeZone::UTC };
+    let mut group = c.benchmark_group("render");
+    group.throughput(Throughput::Elements(1));
+    for (name, path) in [
+        ("price", "templates/price.hbs"),
+        ("transaction", "templates/transaction.hbs"),
+        ("kdg_t6", "tests/fixtures/kdg/t6.txt"),
+        ("clickstream", "templates/clickstream.hbs"),
+    ] {
+        let t = Template::compile(&load(path), path, &opts).expect("compiles");
+        let mut ctx = t.context(42, "bench");
+        let mut buf = Vec::with_capacity(4096);
+        let mut n = 0u64;
+        // One clock reading per 1000 records, as a worker does per batch.
+        let now = jiff::Timestamp::now().as_millisecond();
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                buf.clear();
+                n += 1;
+                t.render(&mut ctx, n, now + (n / 1000) as i64, &mut buf);
+                black_box(&buf);
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_render);
+criterion_main!(benches);

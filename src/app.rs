@@ -1,0 +1,132 @@
+//! The command-line application: parsed arguments in, exit code out.
+//!
+//! This is the edge of the program: it opens files, builds the tokio runtime, installs the
+//! Ctrl-C handling, prints errors as one line (`kdg: error: …`) and maps outcomes to exit codes
+//! (0 success, 1 records failed, 2 usage or setup error). The library below it never prints or
+//! exits.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{CommandFactory, Parser};
+
+use crate::cli::{Cli, Command, RenderArgs, RunArgs};
+use crate::config::{RunConfig, SinkSpec, TemplateConfig};
+use crate::engine;
+use crate::output::Progress;
+use crate::sink::Sink;
+use crate::template::Template;
+
+/// Exit code: usage, template or setup error.
+pub const EXIT_SETUP: u8 = 2;
+/// Exit code: the run finished but records failed.
+pub const EXIT_FAILED: u8 = 1;
+
+/// Run the `kdg` command line.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run(&args),
+        Command::Render(args) => render(&args),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "kdg", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("kdg: error: {e:#}");
+        ExitCode::from(EXIT_SETUP)
+    })
+}
+
+fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let cfg = RunConfig::from_args(args)?;
+    let template = Arc::new(Template::from_file(&cfg.template.path, &cfg.template.options())?);
+    let sink = Arc::new(match &cfg.sink {
+        SinkSpec::Stdout => Sink::stdout(),
+        SinkSpec::Null => Sink::Null,
+        SinkSpec::File(p) => Sink::file(p).with_context(|| format!("--sink: cannot create `{}`", p.display()))?,
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cfg.workers.get())
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    let mut progress = Progress::stderr(cfg.quiet);
+    let outcome = rt.block_on(async {
+        let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                let _ = first_tx.send(());
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    eprintln!("kdg: aborted by a second Ctrl-C; no report written");
+                    std::process::exit(130);
+                }
+            }
+        });
+        let shutdown = async {
+            let _ = first_rx.await;
+        };
+        engine::run(&cfg, template, sink, shutdown, &mut |live| progress.update(live)).await
+    });
+    progress.finish();
+    rt.shutdown_background();
+    let out = match outcome {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("kdg: error: {e}");
+            return Ok(ExitCode::from(EXIT_FAILED));
+        }
+    };
+    if !cfg.quiet {
+        let mut err = std::io::stderr().lock();
+        crate::report::text::write_text(&out.report, &mut err).context("writing the report")?;
+    }
+    if let Some(path) = &cfg.report_json {
+        let json = out.report.to_json_pretty();
+        if path.as_os_str() == "-" {
+            println!("{json}");
+        } else {
+            std::fs::write(path, json + "\n").with_context(|| format!("--report-json: writing `{}`", path.display()))?;
+        }
+    }
+    if let Some(path) = &cfg.timeline {
+        let mut f = std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("--timeline: creating `{}`", path.display()))?,
+        );
+        out.timeline.write_ndjson(&mut f).and_then(|_| f.flush()).context("--timeline: writing")?;
+    }
+    Ok(ExitCode::from(out.report.outcome.exit_code.clamp(0, 255) as u8))
+}
+
+fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
+    let tcfg = TemplateConfig::from_args(&args.template)?;
+    let template = Template::from_file(&tcfg.path, &tcfg.options())?;
+    let mut ctx = template.context(tcfg.seed, "render");
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut buf = Vec::with_capacity(1024);
+    for n in args.start..args.start.saturating_add(args.count) {
+        buf.clear();
+        template.render(&mut ctx, n, jiff::Timestamp::now().as_millisecond(), &mut buf);
+        buf.push(b'\n');
+        if let Err(e) = out.write_all(&buf) {
+            return broken_pipe_is_success(e);
+        }
+    }
+    match out.flush() {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => broken_pipe_is_success(e),
+    }
+}
+
+/// `kdg render | head` closes the pipe early: that is success, like any Unix filter.
+fn broken_pipe_is_success(e: std::io::Error) -> anyhow::Result<ExitCode> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(e).context("writing to stdout")
+    }
+}

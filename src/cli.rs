@@ -1,0 +1,244 @@
+//! The command line: clap definitions only. Cross-flag validation lives in [`crate::config`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::units;
+
+/// What `--help` says about exit codes, and the README repeats.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  the run finished and every record was delivered
+  1  the run finished but records failed or were rejected, or a threshold was missed
+  2  usage, template or setup error: nothing was sent";
+
+/// kdg: fill Amazon Kinesis Data Streams and Firehose with realistic fake records.
+///
+/// Renders records from a template (every Kinesis Data Generator template works unchanged, and
+/// Handlebars syntax with faker helpers too) and sends them at a steady, measured rate.
+#[derive(Debug, Parser)]
+#[command(name = "kdg", version, after_help = EXIT_CODES, max_term_width = 100)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// kdg's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render records from a template and send them at a steady rate.
+    ///
+    /// With no destination, records go to stdout, one per line. Stops after --count records or
+    /// --duration, whichever comes first, or at Ctrl-C (the report is still written; a second
+    /// Ctrl-C aborts).
+    #[command(after_help = EXIT_CODES)]
+    Run(Box<RunArgs>),
+    /// Print records from a template, one per line (KDG's "Test template").
+    Render(RenderArgs),
+    /// Print a shell completion script, e.g. `kdg completions bash > /etc/bash_completion.d/kdg`.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// How a template is read.
+#[derive(Debug, Args, Clone)]
+pub struct TemplateArgs {
+    /// The template file: KDG syntax (`{{random.number(50)}}`) or Handlebars syntax
+    /// (`{{random.number min=1 max=50}}`).
+    pub template: PathBuf,
+
+    /// Seed for the random data; the same seed gives the same records. Default: a random seed,
+    /// printed in the report.
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// How closely to follow KDG's quirks: `tolerant` accepts more templates (nested JSON braces,
+    /// comma argument lists); `strict` rejects what KDG rejects.
+    #[arg(long, value_enum, default_value_t = CompatArg::Tolerant)]
+    pub compat: CompatArg,
+
+    /// Time zone for `{{date.now}}` and friends: `local` (like KDG), `UTC`, or an IANA name such
+    /// as `America/Chicago`.
+    #[arg(long, default_value = "local", value_name = "ZONE")]
+    pub tz: String,
+}
+
+/// `--compat` values.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum CompatArg {
+    /// Accept every KDG template and more.
+    Tolerant,
+    /// Reproduce KDG's errors and quirks.
+    Strict,
+}
+
+/// `kdg render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The template.
+    #[command(flatten)]
+    pub template: TemplateArgs,
+
+    /// How many records to print.
+    #[arg(short = 'n', long = "count", default_value = "5", value_parser = units::parse_count)]
+    pub count: u64,
+
+    /// Number of the first record (records are a function of the seed and their number).
+    #[arg(long, default_value_t = 0)]
+    pub start: u64,
+}
+
+/// A target rate: records per second, or as fast as possible.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RateArg {
+    /// Records per second.
+    PerSecond(f64),
+    /// Flat out.
+    Max,
+}
+
+fn parse_rate(s: &str) -> Result<RateArg, String> {
+    if s.eq_ignore_ascii_case("max") {
+        Ok(RateArg::Max)
+    } else {
+        units::parse_rate(s).map(RateArg::PerSecond)
+    }
+}
+
+/// `--pacing` values.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pacing {
+    /// Spread records evenly over each second (open model, fixed schedule).
+    Smooth,
+    /// KDG's way: each second's records all at once at the start of the second.
+    Burst,
+}
+
+/// `kdg run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The template.
+    #[command(flatten)]
+    pub template: TemplateArgs,
+
+    /// Target rate in records per second (`1000`, `10k`, `0.5`), or `max` for as fast as
+    /// possible. The schedule is kept even when the destination is slow: the lag is reported,
+    /// never hidden.
+    #[arg(short = 'r', long, default_value = "100", value_parser = parse_rate, value_name = "RATE", allow_negative_numbers = true)]
+    pub rps: RateArg,
+
+    /// Stop after this long (`10s`, `5m`, `1h30m`).
+    #[arg(short = 'd', long, value_parser = units::parse_duration, value_name = "DURATION")]
+    pub duration: Option<std::time::Duration>,
+
+    /// Stop after this many records (`50000`, `10k`, `1.5M`).
+    #[arg(short = 'n', long, value_parser = units::parse_count, value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Render workers. Default: the number of cores.
+    #[arg(short = 'w', long, value_name = "N")]
+    pub workers: Option<usize>,
+
+    /// Where records go when no AWS destination is given: `stdout`, `null` (discard, for
+    /// measuring), or `file:PATH`.
+    #[arg(long, default_value = "stdout", value_name = "SINK")]
+    pub sink: String,
+
+    /// Do not end each record with a newline (KDG adds one).
+    #[arg(long)]
+    pub no_newline: bool,
+
+    /// How records are spread within a second.
+    #[arg(long, value_enum, default_value_t = Pacing::Smooth)]
+    pub pacing: Pacing,
+
+    /// Most records in one batch handed to the destination.
+    #[arg(long, value_name = "N", value_parser = units::parse_count)]
+    pub batch_size: Option<u64>,
+
+    /// No live progress and no text report on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Write the final report as JSON to this file (`-` for stdout).
+    #[arg(long, value_name = "PATH")]
+    pub report_json: Option<PathBuf>,
+
+    /// Write one JSON line per second (offered, sent, failed, p99, lag) to this file, for plots.
+    #[arg(long, value_name = "PATH")]
+    pub timeline: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("kdg").chain(args.iter().copied()))
+    }
+
+    fn run_args(args: &[&str]) -> RunArgs {
+        match parse(args).expect("parses").command {
+            Command::Run(r) => *r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn run_defaults() {
+        let r = run_args(&["run", "t.hbs"]);
+        assert_eq!(r.rps, RateArg::PerSecond(100.0));
+        assert_eq!((r.count, r.duration, r.workers), (None, None, None));
+        assert_eq!(r.sink, "stdout");
+        assert_eq!(r.pacing, Pacing::Smooth);
+        assert!(!r.no_newline && !r.quiet);
+        assert_eq!(r.template.compat, CompatArg::Tolerant);
+    }
+
+    #[test]
+    fn rates_counts_and_durations_take_suffixes() {
+        let r = run_args(&["run", "t.hbs", "--rps", "10k", "-n", "1.5M", "-d", "5m"]);
+        assert_eq!(r.rps, RateArg::PerSecond(10_000.0));
+        assert_eq!(r.count, Some(1_500_000));
+        assert_eq!(r.duration, Some(std::time::Duration::from_secs(300)));
+        assert_eq!(run_args(&["run", "t.hbs", "--rps", "MAX"]).rps, RateArg::Max);
+    }
+
+    #[test]
+    fn bad_values_name_the_flag() {
+        for (args, flag) in [
+            (&["run", "t.hbs", "--rps", "0"][..], "--rps"),
+            (&["run", "t.hbs", "--rps", "-5"][..], "--rps"),
+            (&["run", "t.hbs", "--duration", "ten"][..], "--duration"),
+            (&["run", "t.hbs", "--count", "1.5"][..], "--count"),
+            (&["run", "t.hbs", "--compat", "loose"][..], "--compat"),
+            (&["run", "t.hbs", "--bogus"][..], "--bogus"),
+        ] {
+            let e = parse(args).unwrap_err().to_string();
+            assert!(e.contains(flag), "{args:?}: {e}");
+        }
+        assert!(parse(&["run"]).is_err(), "the template is required");
+    }
+
+    #[test]
+    fn render_takes_a_count() {
+        match parse(&["render", "t.hbs", "-n", "3", "--seed", "9"]).unwrap().command {
+            Command::Render(r) => {
+                assert_eq!(r.count, 3);
+                assert_eq!(r.template.seed, Some(9));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! Validated run configuration: the command line is checked once here, then trusted.
+//!
+//! [`RunConfig::from_args`] does every cross-flag check and turns strings into domain values;
+//! the engine never looks at a flag again. Errors are one line naming the flag and what is
+//! accepted.
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::cli::{CompatArg, Pacing, RateArg, RunArgs, TemplateArgs};
+use crate::faker::Compat;
+use crate::template;
+
+/// A configuration error: which flag, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{flag}: {message}")]
+pub struct ConfigError {
+    /// The flag at fault, e.g. `--count`.
+    pub flag: &'static str,
+    /// What is wrong and what is accepted.
+    pub message: String,
+}
+
+fn bad(flag: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError { flag, message: message.into() }
+}
+
+/// The target rate.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rate {
+    /// Records per second on a fixed schedule.
+    PerSecond(f64),
+    /// As fast as the generator and the destination allow.
+    Max,
+}
+
+/// Where records go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SinkSpec {
+    /// Standard output.
+    Stdout,
+    /// Nowhere: for measuring the generator.
+    Null,
+    /// A file, created or truncated.
+    File(PathBuf),
+}
+
+impl SinkSpec {
+    /// Parse `stdout`, `null` or `file:PATH`.
+    ///
+    /// # Errors
+    /// Anything else.
+    pub fn parse(s: &str) -> Result<SinkSpec, ConfigError> {
+        match s {
+            "stdout" | "-" => Ok(SinkSpec::Stdout),
+            "null" => Ok(SinkSpec::Null),
+            _ => match s.strip_prefix("file:") {
+                Some(p) if !p.is_empty() => Ok(SinkSpec::File(PathBuf::from(p))),
+                _ => Err(bad("--sink", format!("`{s}` is not a sink; use stdout, null or file:PATH"))),
+            },
+        }
+    }
+}
+
+/// How a template is compiled and seeded.
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateConfig {
+    /// The template file.
+    pub path: PathBuf,
+    /// The seed of the run.
+    pub seed: u64,
+    /// KDG compatibility mode.
+    pub compat: Compat,
+    /// The time zone name, as given.
+    pub tz_name: String,
+    /// The resolved time zone.
+    #[serde(skip)]
+    pub tz: jiff::tz::TimeZone,
+}
+
+impl TemplateConfig {
+    /// Validate the template flags. The seed defaults to a random one.
+    ///
+    /// # Errors
+    /// An unknown time zone.
+    pub fn from_args(a: &TemplateArgs) -> Result<TemplateConfig, ConfigError> {
+        let tz = match a.tz.as_str() {
+            "local" => jiff::tz::TimeZone::system(),
+            "UTC" | "utc" | "Z" => jiff::tz::TimeZone::UTC,
+            name => jiff::tz::TimeZone::get(name).map_err(|_| {
+                bad("--tz", format!("unknown time zone `{name}`; use local, UTC or a name like America/Chicago"))
+            })?,
+        };
+        let seed = a.seed.unwrap_or_else(|| {
+            let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            crate::faker::splitmix64(t.as_nanos() as u64 ^ u64::from(std::process::id()))
+        });
+        let compat = match a.compat {
+            CompatArg::Tolerant => Compat::Tolerant,
+            CompatArg::Strict => Compat::Strict,
+        };
+        Ok(TemplateConfig { path: a.template.clone(), seed, compat, tz_name: a.tz.clone(), tz })
+    }
+
+    /// The template compiler options.
+    pub fn options(&self) -> template::Options {
+        template::Options { compat: self.compat, tz: self.tz.clone() }
+    }
+}
+
+/// Everything a run needs, validated.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunConfig {
+    /// The template.
+    pub template: TemplateConfig,
+    /// The target rate.
+    pub rate: Rate,
+    /// Stop after this many records.
+    pub count: Option<u64>,
+    /// Stop after this long.
+    pub duration: Option<Duration>,
+    /// Render workers.
+    pub workers: NonZeroUsize,
+    /// Where records go.
+    pub sink: SinkSpec,
+    /// End each record with `\n`.
+    pub newline: bool,
+    /// Pacing within a second.
+    pub pacing: Pacing,
+    /// Most records per batch.
+    pub batch_size: NonZeroUsize,
+    /// No progress or text report.
+    pub quiet: bool,
+    /// Where to write the JSON report.
+    pub report_json: Option<PathBuf>,
+    /// Where to write the per-second timeline.
+    pub timeline: Option<PathBuf>,
+}
+
+/// The default most records per batch for local sinks (stdout, file, null).
+pub const DEFAULT_LOCAL_BATCH: usize = 1024;
+
+impl RunConfig {
+    /// Validate `kdg run`'s flags.
+    ///
+    /// # Errors
+    /// The first flag that is wrong, with what is accepted.
+    pub fn from_args(a: &RunArgs) -> Result<RunConfig, ConfigError> {
+        let template = TemplateConfig::from_args(&a.template)?;
+        let rate = match a.rps {
+            RateArg::PerSecond(r) if r > 10_000_000_000.0 => {
+                return Err(bad("--rps", "is above 10G records/s; use `max` for as fast as possible"))
+            }
+            RateArg::PerSecond(r) => Rate::PerSecond(r),
+            RateArg::Max => Rate::Max,
+        };
+        if a.count == Some(0) {
+            return Err(bad("--count", "must be at least 1 (omit it to run until --duration or Ctrl-C)"));
+        }
+        let workers = match a.workers {
+            Some(0) => return Err(bad("--workers", "must be at least 1")),
+            Some(n) if n > 1024 => return Err(bad("--workers", "must be at most 1024")),
+            Some(n) => NonZeroUsize::new(n).expect("checked"),
+            None => std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN),
+        };
+        let batch_size = match a.batch_size {
+            None => NonZeroUsize::new(DEFAULT_LOCAL_BATCH).expect("non-zero"),
+            Some(n) if (1..=1_000_000).contains(&n) => NonZeroUsize::new(n as usize).expect("checked"),
+            Some(_) => return Err(bad("--batch-size", "must be between 1 and 1000000")),
+        };
+        if matches!(rate, Rate::Max) && a.pacing == Pacing::Burst {
+            return Err(bad("--pacing", "burst needs a rate; it cannot be combined with --rps max"));
+        }
+        let sink = SinkSpec::parse(&a.sink)?;
+        if let SinkSpec::File(p) = &sink {
+            check_parent(p, "--sink")?;
+        }
+        for (p, flag) in [(&a.report_json, "--report-json"), (&a.timeline, "--timeline")] {
+            if let Some(p) = p {
+                check_parent(p, flag)?;
+            }
+        }
+        if sink == SinkSpec::Stdout && a.report_json.as_deref() == Some(std::path::Path::new("-")) {
+            return Err(bad("--report-json", "cannot write to stdout while records go there; give a file"));
+        }
+        Ok(RunConfig {
+            template,
+            rate,
+            count: a.count,
+            duration: a.duration,
+            workers,
+            sink,
+            newline: !a.no_newline,
+            pacing: a.pacing,
+            batch_size,
+            quiet: a.quiet,
+            report_json: a.report_json.clone(),
+            timeline: a.timeline.clone(),
+        })
+    }
+}
+
+fn check_parent(p: &std::path::Path, flag: &'static str) -> Result<(), ConfigError> {
+    if p == std::path::Path::new("-") {
+        return Ok(());
+    }
+    match p.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+            Err(bad(flag, format!("the directory `{}` does not exist", dir.display())))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn config(args: &[&str]) -> Result<RunConfig, ConfigError> {
+        let cli = Cli::try_parse_from(["kdg", "run", "t.hbs"].iter().chain(args)).expect("parses");
+        let Command::Run(r) = cli.command else { panic!("run") };
+        RunConfig::from_args(&r)
+    }
+
+    #[test]
+    fn count_zero_is_rejected_naming_the_flag() {
+        let e = config(&["--count", "0"]).unwrap_err();
+        assert_eq!(e.flag, "--count");
+        assert!(e.to_string().starts_with("--count: must be at least 1"));
+    }
+
+    #[test]
+    fn sinks_parse() {
+        assert_eq!(SinkSpec::parse("null"), Ok(SinkSpec::Null));
+        assert_eq!(SinkSpec::parse("file:/tmp/x"), Ok(SinkSpec::File("/tmp/x".into())));
+        assert_eq!(SinkSpec::parse("kafka").unwrap_err().flag, "--sink");
+        assert_eq!(config(&["--sink", "file:/nonexistent/dir/x"]).unwrap_err().flag, "--sink");
+    }
+
+    #[test]
+    fn flag_relations_are_checked() {
+        assert_eq!(config(&["--workers", "0"]).unwrap_err().flag, "--workers");
+        assert_eq!(config(&["--rps", "max", "--pacing", "burst"]).unwrap_err().flag, "--pacing");
+        assert_eq!(config(&["--tz", "Mars/Olympus"]).unwrap_err().flag, "--tz");
+        assert_eq!(config(&["--report-json", "-"]).unwrap_err().flag, "--report-json");
+        assert_eq!(config(&["--batch-size", "0"]).unwrap_err().flag, "--batch-size");
+        let c = config(&["--rps", "2k", "-n", "10", "--seed", "5", "--tz", "UTC", "--no-newline"]).unwrap();
+        assert_eq!((c.rate, c.count, c.template.seed, c.newline), (Rate::PerSecond(2000.0), Some(10), 5, false));
+    }
+}

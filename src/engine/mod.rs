@@ -1,0 +1,376 @@
+//! The load engine: paces, renders, hands batches to a sink, and measures.
+//!
+//! **Open model.** Record *n* has an intended send time fixed before the run starts:
+//! `start + n / rate` (smooth) or the start of second `floor(n / rate)` (KDG's bursts). Workers
+//! claim blocks of record numbers in order from one counter, sleep until the block's last record
+//! is due, render it and send it. A slow destination never slows the schedule down: records go
+//! out late, the *schedule lag* grows and is reported, and latency is measured from the intended
+//! time (corrected for coordinated omission) as well as from the actual send.
+//!
+//! **Stopping.** `--count` and, for paced runs, `--duration` both become a last record number,
+//! so a paced run sends exactly `min(count, rate × duration)` records. A flat-out run stops
+//! claiming when the duration is up. The shutdown future (Ctrl-C) stops claiming; batches already
+//! being sent finish and are counted.
+//!
+//! **Stats.** Each worker records into its own [`Recorder`] and hands it over every 50 ms; the
+//! collector (this module's `run`) merges them for the live view, the per-second timeline and the
+//! final report. Nothing on the per-record path takes a lock.
+//!
+//! This is the only module that spawns tasks. It never touches the terminal.
+
+pub mod schedule;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use crate::config::RunConfig;
+use crate::report::{Report, ReportInput, StopReason};
+use crate::sink::{Batch, Sink, SinkError};
+use crate::stats::{Recorder, Timeline};
+use crate::template::Template;
+
+pub use schedule::Schedule;
+
+/// How often workers hand their recorders to the collector.
+const FLUSH_EVERY: Duration = Duration::from_millis(50);
+/// How often the observer sees a [`Live`] view.
+const OBSERVE_EVERY: Duration = Duration::from_millis(250);
+/// How long a partial batch may wait for its last record when pacing (local sinks).
+const LINGER: Duration = Duration::from_millis(1);
+
+/// What the live progress display shows, a few times a second.
+#[derive(Debug, Clone, Default)]
+pub struct Live {
+    /// Time since the start.
+    pub elapsed: Duration,
+    /// The planned duration, if any.
+    pub planned: Option<Duration>,
+    /// The planned record count, if any.
+    pub planned_records: Option<u64>,
+    /// Target records per second, if paced.
+    pub target_rps: Option<f64>,
+    /// Delivered records per second over the last interval.
+    pub rps_now: f64,
+    /// Delivered records per second since the start.
+    pub rps_avg: f64,
+    /// Delivered bytes per second over the last interval.
+    pub bytes_per_s: f64,
+    /// Totals so far.
+    pub total: crate::stats::Counters,
+    /// Corrected latency percentiles so far, in ms.
+    pub p50_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+    /// Batches being sent now.
+    pub in_flight: u64,
+    /// Current schedule lag.
+    pub lag: Duration,
+}
+
+/// The result of a run.
+#[derive(Debug)]
+pub struct RunOutput {
+    /// The final report.
+    pub report: Report,
+    /// One row per second.
+    pub timeline: Timeline,
+}
+
+/// Why the engine could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The destination failed for good.
+    #[error("destination failed: {0}")]
+    Sink(String),
+}
+
+struct Shared {
+    schedule: Schedule,
+    next: AtomicU64,
+    /// Last record number + 1 (from --count and, when paced, --duration).
+    limit: u64,
+    deadline: Option<Instant>,
+    stop: watch::Receiver<bool>,
+    closed: AtomicBool,
+    in_flight: AtomicU64,
+    last_lag_us: AtomicU64,
+    fatal: std::sync::Mutex<Option<String>>,
+}
+
+impl Shared {
+    /// Claim the next block of at most `k` record numbers.
+    fn claim(&self, k: u64) -> Option<(u64, u64)> {
+        if *self.stop.borrow() || self.closed.load(Ordering::Relaxed) {
+            return None;
+        }
+        if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            return None;
+        }
+        let a = self.next.fetch_add(k, Ordering::Relaxed);
+        if a >= self.limit {
+            return None;
+        }
+        Some((a, (a + k).min(self.limit)))
+    }
+}
+
+/// Run a load: render `template` records and send them to `sink` per `cfg`, until a stop
+/// condition or `shutdown` resolves. `observe` is called a few times a second with a live view.
+///
+/// # Errors
+/// The sink failed for good (per-record failures are counted, not errors).
+pub async fn run(
+    cfg: &RunConfig,
+    template: Arc<Template>,
+    sink: Arc<Sink>,
+    shutdown: impl Future<Output = ()>,
+    observe: &mut (dyn FnMut(&Live) + Send),
+) -> Result<RunOutput, EngineError> {
+    let started_at = jiff::Timestamp::now();
+    let start = Instant::now();
+    let schedule = Schedule::new(start, started_at.as_millisecond(), cfg.rate, cfg.pacing);
+    let limit = schedule.limit(cfg.count, cfg.duration);
+    let deadline = match schedule.rate() {
+        None => cfg.duration.map(|d| start + d),
+        Some(_) => None,
+    };
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let shared = Arc::new(Shared {
+        schedule,
+        next: AtomicU64::new(0),
+        limit,
+        deadline,
+        stop: stop_rx,
+        closed: AtomicBool::new(false),
+        in_flight: AtomicU64::new(0),
+        last_lag_us: AtomicU64::new(0),
+        fatal: std::sync::Mutex::new(None),
+    });
+    let block = shared.schedule.block_size(cfg.batch_size.get() as u64, LINGER);
+    let run_id = format!("{:016x}", crate::faker::splitmix64(cfg.template.seed ^ started_at.as_nanosecond() as u64));
+
+    let (tx, mut rx) = mpsc::unbounded_channel::<Recorder>();
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..cfg.workers.get() {
+        let w = Worker {
+            shared: Arc::clone(&shared),
+            template: Arc::clone(&template),
+            sink: Arc::clone(&sink),
+            tx: tx.clone(),
+            block,
+            newline: cfg.newline,
+            seed: cfg.template.seed,
+            run_id: run_id.clone(),
+        };
+        workers.spawn(w.run());
+    }
+    drop(tx);
+
+    let mut total = Recorder::default();
+    let mut second = Recorder::default();
+    let mut interval = Recorder::default();
+    let mut timeline = Timeline::new();
+    let mut interrupted = false;
+    let mut observe_tick = tokio::time::interval_at(start + OBSERVE_EVERY, OBSERVE_EVERY);
+    let mut second_tick = tokio::time::interval_at(start + Duration::from_secs(1), Duration::from_secs(1));
+    let mut seconds = 0u64;
+    let mut last_observe = start;
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            msg = rx.recv() => match msg {
+                Some(r) => {
+                    total += &r;
+                    second += &r;
+                    interval += &r;
+                }
+                None => break,
+            },
+            _ = &mut shutdown, if !interrupted => {
+                interrupted = true;
+                let _ = stop_tx.send(true);
+            }
+            _ = second_tick.tick() => {
+                timeline.push_interval(seconds, &second);
+                second = Recorder::default();
+                seconds += 1;
+            }
+            _ = observe_tick.tick() => {
+                let now = Instant::now();
+                observe(&live(cfg, &shared, &total, &interval, now - start, now - last_observe));
+                interval = Recorder::default();
+                last_observe = now;
+            }
+        }
+    }
+    while workers.join_next().await.is_some() {}
+    if second.counters.offered > 0 || second.counters.delivered > 0 {
+        timeline.push_interval(seconds, &second);
+    }
+    let flushed = sink.flush().await;
+    let elapsed = start.elapsed();
+    if let Some(msg) = shared.fatal.lock().expect("lock").take() {
+        return Err(EngineError::Sink(msg));
+    }
+    let closed = shared.closed.load(Ordering::Relaxed) || matches!(flushed, Err(SinkError::Closed));
+    if let Err(SinkError::Fatal(msg)) = flushed {
+        return Err(EngineError::Sink(msg));
+    }
+    let stopped_by = if interrupted || closed {
+        StopReason::Interrupt
+    } else if cfg.count.is_some_and(|c| total.counters.offered >= c) {
+        StopReason::Count
+    } else {
+        StopReason::Duration
+    };
+    let final_lag = Duration::from_micros(shared.last_lag_us.load(Ordering::Relaxed));
+    let paced = shared.schedule.rate().is_some();
+    let generator_bound = paced
+        && total.counters.throttled == 0
+        && final_lag > Duration::from_millis(100).max(elapsed / 100);
+    let mut config = serde_json::to_value(cfg).unwrap_or_default();
+    if let Some(o) = config.as_object_mut() {
+        o.insert("run_id".into(), run_id.clone().into());
+    }
+    let report = Report::build(ReportInput {
+        started_at,
+        ended_at: jiff::Timestamp::now(),
+        elapsed,
+        config,
+        target_rps: shared.schedule.rate(),
+        total: &total,
+        final_lag,
+        generator_bound,
+        stopped_by,
+    });
+    Ok(RunOutput { report, timeline })
+}
+
+fn live(cfg: &RunConfig, shared: &Shared, total: &Recorder, interval: &Recorder, elapsed: Duration, dt: Duration) -> Live {
+    let secs = elapsed.as_secs_f64().max(1e-9);
+    let dt = dt.as_secs_f64().max(1e-9);
+    Live {
+        elapsed,
+        planned: cfg.duration,
+        planned_records: (shared.limit != u64::MAX).then_some(shared.limit),
+        target_rps: shared.schedule.rate(),
+        rps_now: interval.counters.delivered as f64 / dt,
+        rps_avg: total.counters.delivered as f64 / secs,
+        bytes_per_s: interval.counters.bytes as f64 / dt,
+        total: total.counters,
+        p50_ms: total.e2e.percentile_ms(50.0),
+        p99_ms: total.e2e.percentile_ms(99.0),
+        in_flight: shared.in_flight.load(Ordering::Relaxed),
+        lag: Duration::from_micros(shared.last_lag_us.load(Ordering::Relaxed)),
+    }
+}
+
+struct Worker {
+    shared: Arc<Shared>,
+    template: Arc<Template>,
+    sink: Arc<Sink>,
+    tx: mpsc::UnboundedSender<Recorder>,
+    block: u64,
+    newline: bool,
+    seed: u64,
+    run_id: String,
+}
+
+impl Worker {
+    async fn run(self) {
+        let mut ctx = self.template.context(self.seed, &self.run_id);
+        let mut batch = Batch::with_capacity(self.block as usize, 128);
+        let mut rec = Recorder::default();
+        let mut stop = self.shared.stop.clone();
+        let mut last_flush = Instant::now();
+        let schedule = &self.shared.schedule;
+        while let Some((a, b)) = self.shared.claim(self.block) {
+            if let Some(due) = schedule.intended(b - 1) {
+                if Instant::now() < due {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(due) => {}
+                        _ = stop.changed() => break,
+                    }
+                }
+            }
+            let dispatch = Instant::now();
+            let wall_ms = jiff::Timestamp::now().as_millisecond();
+            batch.reset(a);
+            for n in a..b {
+                let now_ms = schedule.wall_ms(n).unwrap_or(wall_ms);
+                self.template.render(&mut ctx, n, now_ms, &mut batch.data);
+                if self.newline {
+                    batch.data.push(b'\n');
+                }
+                batch.end_record();
+            }
+            let k = b - a;
+            rec.counters.offered += k;
+            rec.counters.attempted += k;
+            let lag = schedule.intended(b - 1).map_or(Duration::ZERO, |due| dispatch.saturating_duration_since(due));
+            rec.lag.record(lag);
+            self.shared.last_lag_us.store(lag.as_micros() as u64, Ordering::Relaxed);
+
+            self.shared.in_flight.fetch_add(1, Ordering::Relaxed);
+            let result = self.sink.send(&batch).await;
+            self.shared.in_flight.fetch_sub(1, Ordering::Relaxed);
+            let done = Instant::now();
+            match result {
+                Ok(out) => {
+                    let c = &mut rec.counters;
+                    c.delivered += out.delivered;
+                    c.bytes += out.bytes;
+                    c.requests += out.requests;
+                    c.throttled += out.throttled;
+                    c.retried += out.retried;
+                    for (code, n) in &out.failed {
+                        rec.counters.failed += n;
+                        rec.error(code, *n);
+                    }
+                    for (code, n) in &out.rejected {
+                        rec.counters.rejected += n;
+                        rec.error(code, *n);
+                    }
+                    rec.request.record(done - dispatch);
+                    rec.send.record_n(done - dispatch, out.delivered);
+                    match schedule.rate() {
+                        // Flat out: every record was intended at dispatch.
+                        None => rec.e2e.record_n(done - dispatch, out.delivered),
+                        Some(_) => {
+                            // Charge each record from its own intended time. With failures we
+                            // do not know which records they were, so charge the earliest.
+                            for n in a..a + out.delivered {
+                                let due = schedule.intended(n).unwrap_or(dispatch);
+                                rec.e2e.record(done.saturating_duration_since(due));
+                            }
+                        }
+                    }
+                }
+                Err(SinkError::Closed) => {
+                    rec.counters.offered -= k;
+                    rec.counters.attempted -= k;
+                    self.shared.closed.store(true, Ordering::Relaxed);
+                    break;
+                }
+                Err(SinkError::Fatal(msg)) => {
+                    *self.shared.fatal.lock().expect("lock") = Some(msg);
+                    self.shared.closed.store(true, Ordering::Relaxed);
+                    break;
+                }
+            }
+            if done - last_flush >= FLUSH_EVERY {
+                let _ = self.tx.send(rec.take());
+                last_flush = done;
+            }
+        }
+        let _ = self.tx.send(rec);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,137 @@
+//! Engine tests on tokio's paused clock with a scripted sink: no wall-clock timing.
+
+use super::*;
+use crate::cli::{Cli, Command};
+use crate::sink::Scripted;
+use clap::Parser;
+
+fn config(args: &[&str]) -> RunConfig {
+    let cli = Cli::try_parse_from(["kdg", "run", "t.hbs", "--seed", "1", "--tz", "UTC"].iter().chain(args))
+        .expect("parses");
+    let Command::Run(r) = cli.command else { panic!("run") };
+    RunConfig::from_args(&r).expect("valid")
+}
+
+fn template() -> Arc<Template> {
+    Arc::new(Template::compile("r{{seq}}", "t", &crate::template::Options::default()).expect("compiles"))
+}
+
+async fn run_with(cfg: &RunConfig, sink: Scripted, shutdown: impl Future<Output = ()>) -> (RunOutput, Arc<Sink>) {
+    let sink = Arc::new(Sink::Scripted(sink));
+    let out = run(cfg, template(), Arc::clone(&sink), shutdown, &mut |_| {}).await.expect("runs");
+    (out, sink)
+}
+
+fn scripted(sink: &Sink) -> &Scripted {
+    match sink {
+        Sink::Scripted(s) => s,
+        _ => unreachable!(),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn stops_exactly_at_count_with_every_record_once() {
+    let cfg = config(&["--rps", "1000", "--count", "1234", "--workers", "3"]);
+    let (out, sink) = run_with(&cfg, Scripted { keep: true, ..Scripted::default() }, std::future::pending()).await;
+    assert_eq!(out.report.totals.delivered, 1234);
+    assert_eq!(out.report.stopped_by, StopReason::Count);
+    let mut records: Vec<String> =
+        scripted(&sink).records.lock().unwrap().iter().map(|r| String::from_utf8(r.clone()).unwrap()).collect();
+    records.sort_by_key(|r| r[1..r.len() - 1].parse::<u64>().unwrap());
+    let want: Vec<String> = (0..1234).map(|n| format!("r{n}\n")).collect();
+    assert_eq!(records, want);
+    assert_eq!(out.report.outcome.exit_code, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn stops_at_duration_after_rate_times_duration_records() {
+    let cfg = config(&["--rps", "500", "--duration", "3s"]);
+    let (out, _) = run_with(&cfg, Scripted::default(), std::future::pending()).await;
+    assert_eq!(out.report.totals.offered, 1500);
+    assert_eq!(out.report.totals.delivered, 1500);
+    assert_eq!(out.report.stopped_by, StopReason::Duration);
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_is_held_within_one_batch_per_second() {
+    let cfg = config(&["--rps", "1000", "--duration", "10s", "--workers", "2"]);
+    let start = Instant::now();
+    let (_, sink) = run_with(&cfg, Scripted::default(), std::future::pending()).await;
+    let mut per_second = [0usize; 10];
+    for (at, n) in scripted(&sink).arrivals.lock().unwrap().iter() {
+        let s = (*at - start).as_secs() as usize;
+        per_second[s.min(9)] += n;
+    }
+    for (s, n) in per_second.iter().enumerate() {
+        assert!((999..=1001).contains(n), "second {s}: {n} records");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn burst_pacing_sends_each_second_at_once() {
+    let cfg = config(&["--rps", "300", "--duration", "3s", "--pacing", "burst", "--workers", "1"]);
+    let start = Instant::now();
+    let (out, sink) = run_with(&cfg, Scripted::default(), std::future::pending()).await;
+    assert_eq!(out.report.totals.delivered, 900);
+    let arrivals = scripted(&sink).arrivals.lock().unwrap().clone();
+    let offsets: Vec<u128> = arrivals.iter().map(|(at, _)| (*at - start).as_millis()).collect();
+    assert_eq!(offsets, vec![0, 1000, 2000]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_sink_shows_lag_instead_of_lowering_the_rate() {
+    // Two workers at 10 ms per batch of one record manage 200 records/s against a target of 1000.
+    let cfg = config(&["--rps", "1000", "--duration", "2s", "--workers", "2"]);
+    let (out, _) =
+        run_with(&cfg, Scripted { delay: Duration::from_millis(10), ..Scripted::default() }, std::future::pending()).await;
+    let r = &out.report;
+    assert_eq!(r.totals.delivered, 2000, "every scheduled record is still sent");
+    assert!(r.lag.final_ms > 5000.0, "final lag {} ms", r.lag.final_ms);
+    assert!(r.generator_bound);
+    assert!(r.latency.record_e2e.p99_ms > r.latency.record_send.p99_ms * 10.0, "corrected latency includes the lag");
+}
+
+#[tokio::test(start_paused = true)]
+async fn interrupt_drains_in_flight_work_and_reports() {
+    let cfg = config(&["--rps", "100", "--workers", "2"]);
+    let (out, _) = run_with(
+        &cfg,
+        Scripted { delay: Duration::from_millis(5), ..Scripted::default() },
+        tokio::time::sleep(Duration::from_millis(2500)),
+    )
+    .await;
+    let r = &out.report;
+    assert_eq!(r.stopped_by, StopReason::Interrupt);
+    assert!((240..=260).contains(&r.totals.offered), "{}", r.totals.offered);
+    assert_eq!(r.totals.delivered, r.totals.offered, "records already sent are counted");
+    assert_eq!(r.outcome.exit_code, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_records_are_counted_by_code_and_fail_the_run() {
+    let cfg = config(&["--rps", "1000", "--count", "1000"]);
+    let (out, _) = run_with(&cfg, Scripted { fail_every: Some(10), ..Scripted::default() }, std::future::pending()).await;
+    let r = &out.report;
+    assert_eq!((r.totals.delivered, r.totals.failed), (900, 100));
+    assert_eq!(r.errors.get("ThrottledForTest"), Some(&100));
+    assert_eq!(r.outcome.exit_code, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_closed_destination_ends_the_run_quietly() {
+    let cfg = config(&["--rps", "1000", "--count", "5000"]);
+    let (out, _) = run_with(&cfg, Scripted { close_after: Some(100), ..Scripted::default() }, std::future::pending()).await;
+    assert_eq!(out.report.stopped_by, StopReason::Interrupt);
+    assert!(out.report.totals.delivered <= 101);
+    assert_eq!(out.report.outcome.exit_code, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn timeline_has_a_row_per_second() {
+    let cfg = config(&["--rps", "200", "--duration", "5s"]);
+    let (out, _) = run_with(&cfg, Scripted::default(), std::future::pending()).await;
+    let rows = out.timeline.rows();
+    assert!((5..=6).contains(&rows.len()), "{} rows", rows.len());
+    let sent: u64 = rows.iter().map(|r| r.sent).sum();
+    assert_eq!(sent, 1000);
+}

@@ -1,0 +1,117 @@
+//! Everything kdg writes for people: the live progress line on stderr.
+//!
+//! The engine hands over [`Live`] views; this module decides how (and whether) to show them: an
+//! indicatif line redrawn in place when stderr is a terminal, one plain line every 5 s when it is
+//! not, nothing with `--quiet`. It never writes to stdout, which may be carrying records.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::engine::Live;
+use crate::units::{human_bytes, human_count};
+
+/// How often the plain (non-terminal) progress line is printed.
+const PLAIN_EVERY: Duration = Duration::from_secs(5);
+
+/// The live progress display.
+pub struct Progress {
+    mode: Mode,
+}
+
+enum Mode {
+    Quiet,
+    Bar(ProgressBar),
+    Plain { last: Instant },
+}
+
+impl Progress {
+    /// A display for stderr: hidden with `quiet`, plain when stderr is not a terminal.
+    pub fn stderr(quiet: bool) -> Progress {
+        let mode = if quiet {
+            Mode::Quiet
+        } else if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(4));
+            bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
+            Mode::Bar(bar)
+        } else {
+            Mode::Plain { last: Instant::now() }
+        };
+        Progress { mode }
+    }
+
+    /// Show a live view.
+    pub fn update(&mut self, live: &Live) {
+        match &mut self.mode {
+            Mode::Quiet => {}
+            Mode::Bar(bar) => {
+                bar.set_message(line(live));
+                bar.tick();
+            }
+            Mode::Plain { last } => {
+                if last.elapsed() >= PLAIN_EVERY {
+                    *last = Instant::now();
+                    eprintln!("{}", line(live));
+                }
+            }
+        }
+    }
+
+    /// Remove the live line before the report is printed.
+    pub fn finish(&mut self) {
+        if let Mode::Bar(bar) = &self.mode {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// One progress line: `12.0s/30s  1.00k/s (avg 998/s, target 1.00k/s)  sent 12.0k  failed 0 ...`.
+pub fn line(l: &Live) -> String {
+    let elapsed = match l.planned {
+        Some(p) => format!("{:.1}s/{}s", l.elapsed.as_secs_f64(), p.as_secs()),
+        None => format!("{:.1}s", l.elapsed.as_secs_f64()),
+    };
+    let target = l.target_rps.map_or_else(|| "max".to_string(), |t| format!("{}/s", human_count(t)));
+    let sent = match l.planned_records {
+        Some(n) => format!("{}/{}", human_count(l.total.delivered as f64), human_count(n as f64)),
+        None => human_count(l.total.delivered as f64),
+    };
+    format!(
+        "{elapsed}  {}/s (avg {}/s, target {target})  sent {sent}  failed {}  {}/s  p50 {:.1}ms p99 {:.1}ms  in flight {}  lag {:.0}ms",
+        human_count(l.rps_now),
+        human_count(l.rps_avg),
+        human_count((l.total.failed + l.total.rejected) as f64),
+        human_bytes(l.bytes_per_s),
+        l.p50_ms,
+        l.p99_ms,
+        l.in_flight,
+        l.lag.as_secs_f64() * 1000.0,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_line_shows_rates_totals_latency_and_lag() {
+        let mut live = Live {
+            elapsed: Duration::from_millis(12_000),
+            planned: Some(Duration::from_secs(30)),
+            target_rps: Some(1000.0),
+            rps_now: 1000.0,
+            rps_avg: 998.0,
+            bytes_per_s: 70_000.0,
+            p50_ms: 1.25,
+            p99_ms: 3.5,
+            lag: Duration::from_millis(2),
+            ..Live::default()
+        };
+        live.total.delivered = 12_000;
+        let s = line(&live);
+        for want in ["12.0s/30s", "1000/s (avg 998/s, target 1000/s)", "sent 12.0k", "failed 0", "p99 3.5ms", "lag 2ms"] {
+            assert!(s.contains(want), "{want:?} not in {s:?}");
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! Destinations for batches of rendered records.
+//!
+//! A [`Sink`] takes a [`Batch`] and says what became of each record in an [`Outcome`]: delivered,
+//! failed (by stable error code), rejected. Per-record failures are data, never `Err`; `Err` is
+//! kept for "this destination is gone" ([`SinkError::Closed`], e.g. a reader of stdout went away)
+//! and for fatal setup problems.
+//!
+//! The local sinks live here: stdout, file, null, and a scripted sink for engine tests.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Rendered records handed to a sink together. Records are stored back to back in `data`;
+/// `ends[i]` is where record `i` ends.
+#[derive(Debug, Default, Clone)]
+pub struct Batch {
+    /// The record number of the first record.
+    pub first: u64,
+    /// Record bytes, back to back.
+    pub data: Vec<u8>,
+    /// End offset of each record in `data`.
+    pub ends: Vec<usize>,
+}
+
+impl Batch {
+    /// An empty batch with room for `records` records of about `bytes_each` bytes.
+    pub fn with_capacity(records: usize, bytes_each: usize) -> Batch {
+        Batch { first: 0, data: Vec::with_capacity(records * bytes_each), ends: Vec::with_capacity(records) }
+    }
+
+    /// Empty the batch, keeping its memory, for records starting at number `first`.
+    pub fn reset(&mut self, first: u64) {
+        self.first = first;
+        self.data.clear();
+        self.ends.clear();
+    }
+
+    /// Mark the end of the record just written into `data`.
+    #[inline]
+    pub fn end_record(&mut self) {
+        self.ends.push(self.data.len());
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the batch holds no records.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Record `i`'s bytes.
+    pub fn record(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.data[start..self.ends[i]]
+    }
+}
+
+/// What became of a batch.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Records the destination acknowledged.
+    pub delivered: u64,
+    /// Bytes of the delivered records.
+    pub bytes: u64,
+    /// Requests made.
+    pub requests: u64,
+    /// Throttled entry attempts.
+    pub throttled: u64,
+    /// Entry retries.
+    pub retried: u64,
+    /// Records that finally failed, by error code.
+    pub failed: Vec<(String, u64)>,
+    /// Records never sent because they were invalid, by reason.
+    pub rejected: Vec<(String, u64)>,
+}
+
+impl Outcome {
+    /// Every record of `batch` delivered in one request.
+    pub fn all_delivered(batch: &Batch) -> Outcome {
+        Outcome { delivered: batch.len() as u64, bytes: batch.data.len() as u64, requests: 1, ..Outcome::default() }
+    }
+}
+
+/// A destination that can no longer take records.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    /// The reader went away (broken pipe): a normal way for a run to end.
+    #[error("the destination was closed")]
+    Closed,
+    /// The destination failed for good.
+    #[error("{0}")]
+    Fatal(String),
+}
+
+fn io_error(e: std::io::Error) -> SinkError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        SinkError::Closed
+    } else {
+        SinkError::Fatal(format!("write failed: {e}"))
+    }
+}
+
+/// A destination for records.
+pub enum Sink {
+    /// Standard output.
+    Stdout(Mutex<std::io::BufWriter<std::io::Stdout>>),
+    /// A file.
+    File(Mutex<std::io::BufWriter<std::fs::File>>),
+    /// Discards everything (for measuring the generator).
+    Null,
+    /// Test double with scripted latency and failures.
+    Scripted(Scripted),
+}
+
+impl Sink {
+    /// Standard output.
+    pub fn stdout() -> Sink {
+        Sink::Stdout(Mutex::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout())))
+    }
+
+    /// A file, created or truncated.
+    ///
+    /// # Errors
+    /// The file cannot be created.
+    pub fn file(path: &Path) -> std::io::Result<Sink> {
+        let f = std::fs::File::create(path)?;
+        Ok(Sink::File(Mutex::new(std::io::BufWriter::with_capacity(1 << 16, f))))
+    }
+
+    /// Deliver a batch.
+    ///
+    /// # Errors
+    /// The destination is gone or failed for good.
+    pub async fn send(&self, batch: &Batch) -> Result<Outcome, SinkError> {
+        match self {
+            Sink::Stdout(w) => write_batch(w, batch),
+            Sink::File(w) => write_batch(w, batch),
+            Sink::Null => Ok(Outcome::all_delivered(batch)),
+            Sink::Scripted(s) => s.send(batch).await,
+        }
+    }
+
+    /// Flush buffered output.
+    ///
+    /// # Errors
+    /// As for [`Sink::send`].
+    pub async fn flush(&self) -> Result<(), SinkError> {
+        match self {
+            Sink::Stdout(w) => w.lock().expect("sink lock").flush().map_err(io_error),
+            Sink::File(w) => w.lock().expect("sink lock").flush().map_err(io_error),
+            Sink::Null | Sink::Scripted(_) => Ok(()),
+        }
+    }
+}
+
+fn write_batch<W: Write>(w: &Mutex<W>, batch: &Batch) -> Result<Outcome, SinkError> {
+    let mut w = w.lock().expect("sink lock");
+    w.write_all(&batch.data).map_err(io_error)?;
+    Ok(Outcome::all_delivered(batch))
+}
+
+/// A sink for tests: takes `delay` per batch (on tokio's clock, so paused time works), fails
+/// every `fail_every`th record with `ThrottledForTest`, and remembers what it was given.
+#[derive(Default)]
+pub struct Scripted {
+    /// Time each batch takes.
+    pub delay: Duration,
+    /// Fail every record whose number is a multiple of this.
+    pub fail_every: Option<u64>,
+    /// Close (as a broken pipe would) after this many records.
+    pub close_after: Option<u64>,
+    /// `(first record number, records)` of every batch received, in arrival order.
+    pub seen: Mutex<Vec<(u64, usize)>>,
+    /// Every record's bytes, if `keep` is set.
+    pub records: Mutex<Vec<Vec<u8>>>,
+    /// Keep record bytes.
+    pub keep: bool,
+    /// When each batch arrived (tokio's clock) and its size.
+    pub arrivals: Mutex<Vec<(tokio::time::Instant, usize)>>,
+}
+
+impl Scripted {
+    async fn send(&self, batch: &Batch) -> Result<Outcome, SinkError> {
+        self.arrivals.lock().expect("lock").push((tokio::time::Instant::now(), batch.len()));
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
+        let total: u64 = {
+            let mut seen = self.seen.lock().expect("lock");
+            seen.push((batch.first, batch.len()));
+            seen.iter().map(|(_, n)| *n as u64).sum()
+        };
+        if self.close_after.is_some_and(|c| total > c) {
+            return Err(SinkError::Closed);
+        }
+        if self.keep {
+            let mut r = self.records.lock().expect("lock");
+            r.extend((0..batch.len()).map(|i| batch.record(i).to_vec()));
+        }
+        let mut out = Outcome::all_delivered(batch);
+        if let Some(k) = self.fail_every {
+            let failed: Vec<usize> =
+                (0..batch.len()).filter(|i| (batch.first + *i as u64).is_multiple_of(k)).collect();
+            out.delivered -= failed.len() as u64;
+            out.bytes -= failed.iter().map(|i| batch.record(*i).len() as u64).sum::<u64>();
+            if !failed.is_empty() {
+                out.failed.push(("ThrottledForTest".into(), failed.len() as u64));
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_records_are_addressable() {
+        let mut b = Batch::with_capacity(2, 4);
+        b.reset(7);
+        b.data.extend_from_slice(b"ab\n");
+        b.end_record();
+        b.data.extend_from_slice(b"cde\n");
+        b.end_record();
+        assert_eq!((b.first, b.len()), (7, 2));
+        assert_eq!(b.record(0), b"ab\n");
+        assert_eq!(b.record(1), b"cde\n");
+    }
+
+    #[tokio::test]
+    async fn scripted_sink_fails_the_records_it_is_told_to() {
+        let s = Sink::Scripted(Scripted { fail_every: Some(2), ..Scripted::default() });
+        let mut b = Batch::default();
+        b.reset(0);
+        for _ in 0..4 {
+            b.data.push(b'x');
+            b.end_record();
+        }
+        let out = s.send(&b).await.unwrap();
+        assert_eq!(out.delivered, 2);
+        assert_eq!(out.failed, vec![("ThrottledForTest".to_string(), 2)]);
+    }
+}

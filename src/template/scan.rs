@@ -1,0 +1,367 @@
+//! Source clean-up before the Handlebars parser sees a template.
+//!
+//! KDG trims a template and deletes every line feed before rendering (`kdg.md` §2.1), which is
+//! what lets a `random.number(` argument span several lines. This pass does the same, and rewrites
+//! what the Handlebars grammar cannot read:
+//!
+//! * faker names `ns.method` become `ns:method` (one identifier to Handlebars);
+//! * KDG calls `{{ns.method(ARG)}}` lose their `(ARG)`, which is kept aside, keyed by the offset
+//!   of the tag's `{{` in the rewritten text;
+//! * `{{current.timestamp}}` becomes `{{date:now}}`.
+//!
+//! Every byte of the rewritten text remembers the source byte it came from, so errors found later
+//! point at the user's file, line and column.
+
+use std::collections::HashMap;
+
+use crate::faker::{Compat, NAMESPACES};
+
+/// A template ready for the Handlebars parser.
+#[derive(Debug)]
+pub struct Scanned {
+    /// The rewritten text.
+    pub text: String,
+    /// `map[i]` is the source offset of `text`'s byte `i`; one extra entry maps the end.
+    pub map: Vec<usize>,
+    /// KDG-style arguments, by the offset in `text` of their tag's `{{`.
+    pub calls: HashMap<usize, KdgArg>,
+}
+
+/// The raw `ARG` of a KDG call `{{ns.method(ARG)}}`, line feeds removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KdgArg {
+    /// The argument text.
+    pub raw: String,
+    /// Its source offset.
+    pub at: usize,
+}
+
+/// A scan failure: source offset and message.
+pub type ScanError = (usize, String);
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+}
+
+struct Out {
+    text: Vec<u8>,
+    map: Vec<usize>,
+}
+
+impl Out {
+    fn push(&mut self, b: u8, at: usize) {
+        self.text.push(b);
+        self.map.push(at);
+    }
+    fn push_str(&mut self, s: &str, at: usize) {
+        for b in s.bytes() {
+            self.push(b, at);
+        }
+    }
+}
+
+/// Clean and rewrite `src`.
+///
+/// # Errors
+/// A `{{` that is never closed, or a KDG call whose `(` is never closed.
+pub fn scan(src: &str, compat: Compat) -> Result<Scanned, ScanError> {
+    let bytes = src.as_bytes();
+    let start = src.len() - src.trim_start().len();
+    let end = start + src.trim().len();
+    let mut out = Out { text: Vec::with_capacity(src.len()), map: Vec::with_capacity(src.len() + 1) };
+    let mut calls = HashMap::new();
+    let mut aliased = false;
+    let mut i = start;
+    while i < end {
+        let b = bytes[i];
+        if b == b'\n' || (b == b'\r' && compat == Compat::Tolerant && bytes.get(i + 1) == Some(&b'\n')) {
+            i += 1;
+            continue;
+        }
+        if bytes[i..end].starts_with(b"{{") {
+            i = scan_tag(bytes, i, end, compat, &mut out, &mut calls, &mut aliased)?;
+            continue;
+        }
+        out.push(b, i);
+        i += 1;
+    }
+    out.map.push(end);
+    let text = String::from_utf8(out.text).expect("only whole UTF-8 sequences are copied");
+    Ok(Scanned { text, map: out.map, calls })
+}
+
+/// Copy one tag starting at `i` (at its `{{`), rewriting faker names. Returns the offset after it.
+fn scan_tag(
+    bytes: &[u8],
+    i: usize,
+    end: usize,
+    compat: Compat,
+    out: &mut Out,
+    calls: &mut HashMap<usize, KdgArg>,
+    aliased: &mut bool,
+) -> Result<usize, ScanError> {
+    let tag_out = out.text.len();
+    let opens = bytes[i..end].iter().take(4).take_while(|b| **b == b'{').count();
+    for k in 0..opens {
+        out.push(b'{', i + k);
+    }
+    let mut j = i + opens;
+    // Comments are copied as they are.
+    if bytes.get(j) == Some(&b'!') {
+        let close: &[u8] = if bytes[j..end].starts_with(b"!--") { b"--}}" } else { b"}}" };
+        while j < end {
+            if bytes[j..end].starts_with(close) {
+                for k in 0..close.len() {
+                    out.push(bytes[j + k], j + k);
+                }
+                return Ok(j + close.len());
+            }
+            if bytes[j] != b'\n' {
+                out.push(bytes[j], j);
+            }
+            j += 1;
+        }
+        return Err((i, "this comment is never closed by `}}`".into()));
+    }
+    let mut head = true;
+    let mut depth = 0usize;
+    while j < end {
+        let c = bytes[j];
+        match c {
+            b'\n' => j += 1,
+            b'"' | b'\'' => {
+                j = copy_string(bytes, j, end, out);
+                head = false;
+            }
+            b'}' if depth == 0 && bytes[j..end].starts_with(b"}}") => {
+                let closes = if opens >= 3 { opens } else { 2 };
+                let closes = bytes[j..end].iter().take(closes).take_while(|b| **b == b'}').count();
+                for k in 0..closes {
+                    out.push(b'}', j + k);
+                }
+                return Ok(j + closes);
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                out.push(c, j);
+                j += 1;
+                head = false;
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                out.push(c, j);
+                j += 1;
+            }
+            _ if (c.is_ascii_alphabetic() || c == b'_' || c == b'$')
+                && !out.text.last().is_some_and(|p| is_ident(*p) || matches!(p, b'.' | b':' | b'/' | b'@')) =>
+            {
+                j = scan_name(bytes, j, end, head, compat, tag_out, out, calls, aliased)?;
+                head = false;
+            }
+            _ => {
+                if !(c.is_ascii_whitespace() || matches!(c, b'~' | b'#' | b'/' | b'^' | b'&' | b'>' | b'*')) {
+                    head = false;
+                }
+                out.push(c, j);
+                j += 1;
+            }
+        }
+    }
+    Err((i, "`{{` is never closed by `}}`".into()))
+}
+
+/// Copy a quoted string literal starting at `j`; returns the offset after its closing quote.
+fn copy_string(bytes: &[u8], mut j: usize, end: usize, out: &mut Out) -> usize {
+    let quote = bytes[j];
+    out.push(quote, j);
+    j += 1;
+    while j < end {
+        let c = bytes[j];
+        if c != b'\n' {
+            out.push(c, j);
+        }
+        j += 1;
+        if c == b'\\' && j < end {
+            out.push(bytes[j], j);
+            j += 1;
+        } else if c == quote {
+            break;
+        }
+    }
+    j
+}
+
+/// Copy an identifier chain `a.b.c` starting at `j`, rewriting faker names and taking KDG
+/// arguments aside. Returns the offset after it.
+#[allow(clippy::too_many_arguments)]
+fn scan_name(
+    bytes: &[u8],
+    j: usize,
+    end: usize,
+    head: bool,
+    compat: Compat,
+    tag_out: usize,
+    out: &mut Out,
+    calls: &mut HashMap<usize, KdgArg>,
+    aliased: &mut bool,
+) -> Result<usize, ScanError> {
+    let ident_end = |mut k: usize| {
+        while k < end && is_ident(bytes[k]) {
+            k += 1;
+        }
+        k
+    };
+    let ns_end = ident_end(j);
+    let ns = std::str::from_utf8(&bytes[j..ns_end]).expect("ASCII");
+    let is_faker = NAMESPACES.contains(&ns) || ns == "current";
+    if !(is_faker && bytes.get(ns_end) == Some(&b'.') && ns_end + 1 < end && is_ident(bytes[ns_end + 1])) {
+        for (k, b) in bytes[j..ns_end].iter().enumerate() {
+            out.push(*b, j + k);
+        }
+        return Ok(ns_end);
+    }
+    let m_end = ident_end(ns_end + 1);
+    let method = std::str::from_utf8(&bytes[ns_end + 1..m_end]).expect("ASCII");
+    // KDG aliases only the first `{{current.timestamp}}` (`kdg.md` §2.1); strict mode keeps that.
+    if ns == "current" && method == "timestamp" && (compat == Compat::Tolerant || !*aliased) {
+        *aliased = true;
+        out.push_str("date:now", j);
+    } else {
+        out.push_str(ns, j);
+        out.push(b':', ns_end);
+        out.push_str(method, ns_end + 1);
+    }
+    let mut k = m_end;
+    if head && bytes.get(k) == Some(&b'(') {
+        let close = match compat {
+            // faker's regex `\(([^)]+)\)`: the first `)` closes the argument.
+            Compat::Strict => bytes[k + 1..end].iter().position(|b| *b == b')').map(|p| k + 1 + p),
+            Compat::Tolerant => matching_paren(bytes, k, end),
+        }
+        .ok_or_else(|| (k, "this `(` is never closed by `)`".to_string()))?;
+        let raw: String = String::from_utf8_lossy(&bytes[k + 1..close]).replace('\n', "");
+        calls.insert(tag_out, KdgArg { raw, at: k + 1 });
+        k = close + 1;
+        // faker looks at `ns.method` only: text after the argument list is ignored (§2.2 row 1).
+        while k < end && (bytes[k] == b'.' || is_ident(bytes[k])) {
+            k += 1;
+        }
+    } else {
+        // `ns.method.more`: faker looks at the first two names only.
+        while k < end && bytes[k] == b'.' && k + 1 < end && is_ident(bytes[k + 1]) {
+            k = ident_end(k + 1);
+        }
+    }
+    Ok(k)
+}
+
+/// The `)` matching the `(` at `open`, skipping JSON strings and nested brackets.
+fn matching_paren(bytes: &[u8], open: usize, end: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut k = open;
+    while k < end {
+        match bytes[k] {
+            b'"' => {
+                k += 1;
+                while k < end && bytes[k] != b'"' {
+                    if bytes[k] == b'\\' {
+                        k += 1;
+                    }
+                    k += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return (bytes[k] == b')').then_some(k);
+                }
+            }
+            _ => {}
+        }
+        k += 1;
+    }
+    None
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// The byte offset of 1-based `line` and character `col` in `text`.
+pub fn offset_of(text: &str, line: usize, col: usize) -> usize {
+    let mut l = 1;
+    let mut c = 1;
+    for (i, ch) in text.char_indices() {
+        if l == line && c == col {
+            return i;
+        }
+        if ch == '\n' {
+            l += 1;
+            c = 1;
+        } else {
+            c += 1;
+        }
+    }
+    text.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tolerant(src: &str) -> Scanned {
+        scan(src, Compat::Tolerant).expect("scans")
+    }
+
+    #[test]
+    fn multi_line_kdg_call_becomes_a_name_and_an_argument() {
+        let s = tolerant("{\n  \"price\": {{random.number(\n  {\n\"min\":1,\n\"max\":15\n  }\n)}}\n}");
+        assert_eq!(s.text, "{  \"price\": {{random:number}}}");
+        let (at, arg) = s.calls.iter().next().unwrap();
+        assert_eq!(&s.text[*at..*at + 2], "{{");
+        assert_eq!(arg.raw, "  {\"min\":1,\"max\":15  }");
+    }
+
+    #[test]
+    fn handlebars_names_are_rewritten_outside_strings() {
+        let s = tolerant(r#"{{random.number min=1 max=2}} {{#if (random.boolean)}}"name.x"{{/if}} {{this.name}}"#);
+        assert_eq!(s.text, r#"{{random:number min=1 max=2}} {{#if (random:boolean)}}"name.x"{{/if}} {{this.name}}"#);
+        assert!(s.calls.is_empty());
+    }
+
+    #[test]
+    fn parentheses_inside_json_strings_do_not_close_the_argument() {
+        let s = tolerant(r#"{{phone.phoneNumber("(###) ###-####")}}"#);
+        assert_eq!(s.text, "{{phone:phoneNumber}}");
+        assert_eq!(s.calls.values().next().unwrap().raw, r#""(###) ###-####""#);
+    }
+
+    #[test]
+    fn current_timestamp_is_aliased_everywhere_when_tolerant_and_once_when_strict() {
+        let src = "{{current.timestamp}} {{current.timestamp}}";
+        assert_eq!(tolerant(src).text, "{{date:now}} {{date:now}}");
+        assert_eq!(scan(src, Compat::Strict).unwrap().text, "{{date:now}} {{current:timestamp}}");
+    }
+
+    #[test]
+    fn every_rewritten_byte_maps_back_to_its_source() {
+        let src = "é\n{{random.number(5)}}";
+        let s = tolerant(src);
+        assert_eq!(s.map.len(), s.text.len() + 1);
+        let tag = s.text.find("{{").unwrap();
+        assert_eq!(s.map[tag], src.find("{{").unwrap());
+        assert_eq!(line_col(src, s.map[tag]), (2, 1));
+        assert_eq!(offset_of(src, 2, 1), s.map[tag]);
+    }
+
+    #[test]
+    fn unclosed_tags_and_calls_are_errors_with_positions() {
+        assert_eq!(scan("ab {{ name.firstName", Compat::Tolerant).unwrap_err().0, 3);
+        assert!(scan("{{random.number(5}}", Compat::Tolerant).is_err());
+    }
+}

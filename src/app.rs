@@ -13,7 +13,9 @@ use anyhow::Context as _;
 use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command, RenderArgs, RunArgs};
-use crate::config::{RunConfig, SinkSpec, TemplateConfig};
+use crate::config::{Destination, RunConfig, SinkSpec, TemplateConfig};
+use crate::sink::firehose::Firehose;
+use crate::sink::kinesis::Kinesis;
 use crate::engine;
 use crate::output::Progress;
 use crate::sink::Sink;
@@ -44,16 +46,44 @@ pub fn main() -> ExitCode {
 fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let cfg = RunConfig::from_args(args)?;
     let template = Arc::new(Template::from_file(&cfg.template.path, &cfg.template.options())?);
-    let sink = Arc::new(match &cfg.sink {
-        SinkSpec::Stdout => Sink::stdout(),
-        SinkSpec::Null => Sink::Null,
-        SinkSpec::File(p) => Sink::file(p).with_context(|| format!("--sink: cannot create `{}`", p.display()))?,
-    });
+    let key_template = |text: &Option<String>, flag: &str| -> anyhow::Result<Option<Arc<Template>>> {
+        match text {
+            None => Ok(None),
+            Some(t) => Ok(Some(Arc::new(Template::compile(t, flag, &cfg.template.options())?))),
+        }
+    };
+    let keys = engine::Keys {
+        partition: key_template(&cfg.partition_key, "--partition-key")?,
+        hash: key_template(&cfg.explicit_hash_key, "--explicit-hash-key")?,
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cfg.workers.get())
         .enable_all()
         .build()
         .context("starting the runtime")?;
+    let sink = Arc::new(match &cfg.destination {
+        Destination::Local(SinkSpec::Stdout) => Sink::stdout(),
+        Destination::Local(SinkSpec::Null) => Sink::Null,
+        Destination::Local(SinkSpec::File(p)) => {
+            Sink::file(p).with_context(|| format!("--sink: cannot create `{}`", p.display()))?
+        }
+        Destination::Kinesis(stream) => {
+            let (k, info) = rt.block_on(Kinesis::connect(&cfg.aws, stream.clone()))?;
+            if !cfg.quiet {
+                let shards = info.open_shards.map_or_else(|| "?".to_string(), |n| n.to_string());
+                let mode = info.mode.as_deref().unwrap_or("unknown mode");
+                eprintln!("kdg: stream {} ({mode}, {shards} open shards)", info.name);
+            }
+            Sink::Kinesis(k, cfg.retry)
+        }
+        Destination::Firehose(name) => {
+            let (f, info) = rt.block_on(Firehose::connect(&cfg.aws, name.clone()))?;
+            if !cfg.quiet {
+                eprintln!("kdg: delivery stream {} ({}, {})", info.name, info.source, info.status);
+            }
+            Sink::Firehose(f, cfg.retry)
+        }
+    });
     let mut progress = Progress::stderr(cfg.quiet);
     let outcome = rt.block_on(async {
         let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();
@@ -69,7 +99,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         let shutdown = async {
             let _ = first_rx.await;
         };
-        engine::run(&cfg, template, sink, shutdown, &mut |live| progress.update(live)).await
+        engine::run(&cfg, template, keys, sink, shutdown, &mut |live| progress.update(live)).await
     });
     progress.finish();
     rt.shutdown_background();

@@ -146,8 +146,8 @@ pub struct RunArgs {
 
     /// Where records go when no AWS destination is given: `stdout`, `null` (discard, for
     /// measuring), or `file:PATH`.
-    #[arg(long, default_value = "stdout", value_name = "SINK")]
-    pub sink: String,
+    #[arg(long, value_name = "SINK")]
+    pub sink: Option<String>,
 
     /// Do not end each record with a newline (KDG adds one).
     #[arg(long)]
@@ -172,6 +172,69 @@ pub struct RunArgs {
     /// Write one JSON line per second (offered, sent, failed, p99, lag) to this file, for plots.
     #[arg(long, value_name = "PATH")]
     pub timeline: Option<PathBuf>,
+
+    /// The AWS destination and how to reach it.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// AWS destination flags of `kdg run`.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "AWS destination")]
+pub struct AwsArgs {
+    /// Send to this Kinesis data stream (PutRecords).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["stream_arn", "delivery_stream", "sink"])]
+    pub stream: Option<String>,
+
+    /// Send to the Kinesis data stream with this ARN.
+    #[arg(long, value_name = "ARN", conflicts_with_all = ["delivery_stream", "sink"])]
+    pub stream_arn: Option<String>,
+
+    /// Send to this Firehose delivery stream (PutRecordBatch).
+    #[arg(long, value_name = "NAME", conflicts_with = "sink")]
+    pub delivery_stream: Option<String>,
+
+    /// AWS region (default: AWS_REGION or the profile's region).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Named profile from the AWS config files.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Send to this endpoint instead of AWS's (LocalStack, kinesalite, moto).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Partition key per record, as a template (`{{uuid}}`, `device-{{random.number 50}}`, or a
+    /// fixed string). Default: a random 10-digit number per record, as KDG does.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub partition_key: Option<String>,
+
+    /// Explicit hash key per record, as a template rendering a decimal 128-bit number (pins
+    /// records to a shard, e.g. to test one hot shard).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub explicit_hash_key: Option<String>,
+
+    /// Most requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub max_in_flight: usize,
+
+    /// Longest a record waits for its batch to fill before the batch is sent.
+    #[arg(long, value_parser = units::parse_duration, value_name = "DURATION")]
+    pub linger: Option<std::time::Duration>,
+
+    /// Most attempts per record (the first included) before it counts as failed.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub max_attempts: u32,
+
+    /// Give up retrying a record after this long.
+    #[arg(long, value_parser = units::parse_duration, value_name = "DURATION", default_value = "60s")]
+    pub retry_timeout: std::time::Duration,
+
+    /// Gzip each record on its own (KDG's "Compress Records"); the newline, if any, is inside.
+    #[arg(long)]
+    pub gzip: bool,
 }
 
 #[cfg(test)]
@@ -200,7 +263,7 @@ mod tests {
         let r = run_args(&["run", "t.hbs"]);
         assert_eq!(r.rps, RateArg::PerSecond(100.0));
         assert_eq!((r.count, r.duration, r.workers), (None, None, None));
-        assert_eq!(r.sink, "stdout");
+        assert_eq!(r.sink, None);
         assert_eq!(r.pacing, Pacing::Smooth);
         assert!(!r.no_newline && !r.quiet);
         assert_eq!(r.template.compat, CompatArg::Tolerant);
@@ -229,6 +292,17 @@ mod tests {
             assert!(e.contains(flag), "{args:?}: {e}");
         }
         assert!(parse(&["run"]).is_err(), "the template is required");
+    }
+
+    #[test]
+    fn aws_destinations_exclude_each_other_and_local_sinks() {
+        assert!(parse(&["run", "t.hbs", "--stream", "a", "--delivery-stream", "b"]).is_err());
+        assert!(parse(&["run", "t.hbs", "--stream", "a", "--sink", "null"]).is_err());
+        assert!(parse(&["run", "t.hbs", "--stream", "a", "--stream-arn", "arn:x"]).is_err());
+        let r = run_args(&["run", "t.hbs", "--stream", "prices", "--region", "us-east-1", "--linger", "50ms"]);
+        assert_eq!(r.aws.stream.as_deref(), Some("prices"));
+        assert_eq!(r.aws.linger, Some(std::time::Duration::from_millis(50)));
+        assert_eq!((r.aws.max_in_flight, r.aws.max_attempts), (32, 10));
     }
 
     #[test]

@@ -11,6 +11,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cli::{CompatArg, Pacing, RateArg, RunArgs, TemplateArgs};
+use crate::sink::aws::{AwsOptions, RetryPolicy};
+use crate::sink::kinesis::StreamId;
+use crate::sink::limits::{FIREHOSE_MAX_RECORDS, KINESIS_MAX_RECORDS};
 use crate::faker::Compat;
 use crate::template;
 
@@ -39,6 +42,25 @@ pub enum Rate {
 }
 
 /// Where records go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Destination {
+    /// A local sink.
+    Local(SinkSpec),
+    /// A Kinesis data stream.
+    Kinesis(StreamId),
+    /// A Firehose delivery stream.
+    Firehose(String),
+}
+
+impl Destination {
+    /// Whether records go to AWS (or an AWS-compatible endpoint).
+    pub fn is_remote(&self) -> bool {
+        !matches!(self, Destination::Local(_))
+    }
+}
+
+/// A local destination.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SinkSpec {
@@ -127,7 +149,21 @@ pub struct RunConfig {
     /// Render workers.
     pub workers: NonZeroUsize,
     /// Where records go.
-    pub sink: SinkSpec,
+    pub destination: Destination,
+    /// How to reach AWS.
+    pub aws: AwsOptions,
+    /// Partition key template (Kinesis); `None` = a random key per record.
+    pub partition_key: Option<String>,
+    /// Explicit hash key template (Kinesis).
+    pub explicit_hash_key: Option<String>,
+    /// Most requests in flight (AWS destinations).
+    pub max_in_flight: NonZeroUsize,
+    /// Longest a record waits for its batch.
+    pub linger: Duration,
+    /// kdg's retry policy (AWS destinations).
+    pub retry: RetryPolicy,
+    /// Gzip each record.
+    pub gzip: bool,
     /// End each record with `\n`.
     pub newline: bool,
     /// Pacing within a second.
@@ -144,6 +180,11 @@ pub struct RunConfig {
 
 /// The default most records per batch for local sinks (stdout, file, null).
 pub const DEFAULT_LOCAL_BATCH: usize = 1024;
+/// How long a record may wait for its batch by default: local sinks.
+pub const DEFAULT_LOCAL_LINGER: Duration = Duration::from_millis(1);
+/// How long a record may wait for its batch by default: AWS destinations (the KPL's default
+/// `RecordMaxBufferedTime`).
+pub const DEFAULT_AWS_LINGER: Duration = Duration::from_millis(100);
 
 impl RunConfig {
     /// Validate `kdg run`'s flags.
@@ -168,16 +209,65 @@ impl RunConfig {
             Some(n) => NonZeroUsize::new(n).expect("checked"),
             None => std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN),
         };
-        let batch_size = match a.batch_size {
-            None => NonZeroUsize::new(DEFAULT_LOCAL_BATCH).expect("non-zero"),
-            Some(n) if (1..=1_000_000).contains(&n) => NonZeroUsize::new(n as usize).expect("checked"),
-            Some(_) => return Err(bad("--batch-size", "must be between 1 and 1000000")),
+        let aws = &a.aws;
+        let destination = match (&aws.stream, &aws.stream_arn, &aws.delivery_stream) {
+            (Some(n), _, _) => Destination::Kinesis(StreamId::Name(nonempty(n, "--stream")?)),
+            (_, Some(arn), _) => {
+                if !arn.starts_with("arn:") || !arn.contains(":stream/") {
+                    return Err(bad("--stream-arn", format!("`{arn}` is not a stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME)")));
+                }
+                Destination::Kinesis(StreamId::Arn(arn.clone()))
+            }
+            (_, _, Some(n)) => Destination::Firehose(nonempty(n, "--delivery-stream")?),
+            _ => Destination::Local(SinkSpec::parse(a.sink.as_deref().unwrap_or("stdout"))?),
         };
+        let service_max = match &destination {
+            Destination::Local(_) => 1_000_000,
+            Destination::Kinesis(_) => KINESIS_MAX_RECORDS as u64,
+            Destination::Firehose(_) => FIREHOSE_MAX_RECORDS as u64,
+        };
+        let batch_size = match a.batch_size {
+            None => NonZeroUsize::new(service_max.min(DEFAULT_LOCAL_BATCH as u64) as usize).expect("non-zero"),
+            Some(n) if (1..=service_max).contains(&n) => NonZeroUsize::new(n as usize).expect("checked"),
+            Some(_) => return Err(bad("--batch-size", format!("must be between 1 and {service_max} for this destination"))),
+        };
+        if !destination.is_remote() {
+            for (set, flag) in [
+                (aws.partition_key.is_some(), "--partition-key"),
+                (aws.explicit_hash_key.is_some(), "--explicit-hash-key"),
+                (aws.endpoint_url.is_some(), "--endpoint-url"),
+            ] {
+                if set {
+                    return Err(bad(flag, "needs an AWS destination (--stream, --stream-arn or --delivery-stream)"));
+                }
+            }
+        }
+        if matches!(destination, Destination::Firehose(_)) {
+            for (set, flag) in [(aws.partition_key.is_some(), "--partition-key"), (aws.explicit_hash_key.is_some(), "--explicit-hash-key")] {
+                if set {
+                    return Err(bad(flag, "applies to Kinesis streams only; Firehose records have no keys"));
+                }
+            }
+        }
+        if let Some(u) = &aws.endpoint_url {
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                return Err(bad("--endpoint-url", format!("`{u}` must start with http:// or https://")));
+            }
+        }
+        let max_in_flight = match aws.max_in_flight {
+            0 => return Err(bad("--max-in-flight", "must be at least 1")),
+            n if n > 4096 => return Err(bad("--max-in-flight", "must be at most 4096")),
+            n => NonZeroUsize::new(n).expect("checked"),
+        };
+        if aws.max_attempts == 0 {
+            return Err(bad("--max-attempts", "must be at least 1"));
+        }
+        let linger = aws.linger.unwrap_or(if destination.is_remote() { DEFAULT_AWS_LINGER } else { DEFAULT_LOCAL_LINGER });
+        let retry = RetryPolicy { max_attempts: aws.max_attempts, budget: aws.retry_timeout, ..RetryPolicy::default() };
         if matches!(rate, Rate::Max) && a.pacing == Pacing::Burst {
             return Err(bad("--pacing", "burst needs a rate; it cannot be combined with --rps max"));
         }
-        let sink = SinkSpec::parse(&a.sink)?;
-        if let SinkSpec::File(p) = &sink {
+        if let Destination::Local(SinkSpec::File(p)) = &destination {
             check_parent(p, "--sink")?;
         }
         for (p, flag) in [(&a.report_json, "--report-json"), (&a.timeline, "--timeline")] {
@@ -185,7 +275,7 @@ impl RunConfig {
                 check_parent(p, flag)?;
             }
         }
-        if sink == SinkSpec::Stdout && a.report_json.as_deref() == Some(std::path::Path::new("-")) {
+        if destination == Destination::Local(SinkSpec::Stdout) && a.report_json.as_deref() == Some(std::path::Path::new("-")) {
             return Err(bad("--report-json", "cannot write to stdout while records go there; give a file"));
         }
         Ok(RunConfig {
@@ -194,7 +284,14 @@ impl RunConfig {
             count: a.count,
             duration: a.duration,
             workers,
-            sink,
+            destination,
+            aws: AwsOptions { region: aws.region.clone(), profile: aws.profile.clone(), endpoint_url: aws.endpoint_url.clone() },
+            partition_key: aws.partition_key.clone(),
+            explicit_hash_key: aws.explicit_hash_key.clone(),
+            max_in_flight,
+            linger,
+            retry,
+            gzip: aws.gzip,
             newline: !a.no_newline,
             pacing: a.pacing,
             batch_size,
@@ -202,6 +299,14 @@ impl RunConfig {
             report_json: a.report_json.clone(),
             timeline: a.timeline.clone(),
         })
+    }
+}
+
+fn nonempty(s: &str, flag: &'static str) -> Result<String, ConfigError> {
+    if s.trim().is_empty() {
+        Err(bad(flag, "must not be empty"))
+    } else {
+        Ok(s.to_string())
     }
 }
 
@@ -251,6 +356,13 @@ mod tests {
         assert_eq!(config(&["--tz", "Mars/Olympus"]).unwrap_err().flag, "--tz");
         assert_eq!(config(&["--report-json", "-"]).unwrap_err().flag, "--report-json");
         assert_eq!(config(&["--batch-size", "0"]).unwrap_err().flag, "--batch-size");
+        assert_eq!(config(&["--partition-key", "x"]).unwrap_err().flag, "--partition-key");
+        assert_eq!(config(&["--delivery-stream", "d", "--partition-key", "x"]).unwrap_err().flag, "--partition-key");
+        assert_eq!(config(&["--stream", "s", "--batch-size", "501"]).unwrap_err().flag, "--batch-size");
+        assert_eq!(config(&["--stream-arn", "nope"]).unwrap_err().flag, "--stream-arn");
+        assert_eq!(config(&["--stream", "s", "--endpoint-url", "localhost:1"]).unwrap_err().flag, "--endpoint-url");
+        let k = config(&["--stream", "s"]).unwrap();
+        assert_eq!((k.batch_size.get(), k.linger), (500, DEFAULT_AWS_LINGER));
         let c = config(&["--rps", "2k", "-n", "10", "--seed", "5", "--tz", "UTC", "--no-newline"]).unwrap();
         assert_eq!((c.rate, c.count, c.template.seed, c.newline), (Rate::PerSecond(2000.0), Some(10), 5, false));
     }

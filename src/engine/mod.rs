@@ -40,8 +40,15 @@ pub use schedule::Schedule;
 const FLUSH_EVERY: Duration = Duration::from_millis(50);
 /// How often the observer sees a [`Live`] view.
 const OBSERVE_EVERY: Duration = Duration::from_millis(250);
-/// How long a partial batch may wait for its last record when pacing (local sinks).
-const LINGER: Duration = Duration::from_millis(1);
+
+/// Templates for the keys of Kinesis records.
+#[derive(Default, Clone)]
+pub struct Keys {
+    /// `--partition-key`; `None` = a random 10-digit decimal per record, as KDG does.
+    pub partition: Option<Arc<Template>>,
+    /// `--explicit-hash-key`.
+    pub hash: Option<Arc<Template>>,
+}
 
 /// What the live progress display shows, a few times a second.
 #[derive(Debug, Clone, Default)]
@@ -127,6 +134,7 @@ impl Shared {
 pub async fn run(
     cfg: &RunConfig,
     template: Arc<Template>,
+    keys: Keys,
     sink: Arc<Sink>,
     shutdown: impl Future<Output = ()>,
     observe: &mut (dyn FnMut(&Live) + Send),
@@ -151,15 +159,20 @@ pub async fn run(
         last_lag_us: AtomicU64::new(0),
         fatal: std::sync::Mutex::new(None),
     });
-    let block = shared.schedule.block_size(cfg.batch_size.get() as u64, LINGER);
+    let block = shared.schedule.block_size(cfg.batch_size.get() as u64, cfg.linger);
+    // Against a remote service each task keeps one request in flight, so --max-in-flight tasks
+    // render and send; locally, one task per worker.
+    let tasks = if cfg.destination.is_remote() { cfg.max_in_flight.get() } else { cfg.workers.get() };
     let run_id = format!("{:016x}", crate::faker::splitmix64(cfg.template.seed ^ started_at.as_nanosecond() as u64));
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Recorder>();
     let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..cfg.workers.get() {
+    for _ in 0..tasks {
         let w = Worker {
             shared: Arc::clone(&shared),
             template: Arc::clone(&template),
+            keys: keys.clone(),
+            gzip: cfg.gzip,
             sink: Arc::clone(&sink),
             tx: tx.clone(),
             block,
@@ -273,6 +286,8 @@ fn live(cfg: &RunConfig, shared: &Shared, total: &Recorder, interval: &Recorder,
 struct Worker {
     shared: Arc<Shared>,
     template: Arc<Template>,
+    keys: Keys,
+    gzip: bool,
     sink: Arc<Sink>,
     tx: mpsc::UnboundedSender<Recorder>,
     block: u64,
@@ -284,6 +299,12 @@ struct Worker {
 impl Worker {
     async fn run(self) {
         let mut ctx = self.template.context(self.seed, &self.run_id);
+        // Keys draw from their own random stream, so adding a key template leaves records as they were.
+        let key_seed = crate::faker::splitmix64(self.seed ^ 0x6b65_7973);
+        let mut pk_ctx = self.keys.partition.as_ref().map(|t| t.context(key_seed, &self.run_id));
+        let mut hk_ctx = self.keys.hash.as_ref().map(|t| t.context(key_seed ^ 1, &self.run_id));
+        let needs_keys = self.sink.needs_keys();
+        let mut plain = Vec::new();
         let mut batch = Batch::with_capacity(self.block as usize, 128);
         let mut rec = Recorder::default();
         let mut stop = self.shared.stop.clone();
@@ -303,11 +324,34 @@ impl Worker {
             batch.reset(a);
             for n in a..b {
                 let now_ms = schedule.wall_ms(n).unwrap_or(wall_ms);
-                self.template.render(&mut ctx, n, now_ms, &mut batch.data);
-                if self.newline {
-                    batch.data.push(b'\n');
+                if self.gzip {
+                    plain.clear();
+                    self.template.render(&mut ctx, n, now_ms, &mut plain);
+                    if self.newline {
+                        plain.push(b'\n');
+                    }
+                    gzip_into(&plain, &mut batch.data);
+                } else {
+                    self.template.render(&mut ctx, n, now_ms, &mut batch.data);
+                    if self.newline {
+                        batch.data.push(b'\n');
+                    }
                 }
                 batch.end_record();
+                if needs_keys {
+                    match (&self.keys.partition, &mut pk_ctx) {
+                        (Some(t), Some(c)) => t.render(c, n, now_ms, &mut batch.keys.data),
+                        _ => crate::faker::write_int(
+                            &mut batch.keys.data,
+                            (crate::faker::splitmix64(key_seed ^ n) % 10_000_000_000) as i64,
+                        ),
+                    }
+                    batch.keys.end();
+                    if let (Some(t), Some(c)) = (&self.keys.hash, &mut hk_ctx) {
+                        t.render(c, n, now_ms, &mut batch.hash_keys.data);
+                        batch.hash_keys.end();
+                    }
+                }
             }
             let k = b - a;
             rec.counters.offered += k;
@@ -336,7 +380,17 @@ impl Worker {
                         rec.counters.rejected += n;
                         rec.error(code, *n);
                     }
-                    rec.request.record(done - dispatch);
+                    rec.request.record_n((done - dispatch) / out.requests.max(1) as u32, out.requests.max(1));
+                    if !out.acked.is_empty() {
+                        // Each record is charged to its own acknowledgement, not the batch's last.
+                        for (at, which) in &out.acked {
+                            rec.send.record_n(at.saturating_duration_since(dispatch), which.len() as u64);
+                            for &i in which {
+                                let due = schedule.intended(a + u64::from(i)).unwrap_or(dispatch);
+                                rec.e2e.record(at.saturating_duration_since(due));
+                            }
+                        }
+                    } else {
                     rec.send.record_n(done - dispatch, out.delivered);
                     match schedule.rate() {
                         // Flat out: every record was intended at dispatch.
@@ -349,6 +403,7 @@ impl Worker {
                                 rec.e2e.record(done.saturating_duration_since(due));
                             }
                         }
+                    }
                     }
                 }
                 Err(SinkError::Closed) => {
@@ -370,6 +425,14 @@ impl Worker {
         }
         let _ = self.tx.send(rec);
     }
+}
+
+/// Append `plain` as one gzip member.
+fn gzip_into(plain: &[u8], out: &mut Vec<u8>) {
+    use std::io::Write as _;
+    let mut enc = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
+    enc.write_all(plain).expect("writing to memory cannot fail");
+    enc.finish().expect("writing to memory cannot fail");
 }
 
 #[cfg(test)]

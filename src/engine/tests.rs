@@ -18,7 +18,7 @@ fn template() -> Arc<Template> {
 
 async fn run_with(cfg: &RunConfig, sink: Scripted, shutdown: impl Future<Output = ()>) -> (RunOutput, Arc<Sink>) {
     let sink = Arc::new(Sink::Scripted(sink));
-    let out = run(cfg, template(), Arc::clone(&sink), shutdown, &mut |_| {}).await.expect("runs");
+    let out = run(cfg, template(), Keys::default(), Arc::clone(&sink), shutdown, &mut |_| {}).await.expect("runs");
     (out, sink)
 }
 

@@ -5,7 +5,13 @@
 //! kept for "this destination is gone" ([`SinkError::Closed`], e.g. a reader of stdout went away)
 //! and for fatal setup problems.
 //!
-//! The local sinks live here: stdout, file, null, and a scripted sink for engine tests.
+//! The local sinks live here: stdout, file, null, and a scripted sink for engine tests; the AWS
+//! ones in [`kinesis`] and [`firehose`], sharing [`aws`]'s retry loop and [`limits`].
+
+pub mod aws;
+pub mod firehose;
+pub mod kinesis;
+pub mod limits;
 
 use std::io::Write;
 use std::path::Path;
@@ -22,12 +28,55 @@ pub struct Batch {
     pub data: Vec<u8>,
     /// End offset of each record in `data`.
     pub ends: Vec<usize>,
+    /// Partition keys (Kinesis), one per record, back to back.
+    pub keys: Column,
+    /// Explicit hash keys (Kinesis), one per record when used.
+    pub hash_keys: Column,
+}
+
+/// Variable-length values stored back to back, one per record.
+#[derive(Debug, Default, Clone)]
+pub struct Column {
+    /// The bytes.
+    pub data: Vec<u8>,
+    /// End offset of each value.
+    pub ends: Vec<usize>,
+}
+
+impl Column {
+    /// Value `i`.
+    pub fn get(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.data[start..self.ends[i]]
+    }
+
+    /// Mark the end of the value just written into `data`.
+    #[inline]
+    pub fn end(&mut self) {
+        self.ends.push(self.data.len());
+    }
+
+    /// Whether no values are stored.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.ends.clear();
+    }
 }
 
 impl Batch {
     /// An empty batch with room for `records` records of about `bytes_each` bytes.
     pub fn with_capacity(records: usize, bytes_each: usize) -> Batch {
-        Batch { first: 0, data: Vec::with_capacity(records * bytes_each), ends: Vec::with_capacity(records) }
+        Batch {
+            first: 0,
+            data: Vec::with_capacity(records * bytes_each),
+            ends: Vec::with_capacity(records),
+            keys: Column::default(),
+            hash_keys: Column::default(),
+        }
     }
 
     /// Empty the batch, keeping its memory, for records starting at number `first`.
@@ -35,6 +84,8 @@ impl Batch {
         self.first = first;
         self.data.clear();
         self.ends.clear();
+        self.keys.clear();
+        self.hash_keys.clear();
     }
 
     /// Mark the end of the record just written into `data`.
@@ -77,12 +128,34 @@ pub struct Outcome {
     pub failed: Vec<(String, u64)>,
     /// Records never sent because they were invalid, by reason.
     pub rejected: Vec<(String, u64)>,
+    /// When records were acknowledged: `(instant, indices in the batch)`. Empty means every
+    /// delivered record was acknowledged when `send` returned.
+    pub acked: Vec<(tokio::time::Instant, Vec<u32>)>,
+    /// Per Kinesis shard: `(shard id, records accepted, entries throttled)`.
+    pub shards: Vec<(String, u64, u64)>,
 }
 
 impl Outcome {
+    /// Count `n` records as finally failed with `code`.
+    pub fn fail(&mut self, code: &str, n: u64) {
+        add(&mut self.failed, code, n);
+    }
+
+    /// Count one record as rejected for `why`.
+    pub fn reject(&mut self, why: &str) {
+        add(&mut self.rejected, why, 1);
+    }
+
     /// Every record of `batch` delivered in one request.
     pub fn all_delivered(batch: &Batch) -> Outcome {
         Outcome { delivered: batch.len() as u64, bytes: batch.data.len() as u64, requests: 1, ..Outcome::default() }
+    }
+}
+
+fn add(list: &mut Vec<(String, u64)>, code: &str, n: u64) {
+    match list.iter_mut().find(|(c, _)| c == code) {
+        Some((_, count)) => *count += n,
+        None => list.push((code.to_string(), n)),
     }
 }
 
@@ -115,6 +188,10 @@ pub enum Sink {
     Null,
     /// Test double with scripted latency and failures.
     Scripted(Scripted),
+    /// A Kinesis data stream.
+    Kinesis(kinesis::Kinesis, aws::RetryPolicy),
+    /// A Firehose delivery stream.
+    Firehose(firehose::Firehose, aws::RetryPolicy),
 }
 
 impl Sink {
@@ -142,7 +219,14 @@ impl Sink {
             Sink::File(w) => write_batch(w, batch),
             Sink::Null => Ok(Outcome::all_delivered(batch)),
             Sink::Scripted(s) => s.send(batch).await,
+            Sink::Kinesis(k, policy) => Ok(aws::send(k, batch, policy).await),
+            Sink::Firehose(f, policy) => Ok(aws::send(f, batch, policy).await),
         }
+    }
+
+    /// Whether records need partition keys (Kinesis).
+    pub fn needs_keys(&self) -> bool {
+        matches!(self, Sink::Kinesis(..))
     }
 
     /// Flush buffered output.
@@ -153,7 +237,7 @@ impl Sink {
         match self {
             Sink::Stdout(w) => w.lock().expect("sink lock").flush().map_err(io_error),
             Sink::File(w) => w.lock().expect("sink lock").flush().map_err(io_error),
-            Sink::Null | Sink::Scripted(_) => Ok(()),
+            Sink::Null | Sink::Scripted(_) | Sink::Kinesis(..) | Sink::Firehose(..) => Ok(()),
         }
     }
 }

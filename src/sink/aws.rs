@@ -1,0 +1,444 @@
+//! What the Kinesis and Firehose sinks share: SDK configuration, error classification and the
+//! retry loop that kdg owns.
+//!
+//! The SDK's own retries are switched off, so every throttle and failure is seen and counted
+//! here. A batch is cut into requests by record count and bytes; records larger than the
+//! service allows are rejected before sending. Entries that fail inside a 200 response with a
+//! retryable code, and whole requests that are throttled, time out or get a 5xx, are retried —
+//! only those entries — with full-jitter exponential backoff, until the per-record budget
+//! (attempts and time) runs out; then they count as failed under their last error code.
+//! Only this module and its two siblings know the SDK's types.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::ProvideCredentials;
+use aws_sdk_kinesis::error::{ProvideErrorMetadata, SdkError};
+use rand::RngExt;
+use tokio::time::Instant;
+
+use super::{Batch, Outcome};
+
+/// Where and as whom to talk to AWS.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct AwsOptions {
+    /// `--region`; else the default chain (AWS_REGION, profile).
+    pub region: Option<String>,
+    /// `--profile`; else AWS_PROFILE or `default`.
+    pub profile: Option<String>,
+    /// `--endpoint-url`, for LocalStack, kinesalite, moto.
+    pub endpoint_url: Option<String>,
+}
+
+/// A problem found before any record is sent.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// No region anywhere in the chain.
+    #[error("no AWS region: pass --region or set AWS_REGION")]
+    NoRegion,
+    /// The credential chain found nothing usable.
+    #[error("no AWS credentials ({0}): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use AWS_PROFILE or --profile, or run where an instance role is available")]
+    NoCredentials(String),
+    /// The stream or delivery stream is not there.
+    #[error("{0}")]
+    NotFound(String),
+    /// Anything else (access denied, endpoint unreachable).
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Load the SDK configuration with kdg's settings: no SDK retries (kdg retries and counts),
+/// bounded connect and attempt timeouts, and credentials checked now rather than mid-run.
+///
+/// # Errors
+/// No region, or no credentials.
+pub async fn load(opts: &AwsOptions) -> Result<SdkConfig, SetupError> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::disabled())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .operation_attempt_timeout(Duration::from_secs(30))
+                .build(),
+        );
+    if let Some(r) = &opts.region {
+        loader = loader.region(Region::new(r.clone()));
+    }
+    if let Some(p) = &opts.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(u) = &opts.endpoint_url {
+        loader = loader.endpoint_url(u);
+    }
+    let conf = loader.load().await;
+    if conf.region().is_none() {
+        return Err(SetupError::NoRegion);
+    }
+    let provider = conf.credentials_provider().ok_or_else(|| SetupError::NoCredentials("no provider".into()))?;
+    provider.provide_credentials().await.map_err(|e| SetupError::NoCredentials(e.to_string()))?;
+    Ok(conf)
+}
+
+/// How a failed request is treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// The service said "slow down": retry, and count as throttled.
+    Throttled,
+    /// A transient failure (5xx, timeout, connection): retry.
+    Retriable,
+    /// Retrying cannot help (validation, not found, access denied).
+    Fatal,
+}
+
+/// A failed request, classified at the SDK boundary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestError {
+    /// The stable error key: the AWS error code, or `transport:…`.
+    pub code: String,
+    /// What to do about it.
+    pub class: ErrorClass,
+    /// The service's message, if any.
+    pub message: String,
+}
+
+/// Error codes that mean "over the limit".
+pub const THROTTLE_CODES: &[&str] = &[
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "Throttling",
+    "LimitExceededException",
+    "KMSThrottlingException",
+    "ServiceUnavailableException",
+    "SlowDown",
+];
+
+/// Per-entry error codes worth retrying.
+pub const RETRYABLE_ENTRY_CODES: &[&str] = &[
+    "ProvisionedThroughputExceededException",
+    "InternalFailure",
+    "ServiceUnavailableException",
+    "KMSThrottlingException",
+];
+
+/// Classify an SDK error into a stable code and what to do about it.
+pub fn classify<E: ProvideErrorMetadata>(e: &SdkError<E>) -> RequestError {
+    let (code, class, message) = match e {
+        SdkError::ServiceError(se) => {
+            let code = se.err().code().unwrap_or("UnknownError").to_string();
+            let status = se.raw().status().as_u16();
+            let class = if THROTTLE_CODES.contains(&code.as_str()) || status == 429 {
+                ErrorClass::Throttled
+            } else if status >= 500 {
+                ErrorClass::Retriable
+            } else {
+                ErrorClass::Fatal
+            };
+            (code, class, se.err().message().unwrap_or_default().to_string())
+        }
+        SdkError::TimeoutError(_) => ("transport:timeout".into(), ErrorClass::Retriable, "request timed out".into()),
+        SdkError::DispatchFailure(d) => {
+            let msg = format!("{:?}", d.as_connector_error().map(|c| c.to_string()));
+            ("transport:dispatch".into(), ErrorClass::Retriable, msg)
+        }
+        SdkError::ResponseError(_) => {
+            ("transport:response".into(), ErrorClass::Retriable, "unreadable response".into())
+        }
+        _ => ("sdk:construction".into(), ErrorClass::Fatal, "could not build the request".into()),
+    };
+    RequestError { code, class, message }
+}
+
+/// One entry's result inside a successful response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// Accepted, on this shard (Kinesis).
+    Ok {
+        /// The shard that took it.
+        shard: Option<String>,
+    },
+    /// Rejected with an error code.
+    Failed {
+        /// The error code.
+        code: String,
+        /// The message; for Kinesis throttles it names the shard.
+        message: String,
+    },
+}
+
+/// How long and how often kdg retries a record.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct RetryPolicy {
+    /// Most attempts per record, the first included.
+    pub max_attempts: u32,
+    /// First backoff ceiling; it doubles per attempt.
+    pub base: Duration,
+    /// Largest backoff ceiling.
+    pub cap: Duration,
+    /// Give up on a record after this long.
+    pub budget: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 10,
+            base: Duration::from_millis(100),
+            cap: Duration::from_secs(5),
+            budget: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Full-jitter backoff before attempt `attempt + 1` (`attempt` >= 1).
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self.base.saturating_mul(1u32 << attempt.min(20)).min(self.cap);
+        ceiling.mul_f64(rand::rng().random::<f64>())
+    }
+}
+
+/// A service that takes batches of records: Kinesis `PutRecords` or Firehose `PutRecordBatch`.
+pub trait Service: Send + Sync {
+    /// Most records per request.
+    const MAX_RECORDS: usize;
+    /// Most bytes per request.
+    const MAX_REQUEST_BYTES: usize;
+    /// Most bytes per record.
+    const MAX_RECORD_BYTES: usize;
+
+    /// Bytes record `i` counts against the limits (Kinesis: data plus partition key).
+    fn size(&self, batch: &Batch, i: usize) -> usize;
+
+    /// Why record `i` cannot be sent at all, if it cannot (besides its size).
+    fn invalid(&self, _batch: &Batch, _i: usize) -> Option<&'static str> {
+        None
+    }
+
+    /// Send records `which` of `batch` in one request.
+    fn put(&self, batch: &Batch, which: &[u32]) -> impl Future<Output = Result<Vec<Entry>, RequestError>> + Send;
+}
+
+/// The shard named in a Kinesis throttling message: "Rate exceeded for shard shardId-000000000001 in stream …".
+pub fn shard_in_message(message: &str) -> Option<&str> {
+    let rest = &message[message.find("shard ")? + 6..];
+    let end = rest.find(|c: char| c.is_whitespace() || c == ',' || c == '.').unwrap_or(rest.len());
+    (end > 0).then(|| &rest[..end])
+}
+
+/// Send a batch with kdg's retries, and account for every record.
+pub async fn send<S: Service>(svc: &S, batch: &Batch, policy: &RetryPolicy) -> Outcome {
+    let start = Instant::now();
+    let mut out = Outcome::default();
+    let mut pending: Vec<u32> = Vec::with_capacity(batch.len());
+    for i in 0..batch.len() {
+        if svc.size(batch, i) > S::MAX_RECORD_BYTES {
+            out.reject("RecordTooLarge");
+        } else if let Some(why) = svc.invalid(batch, i) {
+            out.reject(why);
+        } else {
+            pending.push(i as u32);
+        }
+    }
+    let mut attempt = 0u32;
+    let mut shards: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    while !pending.is_empty() {
+        let mut retry: Vec<(u32, String)> = Vec::new();
+        for chunk in chunks(svc, batch, &pending) {
+            out.requests += 1;
+            match svc.put(batch, chunk).await {
+                Ok(entries) => {
+                    let now = Instant::now();
+                    let mut acked = Vec::with_capacity(chunk.len());
+                    for (k, &i) in chunk.iter().enumerate() {
+                        match entries.get(k) {
+                            Some(Entry::Ok { shard }) => {
+                                acked.push(i);
+                                out.delivered += 1;
+                                out.bytes += batch.record(i as usize).len() as u64;
+                                if let Some(s) = shard {
+                                    shards.entry(s.clone()).or_default().0 += 1;
+                                }
+                            }
+                            Some(Entry::Failed { code, message }) => {
+                                if THROTTLE_CODES.contains(&code.as_str()) {
+                                    out.throttled += 1;
+                                    if let Some(s) = shard_in_message(message) {
+                                        shards.entry(s.to_string()).or_default().1 += 1;
+                                    }
+                                }
+                                if RETRYABLE_ENTRY_CODES.contains(&code.as_str()) {
+                                    retry.push((i, code.clone()));
+                                } else {
+                                    out.fail(code, 1);
+                                }
+                            }
+                            None => out.fail("MalformedResponse", 1),
+                        }
+                    }
+                    if !acked.is_empty() {
+                        out.acked.push((now, acked));
+                    }
+                }
+                Err(e) => {
+                    if e.class == ErrorClass::Throttled {
+                        out.throttled += chunk.len() as u64;
+                    }
+                    if e.class == ErrorClass::Fatal {
+                        out.fail(&e.code, chunk.len() as u64);
+                    } else {
+                        retry.extend(chunk.iter().map(|i| (*i, e.code.clone())));
+                    }
+                }
+            }
+        }
+        attempt += 1;
+        if retry.is_empty() {
+            break;
+        }
+        if attempt >= policy.max_attempts || start.elapsed() >= policy.budget {
+            for (_, code) in &retry {
+                out.fail(code, 1);
+            }
+            break;
+        }
+        out.retried += retry.len() as u64;
+        tokio::time::sleep(policy.backoff(attempt)).await;
+        pending = retry.into_iter().map(|(i, _)| i).collect();
+    }
+    out.shards = shards.into_iter().map(|(k, (a, t))| (k, a, t)).collect();
+    out
+}
+
+/// Cut `pending` into requests within the service's count and byte limits.
+fn chunks<'a, S: Service>(svc: &S, batch: &Batch, pending: &'a [u32]) -> Vec<&'a [u32]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0;
+    for (k, &i) in pending.iter().enumerate() {
+        let size = svc.size(batch, i as usize);
+        if k > start && (k - start >= S::MAX_RECORDS || bytes + size > S::MAX_REQUEST_BYTES) {
+            out.push(&pending[start..k]);
+            start = k;
+            bytes = 0;
+        }
+        bytes += size;
+    }
+    if start < pending.len() {
+        out.push(&pending[start..]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// A scripted service: answers each request from a list of scripts, recording what it got.
+    struct Fake {
+        scripts: Mutex<Vec<Result<Vec<Entry>, RequestError>>>,
+        seen: Mutex<Vec<Vec<u32>>>,
+    }
+
+    impl Service for Fake {
+        const MAX_RECORDS: usize = 3;
+        const MAX_REQUEST_BYTES: usize = 10;
+        const MAX_RECORD_BYTES: usize = 6;
+        fn size(&self, batch: &Batch, i: usize) -> usize {
+            batch.record(i).len()
+        }
+        async fn put(&self, _: &Batch, which: &[u32]) -> Result<Vec<Entry>, RequestError> {
+            self.seen.lock().unwrap().push(which.to_vec());
+            let mut s = self.scripts.lock().unwrap();
+            if s.is_empty() {
+                Ok(which.iter().map(|_| Entry::Ok { shard: Some("shardId-0".into()) }).collect())
+            } else {
+                s.remove(0)
+            }
+        }
+    }
+
+    fn batch(sizes: &[usize]) -> Batch {
+        let mut b = Batch::default();
+        for s in sizes {
+            b.data.extend(std::iter::repeat_n(b'x', *s));
+            b.end_record();
+        }
+        b
+    }
+
+    fn fake(scripts: Vec<Result<Vec<Entry>, RequestError>>) -> Fake {
+        Fake { scripts: Mutex::new(scripts), seen: Mutex::new(Vec::new()) }
+    }
+
+    fn fast() -> RetryPolicy {
+        RetryPolicy { max_attempts: 3, base: Duration::from_millis(1), cap: Duration::from_millis(2), budget: Duration::from_secs(60) }
+    }
+
+    fn ptee(shard: &str) -> Entry {
+        Entry::Failed {
+            code: "ProvisionedThroughputExceededException".into(),
+            message: format!("Rate exceeded for shard {shard} in stream s under account 1."),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_respect_count_and_byte_limits_and_oversize_records_are_rejected() {
+        let f = fake(vec![]);
+        let out = send(&f, &batch(&[2, 2, 2, 2, 7, 5, 5]), &fast()).await;
+        assert_eq!(*f.seen.lock().unwrap(), vec![vec![0, 1, 2], vec![3, 5], vec![6]]);
+        assert_eq!(out.delivered, 6);
+        assert_eq!(out.rejected, vec![("RecordTooLarge".to_string(), 1)]);
+        assert_eq!(out.shards, vec![("shardId-0".to_string(), 6, 0)]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn partial_failure_resends_only_failed_entries() {
+        let ok = || Entry::Ok { shard: Some("shardId-1".into()) };
+        let f = fake(vec![Ok(vec![ok(), ptee("shardId-7"), ok()])]);
+        let out = send(&f, &batch(&[1, 1, 1]), &fast()).await;
+        assert_eq!(*f.seen.lock().unwrap(), vec![vec![0, 1, 2], vec![1]]);
+        assert_eq!((out.delivered, out.throttled, out.retried, out.requests), (3, 1, 1, 2));
+        assert!(out.failed.is_empty());
+        assert_eq!(out.acked.len(), 2);
+        assert!(out.shards.contains(&("shardId-7".to_string(), 0, 1)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn records_that_exhaust_their_budget_are_failed_by_code() {
+        let throttle = || Err(RequestError { code: "ProvisionedThroughputExceededException".into(), class: ErrorClass::Throttled, message: String::new() });
+        let f = fake(vec![throttle(), throttle(), throttle()]);
+        let out = send(&f, &batch(&[1, 1]), &fast()).await;
+        assert_eq!(out.delivered, 0);
+        assert_eq!(out.failed, vec![("ProvisionedThroughputExceededException".to_string(), 2)]);
+        assert_eq!((out.throttled, out.retried, out.requests), (6, 4, 3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn fatal_errors_are_not_retried() {
+        let f = fake(vec![Err(RequestError { code: "ResourceNotFoundException".into(), class: ErrorClass::Fatal, message: String::new() })]);
+        let out = send(&f, &batch(&[1]), &fast()).await;
+        assert_eq!(f.seen.lock().unwrap().len(), 1);
+        assert_eq!(out.failed, vec![("ResourceNotFoundException".to_string(), 1)]);
+    }
+
+    #[test]
+    fn shard_is_read_from_throttling_messages() {
+        let m = "Rate exceeded for shard shardId-000000000003 in stream prices under account 000000000000.";
+        assert_eq!(shard_in_message(m), Some("shardId-000000000003"));
+        assert_eq!(shard_in_message("Slow down."), None);
+    }
+
+    #[test]
+    fn backoff_is_full_jitter_under_a_doubling_ceiling() {
+        let p = RetryPolicy::default();
+        for attempt in 1..12 {
+            let ceiling = p.base.saturating_mul(1 << attempt).min(p.cap);
+            assert!(p.backoff(attempt) <= ceiling);
+        }
+    }
+}

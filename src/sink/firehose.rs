@@ -1,0 +1,99 @@
+//! Amazon Data Firehose: `PutRecordBatch`, and the pre-flight description of the delivery stream.
+
+use aws_sdk_firehose::primitives::Blob;
+use aws_sdk_firehose::types::Record;
+use aws_sdk_firehose::Client;
+
+use super::aws::{classify, AwsOptions, Entry, ErrorClass, RequestError, Service, SetupError};
+use super::limits::{FIREHOSE_MAX_RECORDS, FIREHOSE_MAX_RECORD_BYTES, FIREHOSE_MAX_REQUEST_BYTES};
+use super::Batch;
+
+/// What pre-flight learned about the delivery stream.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct DeliveryStreamInfo {
+    /// Its name.
+    pub name: String,
+    /// `DirectPut` or `KinesisStreamAsSource`.
+    pub source: String,
+    /// `ACTIVE`, `CREATING`, …
+    pub status: String,
+}
+
+/// A Firehose delivery stream to put records into.
+pub struct Firehose {
+    client: Client,
+    name: String,
+}
+
+impl Firehose {
+    /// Connect, check credentials, and describe the delivery stream.
+    ///
+    /// # Errors
+    /// Unknown delivery stream, access denied, endpoint unreachable, no credentials or region.
+    pub async fn connect(opts: &AwsOptions, name: String) -> Result<(Firehose, DeliveryStreamInfo), SetupError> {
+        let conf = super::aws::load(opts).await?;
+        let client = Client::new(&conf);
+        let out = client.describe_delivery_stream().delivery_stream_name(&name).send().await.map_err(|e| {
+            let e = classify(&e);
+            match e.code.as_str() {
+                "ResourceNotFoundException" => SetupError::NotFound(format!(
+                    "--delivery-stream: `{name}` does not exist in this region and account (ResourceNotFoundException); check --delivery-stream and --region"
+                )),
+                "AccessDeniedException" => SetupError::Other(format!(
+                    "--delivery-stream: access denied describing `{name}`; the credentials need firehose:DescribeDeliveryStream and firehose:PutRecordBatch"
+                )),
+                "transport:dispatch" | "transport:timeout" => SetupError::Other(format!(
+                    "cannot reach the Firehose endpoint ({}): check --endpoint-url, --region and the network",
+                    e.code
+                )),
+                code => SetupError::Other(format!("describing the delivery stream `{name}` failed: {code}: {}", e.message)),
+            }
+        })?;
+        let info = out
+            .delivery_stream_description()
+            .map(|d| DeliveryStreamInfo {
+                name: d.delivery_stream_name().to_string(),
+                source: d.delivery_stream_type().as_str().to_string(),
+                status: d.delivery_stream_status().as_str().to_string(),
+            })
+            .unwrap_or_else(|| DeliveryStreamInfo { name: name.clone(), ..Default::default() });
+        Ok((Firehose { client, name }, info))
+    }
+}
+
+impl Service for Firehose {
+    const MAX_RECORDS: usize = FIREHOSE_MAX_RECORDS;
+    const MAX_REQUEST_BYTES: usize = FIREHOSE_MAX_REQUEST_BYTES;
+    const MAX_RECORD_BYTES: usize = FIREHOSE_MAX_RECORD_BYTES;
+
+    fn size(&self, batch: &Batch, i: usize) -> usize {
+        batch.record(i).len()
+    }
+
+    async fn put(&self, batch: &Batch, which: &[u32]) -> Result<Vec<Entry>, RequestError> {
+        let mut records = Vec::with_capacity(which.len());
+        for &i in which {
+            let r = Record::builder()
+                .data(Blob::new(batch.record(i as usize).to_vec()))
+                .build()
+                .map_err(|e| RequestError { code: "sdk:construction".into(), class: ErrorClass::Fatal, message: e.to_string() })?;
+            records.push(r);
+        }
+        let out = self
+            .client
+            .put_record_batch()
+            .delivery_stream_name(&self.name)
+            .set_records(Some(records))
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        Ok(out
+            .request_responses()
+            .iter()
+            .map(|r| match r.error_code() {
+                None | Some("") => Entry::Ok { shard: None },
+                Some(code) => Entry::Failed { code: code.to_string(), message: r.error_message().unwrap_or_default().to_string() },
+            })
+            .collect())
+    }
+}

@@ -376,6 +376,9 @@ impl Worker {
                         rec.counters.failed += n;
                         rec.error(code, *n);
                     }
+                    for (shard, accepted, throttled) in &out.shards {
+                        rec.shard(shard, *accepted, *throttled);
+                    }
                     for (code, n) in &out.rejected {
                         rec.counters.rejected += n;
                         rec.error(code, *n);

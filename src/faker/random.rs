@@ -112,7 +112,7 @@ impl NumberSpec {
                 _ => return Err(ArgError::new("takes at most two numbers (min, max)")),
             }
         }
-        if !(spec.precision > 0.0) || !spec.precision.is_finite() {
+        if spec.precision.is_nan() || spec.precision <= 0.0 || !spec.precision.is_finite() {
             return Err(ArgError::new("precision must be a positive number"));
         }
         Ok(spec)

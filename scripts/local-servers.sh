@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install the local AWS-compatible servers the integration tests run against:
+#   kinesalite (npm) for Kinesis, moto (PyPI) for Kinesis, Firehose and S3, with boto3 for
+#   independent read-back. Idempotent; everything goes under $KDG_SERVERS
+#   (default ~/.cache/kdg/servers). The tests start and stop the servers themselves, on
+#   127.0.0.1 and free ports.
+#   scripts/local-servers.sh install
+#   scripts/local-servers.sh path      # print $KDG_SERVERS
+set -euo pipefail
+KDG_SERVERS=${KDG_SERVERS:-$HOME/.cache/kdg/servers}
+case "${1:-install}" in
+  path) echo "$KDG_SERVERS"; exit 0 ;;
+  install) ;;
+  *) echo "usage: $0 install|path" >&2; exit 2 ;;
+esac
+mkdir -p "$KDG_SERVERS/kinesalite"
+t0=$(date +%s)
+if [ ! -x "$KDG_SERVERS/venv/bin/moto_server" ]; then
+  python3 -m venv "$KDG_SERVERS/venv"
+  "$KDG_SERVERS/venv/bin/pip" install -q --upgrade pip
+  # Enough for moto_server's Kinesis + Firehose + S3 (moto[server] pulls in much more).
+  "$KDG_SERVERS/venv/bin/pip" install -q 'moto[s3]==5.2.5' flask flask-cors boto3
+fi
+if [ ! -f "$KDG_SERVERS/kinesalite/node_modules/kinesalite/cli.js" ]; then
+  (cd "$KDG_SERVERS/kinesalite" && { [ -f package.json ] || npm init -y >/dev/null; } \
+    && npm install --no-audit --no-fund --loglevel=error kinesalite@3.3.3)
+fi
+echo "local servers ready under $KDG_SERVERS ($(( $(date +%s) - t0 ))s)"

@@ -1,0 +1,476 @@
+//! The final run report: what was asked for, what happened, and whether the run passed.
+//!
+//! [`Report`] is built once from the merged [`Recorder`] at the end of a run (or on Ctrl-C) and
+//! is the JSON contract written by `--report-json`: its shape is pinned by
+//! `schema/report.schema.json` and a test here validates real output against it. Human-readable
+//! output lives in [`text`]. The report carries each histogram in HdrHistogram's encoding, so
+//! runs can be re-analysed or merged exactly later (peers.md §3.4, aesthetics.md §4.6).
+//!
+//! This module only formats what the engine measured; it decides nothing but the exit code.
+
+pub mod text;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::stats::{Counters, LatencySummary, Recorder};
+
+/// What ended the run.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StopReason {
+    /// `--count` records were sent.
+    Count,
+    /// `--duration` was up.
+    Duration,
+    /// Ctrl-C, or the destination closed (e.g. a broken pipe on stdout).
+    Interrupt,
+    /// The run stopped on an error.
+    Error,
+}
+
+impl StopReason {
+    /// The lower-case name used in the JSON report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopReason::Count => "count",
+            StopReason::Duration => "duration",
+            StopReason::Interrupt => "interrupt",
+            StopReason::Error => "error",
+        }
+    }
+}
+
+/// Latency percentiles for records and requests.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
+pub struct Latencies {
+    /// Record intended time → final ack: corrected for coordinated omission. The headline.
+    pub record_e2e: LatencySummary,
+    /// Record actual dispatch → final ack: uncorrected.
+    pub record_send: LatencySummary,
+    /// One sink request.
+    pub request: LatencySummary,
+}
+
+/// How far the sending fell behind the schedule, in ms.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
+pub struct LagSummary {
+    /// 99th percentile of the lag at dispatch.
+    pub p99_ms: f64,
+    /// Largest lag at dispatch.
+    pub max_ms: f64,
+    /// Lag of the last dispatch: a run that ends far behind could not keep up.
+    pub final_ms: f64,
+}
+
+/// Pass or fail, and why.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The process exit code: 0 passed, 1 records were lost or rejected.
+    pub exit_code: i32,
+    /// One sentence per reason the run failed; empty when it passed.
+    pub reasons: Vec<String>,
+}
+
+/// The final report of a run.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct Report {
+    /// Version of kdg that ran.
+    pub kdg_version: String,
+    /// Wall-clock start, RFC 3339 UTC (for correlating with CloudWatch).
+    pub started_at: String,
+    /// Wall-clock end, RFC 3339 UTC.
+    pub ended_at: String,
+    /// Run time on the monotonic clock, in seconds.
+    pub elapsed_s: f64,
+    /// Echo of the validated run configuration.
+    pub config: Value,
+    /// Target records per second; `None` when sending flat out.
+    pub target_rps: Option<f64>,
+    /// Delivered records per second over the whole run.
+    pub achieved_rps: f64,
+    /// Delivered bytes per second over the whole run.
+    pub bytes_per_s: f64,
+    /// Record counts for the whole run.
+    pub totals: Counters,
+    /// Latency percentiles.
+    pub latency: Latencies,
+    /// Schedule lag.
+    pub lag: LagSummary,
+    /// Failed and rejected records by stable error code.
+    pub errors: BTreeMap<String, u64>,
+    /// Per Kinesis shard: records accepted and entry attempts throttled (empty for other sinks).
+    pub shards: BTreeMap<String, crate::stats::ShardCounts>,
+    /// The schedule lag grew while the sink reported no throttling: the generator, not the
+    /// service, was the limit, so the numbers describe this machine.
+    pub generator_bound: bool,
+    /// What ended the run.
+    pub stopped_by: StopReason,
+    /// Pass or fail.
+    pub outcome: Outcome,
+    /// HdrHistogram V2+DEFLATE encodings in base64, by name: `record_e2e`, `record_send`,
+    /// `request`, `lag` (microseconds). Read them with [`crate::stats::Latency::decode`].
+    pub histograms: BTreeMap<String, String>,
+}
+
+/// What [`Report::build`] needs from the engine.
+#[derive(Debug)]
+pub struct ReportInput<'a> {
+    /// Wall-clock start.
+    pub started_at: jiff::Timestamp,
+    /// Wall-clock end.
+    pub ended_at: jiff::Timestamp,
+    /// Run time on the monotonic clock.
+    pub elapsed: Duration,
+    /// Echo of the validated run configuration.
+    pub config: Value,
+    /// Target records per second; `None` when flat out.
+    pub target_rps: Option<f64>,
+    /// Everything recorded during the run, merged.
+    pub total: &'a Recorder,
+    /// Schedule lag of the last dispatch.
+    pub final_lag: Duration,
+    /// See [`Report::generator_bound`].
+    pub generator_bound: bool,
+    /// What ended the run.
+    pub stopped_by: StopReason,
+}
+
+impl Report {
+    /// Build the report and decide the outcome: exit code 1 when any record finally failed or
+    /// was rejected (or the run stopped on an error), else 0.
+    pub fn build(input: ReportInput<'_>) -> Report {
+        let total = input.total;
+        let c = total.counters;
+        let secs = input.elapsed.as_secs_f64();
+        let per_s = |n: u64| if secs > 0.0 { finite(n as f64 / secs) } else { 0.0 };
+        let histograms = [
+            ("record_e2e", &total.e2e),
+            ("record_send", &total.send),
+            ("request", &total.request),
+            ("lag", &total.lag),
+        ]
+        .into_iter()
+        .map(|(name, h)| (name.to_owned(), h.encode()))
+        .collect();
+        Report {
+            kdg_version: env!("CARGO_PKG_VERSION").to_owned(),
+            started_at: format!("{:.3}", input.started_at),
+            ended_at: format!("{:.3}", input.ended_at),
+            elapsed_s: finite(secs),
+            config: input.config,
+            // JSON has no infinity: an unbounded rate is "flat out".
+            target_rps: input.target_rps.filter(|r| r.is_finite() && *r > 0.0),
+            achieved_rps: per_s(c.delivered),
+            bytes_per_s: per_s(c.bytes),
+            totals: c,
+            latency: Latencies {
+                record_e2e: total.e2e.summary(),
+                record_send: total.send.summary(),
+                request: total.request.summary(),
+            },
+            lag: LagSummary {
+                p99_ms: total.lag.percentile_ms(99.0),
+                max_ms: total.lag.max_ms(),
+                // Via nanoseconds: `as_secs_f64() * 1000.0` turns 420 µs into 0.42000000000000004.
+                final_ms: finite(input.final_lag.as_nanos() as f64 / 1e6),
+            },
+            errors: total.errors.clone(),
+            shards: total.shards.clone(),
+            generator_bound: input.generator_bound,
+            stopped_by: input.stopped_by,
+            outcome: outcome(&c, &total.errors, input.stopped_by),
+            histograms,
+        }
+    }
+
+    /// The report as indented JSON (no trailing newline).
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report serializes: string map keys and plain data")
+    }
+}
+
+/// The exit-code rule. Failed and rejected records share one error map, so the codes are
+/// attached to whichever of the two happened, or listed on their own when both did.
+fn outcome(c: &Counters, errors: &BTreeMap<String, u64>, stopped_by: StopReason) -> Outcome {
+    let by_code = codes_by_count(errors);
+    let mut reasons = Vec::new();
+    let both = c.failed > 0 && c.rejected > 0;
+    let detail = |s: String| {
+        if by_code.is_empty() || both {
+            s
+        } else {
+            format!("{s} ({by_code})")
+        }
+    };
+    if c.failed > 0 {
+        reasons.push(detail(format!(
+            "{} {} failed",
+            c.failed,
+            plural(c.failed, "record", "records")
+        )));
+    }
+    if c.rejected > 0 {
+        reasons.push(detail(format!(
+            "{} {} rejected as invalid",
+            c.rejected,
+            plural(c.rejected, "record was", "records were")
+        )));
+    }
+    if both && !by_code.is_empty() {
+        reasons.push(format!("errors by code: {by_code}"));
+    }
+    if stopped_by == StopReason::Error {
+        reasons.push("the run stopped on an error".to_owned());
+    }
+    Outcome {
+        exit_code: if reasons.is_empty() { 0 } else { 1 },
+        reasons,
+    }
+}
+
+/// `A: 3, B: 1`, largest count first, then by code.
+fn codes_by_count(errors: &BTreeMap<String, u64>) -> String {
+    let mut v: Vec<(&String, &u64)> = errors.iter().filter(|(_, n)| **n > 0).collect();
+    v.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    v.iter()
+        .map(|(code, n)| format!("{code}: {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn plural<'s>(n: u64, one: &'s str, many: &'s str) -> &'s str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+/// JSON cannot hold NaN or infinity.
+fn finite(x: f64) -> f64 {
+    if x.is_finite() {
+        x
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::stats::Latency;
+
+    const SCHEMA: &str = include_str!("../../schema/report.schema.json");
+
+    /// A report as a 60 s paced run against a throttling stream would produce.
+    pub(crate) fn realistic(failed: u64, rejected: u64) -> Report {
+        let counters = Counters {
+            offered: 60_000,
+            attempted: 60_000 - rejected,
+            delivered: 60_000 - failed - rejected,
+            failed,
+            rejected,
+            throttled: 1_234,
+            retried: 1_300,
+            bytes: 60_000 * 412,
+            requests: 130,
+        };
+        let mut total = Recorder {
+            counters,
+            ..Recorder::default()
+        };
+        for i in 0..60_000u64 {
+            total.e2e.record(Duration::from_micros(8_000 + (i * 7919) % 40_000));
+            total.send.record(Duration::from_micros(6_000 + (i * 104_729) % 20_000));
+            total.lag.record(Duration::from_micros(50 + (i * 31) % 900));
+        }
+        for i in 0..130u64 {
+            total.request.record(Duration::from_micros(9_000 + i * 100));
+        }
+        total.error("ProvisionedThroughputExceededException", failed);
+        total.error("RecordTooLarge", rejected);
+        let started_at: jiff::Timestamp = "2026-03-01T12:00:00.25Z".parse().expect("timestamp");
+        Report::build(ReportInput {
+            started_at,
+            ended_at: "2026-03-01T12:01:00.5Z".parse().expect("timestamp"),
+            elapsed: Duration::from_millis(60_250),
+            config: serde_json::json!({ "target": { "kinesis": "orders" }, "rate": 1000.0, "seed": 1 }),
+            target_rps: Some(1000.0),
+            total: &total,
+            final_lag: Duration::from_micros(420),
+            generator_bound: false,
+            stopped_by: StopReason::Duration,
+        })
+    }
+
+    fn validator() -> jsonschema::Validator {
+        let schema: Value = serde_json::from_str(SCHEMA).expect("schema is JSON");
+        jsonschema::validator_for(&schema).expect("schema compiles")
+    }
+
+    fn errors(v: &jsonschema::Validator, instance: &Value) -> Vec<String> {
+        v.iter_errors(instance)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect()
+    }
+
+    #[test]
+    fn a_clean_run_passes() {
+        let r = realistic(0, 0);
+        assert_eq!(
+            r.outcome,
+            Outcome {
+                exit_code: 0,
+                reasons: vec![]
+            }
+        );
+        assert!(r.errors.is_empty());
+        assert_eq!(r.totals.delivered, 60_000);
+        assert!((r.achieved_rps - 60_000.0 / 60.25).abs() < 1e-9);
+        assert!((r.bytes_per_s - 60_000.0 * 412.0 / 60.25).abs() < 1e-6);
+        assert_eq!(r.started_at, "2026-03-01T12:00:00.250Z");
+        assert_eq!(r.ended_at, "2026-03-01T12:01:00.500Z");
+        assert_eq!(r.kdg_version, env!("CARGO_PKG_VERSION"));
+        assert_eq!(r.latency.record_e2e.count, 60_000);
+        assert_eq!(r.latency.request.count, 130);
+        assert!((r.lag.final_ms - 0.42).abs() < 1e-9);
+        assert!(r.lag.max_ms >= r.lag.p99_ms && r.lag.p99_ms > 0.0);
+    }
+
+    #[test]
+    fn failed_records_fail_the_run_and_name_their_codes() {
+        let r = realistic(3, 0);
+        assert_eq!(r.outcome.exit_code, 1);
+        assert_eq!(
+            r.outcome.reasons,
+            vec!["3 records failed (ProvisionedThroughputExceededException: 3)"]
+        );
+        assert_eq!(r.errors["ProvisionedThroughputExceededException"], 3);
+    }
+
+    #[test]
+    fn rejected_records_fail_the_run() {
+        let r = realistic(0, 1);
+        assert_eq!(r.outcome.exit_code, 1);
+        assert_eq!(
+            r.outcome.reasons,
+            vec!["1 record was rejected as invalid (RecordTooLarge: 1)"]
+        );
+    }
+
+    #[test]
+    fn failed_and_rejected_list_codes_once_by_count() {
+        let r = realistic(2, 5);
+        assert_eq!(r.outcome.exit_code, 1);
+        assert_eq!(
+            r.outcome.reasons,
+            vec![
+                "2 records failed",
+                "5 records were rejected as invalid",
+                "errors by code: RecordTooLarge: 5, ProvisionedThroughputExceededException: 2",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_error_stop_fails_the_run_and_zero_elapsed_gives_zero_rates() {
+        let total = Recorder::default();
+        let now = jiff::Timestamp::UNIX_EPOCH;
+        let r = Report::build(ReportInput {
+            started_at: now,
+            ended_at: now,
+            elapsed: Duration::ZERO,
+            config: Value::Object(Default::default()),
+            target_rps: Some(f64::INFINITY),
+            total: &total,
+            final_lag: Duration::ZERO,
+            generator_bound: false,
+            stopped_by: StopReason::Error,
+        });
+        assert_eq!(r.outcome.exit_code, 1);
+        assert_eq!((r.achieved_rps, r.bytes_per_s, r.target_rps), (0.0, 0.0, None));
+        assert_eq!(r.started_at, "1970-01-01T00:00:00.000Z");
+        assert!(jsonschema::is_valid(
+            &serde_json::from_str(SCHEMA).expect("JSON"),
+            &serde_json::to_value(&r).expect("JSON")
+        ));
+    }
+
+    #[test]
+    fn json_round_trips_and_histograms_merge_exactly() {
+        let r = realistic(3, 0);
+        let json = r.to_json_pretty();
+        let back: Report = serde_json::from_str(&json).expect("parses back");
+        assert_eq!(back.totals, r.totals);
+        assert_eq!(back.latency, r.latency);
+        assert_eq!(back.stopped_by, StopReason::Duration);
+        assert!(json.contains(r#""stopped_by": "duration""#));
+        assert_eq!(
+            back.histograms.keys().collect::<Vec<_>>(),
+            ["lag", "record_e2e", "record_send", "request"]
+        );
+        let e2e = Latency::decode(&back.histograms["record_e2e"]).expect("decodes");
+        assert_eq!(e2e.summary(), r.latency.record_e2e);
+        // Two runs' histograms add up exactly.
+        let mut merged = e2e.clone();
+        merged.add(&e2e);
+        assert_eq!(merged.count(), 120_000);
+        assert_eq!(merged.percentile_ms(99.0), e2e.percentile_ms(99.0));
+    }
+
+    #[test]
+    fn a_real_report_matches_the_schema() {
+        let v = validator();
+        for (failed, rejected) in [(0, 0), (3, 0), (2, 5)] {
+            let mut r = realistic(failed, rejected);
+            r.generator_bound = failed > 0;
+            let instance = serde_json::to_value(&r).expect("serializes");
+            assert_eq!(errors(&v, &instance), Vec::<String>::new());
+        }
+        let mut flat_out = realistic(0, 0);
+        flat_out.target_rps = None;
+        flat_out.stopped_by = StopReason::Interrupt;
+        let instance = serde_json::to_value(&flat_out).expect("serializes");
+        assert_eq!(errors(&v, &instance), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_schema_rejects_unknown_fields_and_wrong_types() {
+        let v = validator();
+        let good = serde_json::to_value(realistic(0, 0)).expect("serializes");
+        assert!(v.is_valid(&good));
+        type Breaks = fn(&mut Value);
+        let broken: [(&str, Breaks); 7] = [
+            ("unknown top-level field", |j| {
+                j["surprise"] = 1.into();
+            }),
+            ("unknown field in totals", |j| {
+                j["totals"]["dropped"] = 1.into();
+            }),
+            ("unknown field in a latency summary", |j| {
+                j["latency"]["request"]["p9999_ms"] = 1.0.into();
+            }),
+            ("unknown histogram", |j| {
+                j["histograms"]["buffering"] = "HISTFA==".into();
+            }),
+            ("missing field", |j| {
+                j.as_object_mut().expect("object").remove("outcome");
+            }),
+            ("negative count", |j| {
+                j["totals"]["delivered"] = (-1).into();
+            }),
+            ("unknown stop reason", |j| {
+                j["stopped_by"] = "timeout".into();
+            }),
+        ];
+        for (what, breaks) in broken {
+            let mut bad = good.clone();
+            breaks(&mut bad);
+            assert!(!v.is_valid(&bad), "{what} should fail validation");
+        }
+    }
+}

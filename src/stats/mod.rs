@@ -1,0 +1,393 @@
+//! Measurement: counters and latency histograms for a run, and the per-second timeline.
+//!
+//! Each worker owns a [`Recorder`] and records into it with plain field updates: no locks, no
+//! atomics and no allocation on the per-record path (aesthetics.md §4.1 point 7). On a tick the
+//! worker swaps its recorder out with [`Recorder::take`] and sends it to the collector, which
+//! merges it with `+=` into the running total, the current second and the live view
+//! (aesthetics.md §4.6). Once a second the collector turns the second's recorder into a
+//! [`TimelineRow`].
+//!
+//! Latency is kept as HdrHistograms ([`Latency`]) from several start points, because batching
+//! and retries make one number insufficient (peers.md §3.2): from the record's *intended* time
+//! (corrected for coordinated omission, the headline), from its actual dispatch (uncorrected,
+//! to show the gap), per sink request, and the schedule lag itself.
+//!
+//! This module knows nothing about sinks, the engine or output formats.
+
+mod latency;
+
+use std::collections::BTreeMap;
+use std::io;
+use std::ops::AddAssign;
+
+use serde::{Deserialize, Serialize};
+
+pub use latency::{Latency, LatencySummary};
+
+/// Why a stored histogram could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum StatsError {
+    /// The text is not base64.
+    #[error("histogram text is not base64 (at character {position})")]
+    Base64 {
+        /// Offset of the first character that is wrong.
+        position: usize,
+    },
+    /// The bytes are not an HdrHistogram V2 encoding.
+    #[error("histogram is not an HdrHistogram V2 encoding: {0}")]
+    Histogram(String),
+}
+
+/// Record counts for a run or part of one. Summed with `+=`.
+///
+/// Every record that is offered ends up delivered, failed, rejected, or still in flight when a
+/// snapshot is taken (or dropped by an interrupt before it was sent).
+#[derive(Default, Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Counters {
+    /// Records whose intended send time came (scheduled), whether or not they went out on time.
+    pub offered: u64,
+    /// Records handed to the sink at least once.
+    pub attempted: u64,
+    /// Records acknowledged by the sink.
+    pub delivered: u64,
+    /// Records that finally failed: lost after retries.
+    pub failed: u64,
+    /// Records never sent because they were invalid (e.g. larger than the service allows).
+    pub rejected: u64,
+    /// Entry attempts the service throttled (a record throttled twice counts twice).
+    pub throttled: u64,
+    /// Entry retry attempts.
+    pub retried: u64,
+    /// Bytes of delivered records.
+    pub bytes: u64,
+    /// Sink requests made (`PutRecords` / `PutRecordBatch` calls, or writes for local sinks).
+    pub requests: u64,
+}
+
+impl AddAssign for Counters {
+    fn add_assign(&mut self, o: Counters) {
+        self.offered += o.offered;
+        self.attempted += o.attempted;
+        self.delivered += o.delivered;
+        self.failed += o.failed;
+        self.rejected += o.rejected;
+        self.throttled += o.throttled;
+        self.retried += o.retried;
+        self.bytes += o.bytes;
+        self.requests += o.requests;
+    }
+}
+
+impl AddAssign<&Counters> for Counters {
+    fn add_assign(&mut self, o: &Counters) {
+        *self += *o;
+    }
+}
+
+/// Everything one worker measured since its last hand-over. Merged with `+=`.
+#[derive(Default, Clone, Debug)]
+pub struct Recorder {
+    /// Record counts.
+    pub counters: Counters,
+    /// Record intended time → final ack: corrected for coordinated omission (the headline).
+    pub e2e: Latency,
+    /// Record actual dispatch → final ack: uncorrected, to show the coordinated-omission gap.
+    pub send: Latency,
+    /// One sink request, send → response.
+    pub request: Latency,
+    /// Schedule lag: record intended time → dispatch.
+    pub lag: Latency,
+    /// Failed and rejected records by stable error code (e.g. `ProvisionedThroughputExceededException`).
+    pub errors: BTreeMap<String, u64>,
+    /// Requests in flight when this was taken. A gauge, not summed: merging keeps the latest.
+    pub in_flight: u64,
+    /// Per Kinesis shard, from `ShardId` in responses and the shard named in throttling messages.
+    pub shards: BTreeMap<String, ShardCounts>,
+}
+
+/// What one Kinesis shard did.
+#[derive(Default, Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ShardCounts {
+    /// Records the shard accepted.
+    pub accepted: u64,
+    /// Entry attempts the shard throttled.
+    pub throttled: u64,
+}
+
+impl Recorder {
+    /// Merge `other` into this one: counters, histograms and error counts add up; `in_flight`
+    /// takes `other`'s value.
+    pub fn merge(&mut self, other: &Recorder) {
+        self.counters += other.counters;
+        self.e2e.add(&other.e2e);
+        self.send.add(&other.send);
+        self.request.add(&other.request);
+        self.lag.add(&other.lag);
+        for (code, n) in &other.errors {
+            self.error(code, *n);
+        }
+        for (shard, c) in &other.shards {
+            self.shard(shard, c.accepted, c.throttled);
+        }
+        self.in_flight = other.in_flight;
+    }
+
+    /// Hand over everything recorded so far and start again from empty.
+    pub fn take(&mut self) -> Recorder {
+        std::mem::take(self)
+    }
+
+    /// Count records a shard accepted and entry attempts it throttled.
+    pub fn shard(&mut self, shard: &str, accepted: u64, throttled: u64) {
+        let c = match self.shards.get_mut(shard) {
+            Some(c) => c,
+            None => self.shards.entry(shard.to_owned()).or_default(),
+        };
+        c.accepted += accepted;
+        c.throttled += throttled;
+    }
+
+    /// Count `n` records under error `code`. Allocates only the first time a code is seen.
+    pub fn error(&mut self, code: &str, n: u64) {
+        if n == 0 {
+            return;
+        }
+        match self.errors.get_mut(code) {
+            Some(count) => *count += n,
+            None => {
+                self.errors.insert(code.to_owned(), n);
+            }
+        }
+    }
+}
+
+impl AddAssign<&Recorder> for Recorder {
+    fn add_assign(&mut self, other: &Recorder) {
+        self.merge(other);
+    }
+}
+
+impl AddAssign for Recorder {
+    fn add_assign(&mut self, other: Recorder) {
+        self.merge(&other);
+    }
+}
+
+/// One second of a run: a line of the `--timeline` NDJSON file.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
+pub struct TimelineRow {
+    /// Seconds since the start (row 0 covers the first second).
+    pub t_s: u64,
+    /// Records whose intended time fell in this second.
+    pub offered: u64,
+    /// Records delivered (acknowledged) in this second.
+    pub sent: u64,
+    /// Records that finally failed in this second.
+    pub failed: u64,
+    /// Throttled entry attempts in this second.
+    pub throttled: u64,
+    /// Delivered bytes in this second.
+    pub bytes: u64,
+    /// 99th percentile of the corrected end-to-end latency of records acknowledged in this
+    /// second, in ms (0 when none were).
+    pub p99_ms: f64,
+    /// Largest schedule lag seen in this second, in ms.
+    pub lag_ms: f64,
+}
+
+/// The per-second series of a run (peers.md §3.4 point 3).
+#[derive(Debug, Clone, Default)]
+pub struct Timeline {
+    rows: Vec<TimelineRow>,
+}
+
+impl Timeline {
+    /// An empty timeline.
+    pub fn new() -> Self {
+        Timeline::default()
+    }
+
+    /// Add the row for second `t_s` from what was recorded during that second.
+    pub fn push_interval(&mut self, t_s: u64, interval: &Recorder) {
+        let c = &interval.counters;
+        self.rows.push(TimelineRow {
+            t_s,
+            offered: c.offered,
+            sent: c.delivered,
+            failed: c.failed,
+            throttled: c.throttled,
+            bytes: c.bytes,
+            p99_ms: interval.e2e.percentile_ms(99.0),
+            lag_ms: interval.lag.max_ms(),
+        });
+    }
+
+    /// The rows so far, oldest first.
+    pub fn rows(&self) -> &[TimelineRow] {
+        &self.rows
+    }
+
+    /// Write one JSON object per row, each on its own line.
+    ///
+    /// # Errors
+    /// Writing to `w` failed.
+    pub fn write_ndjson(&self, w: &mut impl io::Write) -> io::Result<()> {
+        for row in &self.rows {
+            serde_json::to_writer(&mut *w, row)?;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn counters(k: u64) -> Counters {
+        Counters {
+            offered: k,
+            attempted: 2 * k,
+            delivered: 3 * k,
+            failed: 4 * k,
+            rejected: 5 * k,
+            throttled: 6 * k,
+            retried: 7 * k,
+            bytes: 8 * k,
+            requests: 9 * k,
+        }
+    }
+
+    #[test]
+    fn counters_add_field_by_field() {
+        let mut c = counters(1);
+        c += counters(10);
+        assert_eq!(c, counters(11));
+        c += &counters(1);
+        assert_eq!(c, counters(12));
+    }
+
+    #[test]
+    fn merging_recorders_adds_counters_histograms_and_errors() {
+        let mut a = Recorder {
+            counters: counters(1),
+            in_flight: 7,
+            ..Recorder::default()
+        };
+        a.e2e.record_n(Duration::from_millis(5), 10);
+        a.lag.record(Duration::from_millis(1));
+        a.error("ProvisionedThroughputExceededException", 2);
+
+        let mut b = Recorder {
+            counters: counters(2),
+            in_flight: 2,
+            ..Recorder::default()
+        };
+        b.e2e.record_n(Duration::from_millis(50), 10);
+        b.send.record(Duration::from_millis(3));
+        b.request.record(Duration::from_millis(4));
+        b.error("ProvisionedThroughputExceededException", 3);
+        b.error("InternalFailure", 1);
+        b.error("Unused", 0);
+
+        let mut total = Recorder::default();
+        total += &a;
+        total += &b;
+        assert_eq!(total.counters, counters(3));
+        assert_eq!(total.e2e.count(), 20);
+        assert!((total.e2e.max_ms() - 50.0).abs() < 0.1);
+        assert!((total.e2e.percentile_ms(50.0) - 5.0).abs() < 0.01);
+        assert_eq!(
+            (total.send.count(), total.request.count(), total.lag.count()),
+            (1, 1, 1)
+        );
+        assert_eq!(total.errors.len(), 2);
+        assert_eq!(total.errors["ProvisionedThroughputExceededException"], 5);
+        assert_eq!(total.errors["InternalFailure"], 1);
+        assert_eq!(total.in_flight, 2, "a gauge keeps the latest value");
+
+        let mut by_value = a.clone();
+        by_value += b;
+        assert_eq!(by_value.counters, total.counters);
+        assert_eq!(by_value.e2e, total.e2e);
+    }
+
+    #[test]
+    fn take_hands_over_everything_and_leaves_an_empty_recorder() {
+        let mut r = Recorder::default();
+        r.counters.delivered = 5;
+        r.e2e.record(Duration::from_millis(1));
+        r.error("X", 1);
+        r.in_flight = 3;
+        let got = r.take();
+        assert_eq!(got.counters.delivered, 5);
+        assert_eq!(got.e2e.count(), 1);
+        assert_eq!(got.in_flight, 3);
+        assert_eq!(r.counters, Counters::default());
+        assert_eq!(r.e2e.count(), 0);
+        assert!(r.errors.is_empty());
+        assert_eq!(r.in_flight, 0);
+    }
+
+    #[test]
+    fn timeline_rows_come_from_each_seconds_recorder_and_parse_back_from_ndjson() {
+        let mut tl = Timeline::new();
+        let counters = Counters {
+            offered: 100,
+            delivered: 98,
+            failed: 2,
+            throttled: 4,
+            bytes: 9800,
+            ..Counters::default()
+        };
+        let mut second = Recorder {
+            counters,
+            ..Recorder::default()
+        };
+        for i in 1..=100 {
+            second.e2e.record(Duration::from_millis(i));
+        }
+        second.lag.record(Duration::from_millis(3));
+        second.lag.record(Duration::from_millis(12));
+        tl.push_interval(0, &second);
+        tl.push_interval(1, &Recorder::default());
+
+        let rows = tl.rows();
+        assert_eq!(rows.len(), 2);
+        let r = rows[0];
+        assert_eq!(
+            (r.t_s, r.offered, r.sent, r.failed, r.throttled, r.bytes),
+            (0, 100, 98, 2, 4, 9800)
+        );
+        assert!((r.p99_ms - 99.0).abs() < 0.1, "{}", r.p99_ms);
+        assert!((r.lag_ms - 12.0).abs() < 0.01, "{}", r.lag_ms);
+        assert_eq!(
+            (rows[1].t_s, rows[1].sent, rows[1].p99_ms, rows[1].lag_ms),
+            (1, 0, 0.0, 0.0)
+        );
+
+        let mut out = Vec::new();
+        tl.write_ndjson(&mut out).expect("writes");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(text.ends_with('\n'));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        for (line, row) in lines.iter().zip(rows) {
+            let back: TimelineRow = serde_json::from_str(line).expect("each line is one JSON row");
+            assert_eq!(&back, row);
+        }
+        assert!(
+            lines[0].starts_with(r#"{"t_s":0,"offered":100,"sent":98,"#),
+            "{}",
+            lines[0]
+        );
+    }
+
+    #[test]
+    fn an_empty_timeline_writes_nothing() {
+        let mut out = Vec::new();
+        Timeline::new().write_ndjson(&mut out).expect("writes");
+        assert!(out.is_empty());
+    }
+}

@@ -14,7 +14,10 @@ fn load(path: &str) -> String {
 }
 
 fn bench_render(c: &mut Criterion) {
-    let opts = Options { compat: Compat::Tolerant, tz: jiff::tz::TimeZone::UTC };
+    let opts = Options {
+        compat: Compat::Tolerant,
+        tz: jiff::tz::TimeZone::UTC,
+    };
     let mut group = c.benchmark_group("render");
     group.throughput(Throughput::Elements(1));
     for (name, path) in [

@@ -14,10 +14,10 @@ use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command, RenderArgs, RunArgs};
 use crate::config::{Destination, RunConfig, SinkSpec, TemplateConfig};
-use crate::sink::firehose::Firehose;
-use crate::sink::kinesis::Kinesis;
 use crate::engine;
 use crate::output::Progress;
+use crate::sink::firehose::Firehose;
+use crate::sink::kinesis::Kinesis;
 use crate::sink::Sink;
 use crate::template::Template;
 
@@ -119,14 +119,18 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         if path.as_os_str() == "-" {
             println!("{json}");
         } else {
-            std::fs::write(path, json + "\n").with_context(|| format!("--report-json: writing `{}`", path.display()))?;
+            std::fs::write(path, json + "\n")
+                .with_context(|| format!("--report-json: writing `{}`", path.display()))?;
         }
     }
     if let Some(path) = &cfg.timeline {
         let mut f = std::io::BufWriter::new(
             std::fs::File::create(path).with_context(|| format!("--timeline: creating `{}`", path.display()))?,
         );
-        out.timeline.write_ndjson(&mut f).and_then(|_| f.flush()).context("--timeline: writing")?;
+        out.timeline
+            .write_ndjson(&mut f)
+            .and_then(|_| f.flush())
+            .context("--timeline: writing")?;
     }
     Ok(ExitCode::from(out.report.outcome.exit_code.clamp(0, 255) as u8))
 }

@@ -299,7 +299,16 @@ mod tests {
         assert!(parse(&["run", "t.hbs", "--stream", "a", "--delivery-stream", "b"]).is_err());
         assert!(parse(&["run", "t.hbs", "--stream", "a", "--sink", "null"]).is_err());
         assert!(parse(&["run", "t.hbs", "--stream", "a", "--stream-arn", "arn:x"]).is_err());
-        let r = run_args(&["run", "t.hbs", "--stream", "prices", "--region", "us-east-1", "--linger", "50ms"]);
+        let r = run_args(&[
+            "run",
+            "t.hbs",
+            "--stream",
+            "prices",
+            "--region",
+            "us-east-1",
+            "--linger",
+            "50ms",
+        ]);
         assert_eq!(r.aws.stream.as_deref(), Some("prices"));
         assert_eq!(r.aws.linger, Some(std::time::Duration::from_millis(50)));
         assert_eq!((r.aws.max_in_flight, r.aws.max_attempts), (32, 10));

@@ -11,10 +11,10 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cli::{CompatArg, Pacing, RateArg, RunArgs, TemplateArgs};
+use crate::faker::Compat;
 use crate::sink::aws::{AwsOptions, RetryPolicy};
 use crate::sink::kinesis::StreamId;
 use crate::sink::limits::{FIREHOSE_MAX_RECORDS, KINESIS_MAX_RECORDS};
-use crate::faker::Compat;
 use crate::template;
 
 /// A configuration error: which flag, and what is wrong with it.
@@ -28,7 +28,10 @@ pub struct ConfigError {
 }
 
 fn bad(flag: &'static str, message: impl Into<String>) -> ConfigError {
-    ConfigError { flag, message: message.into() }
+    ConfigError {
+        flag,
+        message: message.into(),
+    }
 }
 
 /// The target rate.
@@ -83,7 +86,10 @@ impl SinkSpec {
             "null" => Ok(SinkSpec::Null),
             _ => match s.strip_prefix("file:") {
                 Some(p) if !p.is_empty() => Ok(SinkSpec::File(PathBuf::from(p))),
-                _ => Err(bad("--sink", format!("`{s}` is not a sink; use stdout, null or file:PATH"))),
+                _ => Err(bad(
+                    "--sink",
+                    format!("`{s}` is not a sink; use stdout, null or file:PATH"),
+                )),
             },
         }
     }
@@ -115,23 +121,37 @@ impl TemplateConfig {
             "local" => jiff::tz::TimeZone::system(),
             "UTC" | "utc" | "Z" => jiff::tz::TimeZone::UTC,
             name => jiff::tz::TimeZone::get(name).map_err(|_| {
-                bad("--tz", format!("unknown time zone `{name}`; use local, UTC or a name like America/Chicago"))
+                bad(
+                    "--tz",
+                    format!("unknown time zone `{name}`; use local, UTC or a name like America/Chicago"),
+                )
             })?,
         };
         let seed = a.seed.unwrap_or_else(|| {
-            let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
             crate::faker::splitmix64(t.as_nanos() as u64 ^ u64::from(std::process::id()))
         });
         let compat = match a.compat {
             CompatArg::Tolerant => Compat::Tolerant,
             CompatArg::Strict => Compat::Strict,
         };
-        Ok(TemplateConfig { path: a.template.clone(), seed, compat, tz_name: a.tz.clone(), tz })
+        Ok(TemplateConfig {
+            path: a.template.clone(),
+            seed,
+            compat,
+            tz_name: a.tz.clone(),
+            tz,
+        })
     }
 
     /// The template compiler options.
     pub fn options(&self) -> template::Options {
-        template::Options { compat: self.compat, tz: self.tz.clone() }
+        template::Options {
+            compat: self.compat,
+            tz: self.tz.clone(),
+        }
     }
 }
 
@@ -195,13 +215,19 @@ impl RunConfig {
         let template = TemplateConfig::from_args(&a.template)?;
         let rate = match a.rps {
             RateArg::PerSecond(r) if r > 10_000_000_000.0 => {
-                return Err(bad("--rps", "is above 10G records/s; use `max` for as fast as possible"))
+                return Err(bad(
+                    "--rps",
+                    "is above 10G records/s; use `max` for as fast as possible",
+                ))
             }
             RateArg::PerSecond(r) => Rate::PerSecond(r),
             RateArg::Max => Rate::Max,
         };
         if a.count == Some(0) {
-            return Err(bad("--count", "must be at least 1 (omit it to run until --duration or Ctrl-C)"));
+            return Err(bad(
+                "--count",
+                "must be at least 1 (omit it to run until --duration or Ctrl-C)",
+            ));
         }
         let workers = match a.workers {
             Some(0) => return Err(bad("--workers", "must be at least 1")),
@@ -214,7 +240,10 @@ impl RunConfig {
             (Some(n), _, _) => Destination::Kinesis(StreamId::Name(nonempty(n, "--stream")?)),
             (_, Some(arn), _) => {
                 if !arn.starts_with("arn:") || !arn.contains(":stream/") {
-                    return Err(bad("--stream-arn", format!("`{arn}` is not a stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME)")));
+                    return Err(bad(
+                        "--stream-arn",
+                        format!("`{arn}` is not a stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME)"),
+                    ));
                 }
                 Destination::Kinesis(StreamId::Arn(arn.clone()))
             }
@@ -229,7 +258,12 @@ impl RunConfig {
         let batch_size = match a.batch_size {
             None => NonZeroUsize::new(service_max.min(DEFAULT_LOCAL_BATCH as u64) as usize).expect("non-zero"),
             Some(n) if (1..=service_max).contains(&n) => NonZeroUsize::new(n as usize).expect("checked"),
-            Some(_) => return Err(bad("--batch-size", format!("must be between 1 and {service_max} for this destination"))),
+            Some(_) => {
+                return Err(bad(
+                    "--batch-size",
+                    format!("must be between 1 and {service_max} for this destination"),
+                ))
+            }
         };
         if !destination.is_remote() {
             for (set, flag) in [
@@ -238,20 +272,32 @@ impl RunConfig {
                 (aws.endpoint_url.is_some(), "--endpoint-url"),
             ] {
                 if set {
-                    return Err(bad(flag, "needs an AWS destination (--stream, --stream-arn or --delivery-stream)"));
+                    return Err(bad(
+                        flag,
+                        "needs an AWS destination (--stream, --stream-arn or --delivery-stream)",
+                    ));
                 }
             }
         }
         if matches!(destination, Destination::Firehose(_)) {
-            for (set, flag) in [(aws.partition_key.is_some(), "--partition-key"), (aws.explicit_hash_key.is_some(), "--explicit-hash-key")] {
+            for (set, flag) in [
+                (aws.partition_key.is_some(), "--partition-key"),
+                (aws.explicit_hash_key.is_some(), "--explicit-hash-key"),
+            ] {
                 if set {
-                    return Err(bad(flag, "applies to Kinesis streams only; Firehose records have no keys"));
+                    return Err(bad(
+                        flag,
+                        "applies to Kinesis streams only; Firehose records have no keys",
+                    ));
                 }
             }
         }
         if let Some(u) = &aws.endpoint_url {
             if !(u.starts_with("http://") || u.starts_with("https://")) {
-                return Err(bad("--endpoint-url", format!("`{u}` must start with http:// or https://")));
+                return Err(bad(
+                    "--endpoint-url",
+                    format!("`{u}` must start with http:// or https://"),
+                ));
             }
         }
         let max_in_flight = match aws.max_in_flight {
@@ -262,10 +308,21 @@ impl RunConfig {
         if aws.max_attempts == 0 {
             return Err(bad("--max-attempts", "must be at least 1"));
         }
-        let linger = aws.linger.unwrap_or(if destination.is_remote() { DEFAULT_AWS_LINGER } else { DEFAULT_LOCAL_LINGER });
-        let retry = RetryPolicy { max_attempts: aws.max_attempts, budget: aws.retry_timeout, ..RetryPolicy::default() };
+        let linger = aws.linger.unwrap_or(if destination.is_remote() {
+            DEFAULT_AWS_LINGER
+        } else {
+            DEFAULT_LOCAL_LINGER
+        });
+        let retry = RetryPolicy {
+            max_attempts: aws.max_attempts,
+            budget: aws.retry_timeout,
+            ..RetryPolicy::default()
+        };
         if matches!(rate, Rate::Max) && a.pacing == Pacing::Burst {
-            return Err(bad("--pacing", "burst needs a rate; it cannot be combined with --rps max"));
+            return Err(bad(
+                "--pacing",
+                "burst needs a rate; it cannot be combined with --rps max",
+            ));
         }
         if let Destination::Local(SinkSpec::File(p)) = &destination {
             check_parent(p, "--sink")?;
@@ -275,8 +332,13 @@ impl RunConfig {
                 check_parent(p, flag)?;
             }
         }
-        if destination == Destination::Local(SinkSpec::Stdout) && a.report_json.as_deref() == Some(std::path::Path::new("-")) {
-            return Err(bad("--report-json", "cannot write to stdout while records go there; give a file"));
+        if destination == Destination::Local(SinkSpec::Stdout)
+            && a.report_json.as_deref() == Some(std::path::Path::new("-"))
+        {
+            return Err(bad(
+                "--report-json",
+                "cannot write to stdout while records go there; give a file",
+            ));
         }
         Ok(RunConfig {
             template,
@@ -285,7 +347,11 @@ impl RunConfig {
             duration: a.duration,
             workers,
             destination,
-            aws: AwsOptions { region: aws.region.clone(), profile: aws.profile.clone(), endpoint_url: aws.endpoint_url.clone() },
+            aws: AwsOptions {
+                region: aws.region.clone(),
+                profile: aws.profile.clone(),
+                endpoint_url: aws.endpoint_url.clone(),
+            },
             partition_key: aws.partition_key.clone(),
             explicit_hash_key: aws.explicit_hash_key.clone(),
             max_in_flight,
@@ -346,24 +412,46 @@ mod tests {
         assert_eq!(SinkSpec::parse("null"), Ok(SinkSpec::Null));
         assert_eq!(SinkSpec::parse("file:/tmp/x"), Ok(SinkSpec::File("/tmp/x".into())));
         assert_eq!(SinkSpec::parse("kafka").unwrap_err().flag, "--sink");
-        assert_eq!(config(&["--sink", "file:/nonexistent/dir/x"]).unwrap_err().flag, "--sink");
+        assert_eq!(
+            config(&["--sink", "file:/nonexistent/dir/x"]).unwrap_err().flag,
+            "--sink"
+        );
     }
 
     #[test]
     fn flag_relations_are_checked() {
         assert_eq!(config(&["--workers", "0"]).unwrap_err().flag, "--workers");
-        assert_eq!(config(&["--rps", "max", "--pacing", "burst"]).unwrap_err().flag, "--pacing");
+        assert_eq!(
+            config(&["--rps", "max", "--pacing", "burst"]).unwrap_err().flag,
+            "--pacing"
+        );
         assert_eq!(config(&["--tz", "Mars/Olympus"]).unwrap_err().flag, "--tz");
         assert_eq!(config(&["--report-json", "-"]).unwrap_err().flag, "--report-json");
         assert_eq!(config(&["--batch-size", "0"]).unwrap_err().flag, "--batch-size");
         assert_eq!(config(&["--partition-key", "x"]).unwrap_err().flag, "--partition-key");
-        assert_eq!(config(&["--delivery-stream", "d", "--partition-key", "x"]).unwrap_err().flag, "--partition-key");
-        assert_eq!(config(&["--stream", "s", "--batch-size", "501"]).unwrap_err().flag, "--batch-size");
+        assert_eq!(
+            config(&["--delivery-stream", "d", "--partition-key", "x"])
+                .unwrap_err()
+                .flag,
+            "--partition-key"
+        );
+        assert_eq!(
+            config(&["--stream", "s", "--batch-size", "501"]).unwrap_err().flag,
+            "--batch-size"
+        );
         assert_eq!(config(&["--stream-arn", "nope"]).unwrap_err().flag, "--stream-arn");
-        assert_eq!(config(&["--stream", "s", "--endpoint-url", "localhost:1"]).unwrap_err().flag, "--endpoint-url");
+        assert_eq!(
+            config(&["--stream", "s", "--endpoint-url", "localhost:1"])
+                .unwrap_err()
+                .flag,
+            "--endpoint-url"
+        );
         let k = config(&["--stream", "s"]).unwrap();
         assert_eq!((k.batch_size.get(), k.linger), (500, DEFAULT_AWS_LINGER));
         let c = config(&["--rps", "2k", "-n", "10", "--seed", "5", "--tz", "UTC", "--no-newline"]).unwrap();
-        assert_eq!((c.rate, c.count, c.template.seed, c.newline), (Rate::PerSecond(2000.0), Some(10), 5, false));
+        assert_eq!(
+            (c.rate, c.count, c.template.seed, c.newline),
+            (Rate::PerSecond(2000.0), Some(10), 5, false)
+        );
     }
 }

@@ -23,7 +23,9 @@ pub fn parse_count(s: &str) -> Result<u64, String> {
 pub fn parse_rate(s: &str) -> Result<f64, String> {
     let v = parse_scaled(s)?;
     if v <= 0.0 {
-        return Err(format!("`{s}` must be greater than zero (examples: 1000, 10k, 0.5, max)"));
+        return Err(format!(
+            "`{s}` must be greater than zero (examples: 1000, 10k, 0.5, max)"
+        ));
     }
     Ok(v)
 }
@@ -67,7 +69,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         }
         let n: f64 = rest[..n_end].parse().map_err(|_| bad())?;
         rest = &rest[n_end..];
-        let u_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let u_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let secs = match &rest[..u_end] {
             "ms" => n / 1000.0,
             "s" | "sec" => n,

@@ -162,8 +162,15 @@ pub async fn run(
     let block = shared.schedule.block_size(cfg.batch_size.get() as u64, cfg.linger);
     // Against a remote service each task keeps one request in flight, so --max-in-flight tasks
     // render and send; locally, one task per worker.
-    let tasks = if cfg.destination.is_remote() { cfg.max_in_flight.get() } else { cfg.workers.get() };
-    let run_id = format!("{:016x}", crate::faker::splitmix64(cfg.template.seed ^ started_at.as_nanosecond() as u64));
+    let tasks = if cfg.destination.is_remote() {
+        cfg.max_in_flight.get()
+    } else {
+        cfg.workers.get()
+    };
+    let run_id = format!(
+        "{:016x}",
+        crate::faker::splitmix64(cfg.template.seed ^ started_at.as_nanosecond() as u64)
+    );
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Recorder>();
     let mut workers = tokio::task::JoinSet::new();
@@ -243,9 +250,8 @@ pub async fn run(
     };
     let final_lag = Duration::from_micros(shared.last_lag_us.load(Ordering::Relaxed));
     let paced = shared.schedule.rate().is_some();
-    let generator_bound = paced
-        && total.counters.throttled == 0
-        && final_lag > Duration::from_millis(100).max(elapsed / 100);
+    let generator_bound =
+        paced && total.counters.throttled == 0 && final_lag > Duration::from_millis(100).max(elapsed / 100);
     let mut config = serde_json::to_value(cfg).unwrap_or_default();
     if let Some(o) = config.as_object_mut() {
         o.insert("run_id".into(), run_id.clone().into());
@@ -264,7 +270,14 @@ pub async fn run(
     Ok(RunOutput { report, timeline })
 }
 
-fn live(cfg: &RunConfig, shared: &Shared, total: &Recorder, interval: &Recorder, elapsed: Duration, dt: Duration) -> Live {
+fn live(
+    cfg: &RunConfig,
+    shared: &Shared,
+    total: &Recorder,
+    interval: &Recorder,
+    elapsed: Duration,
+    dt: Duration,
+) -> Live {
     let secs = elapsed.as_secs_f64().max(1e-9);
     let dt = dt.as_secs_f64().max(1e-9);
     Live {
@@ -356,7 +369,9 @@ impl Worker {
             let k = b - a;
             rec.counters.offered += k;
             rec.counters.attempted += k;
-            let lag = schedule.intended(b - 1).map_or(Duration::ZERO, |due| dispatch.saturating_duration_since(due));
+            let lag = schedule
+                .intended(b - 1)
+                .map_or(Duration::ZERO, |due| dispatch.saturating_duration_since(due));
             rec.lag.record(lag);
             self.shared.last_lag_us.store(lag.as_micros() as u64, Ordering::Relaxed);
 
@@ -383,30 +398,32 @@ impl Worker {
                         rec.counters.rejected += n;
                         rec.error(code, *n);
                     }
-                    rec.request.record_n((done - dispatch) / out.requests.max(1) as u32, out.requests.max(1));
+                    rec.request
+                        .record_n((done - dispatch) / out.requests.max(1) as u32, out.requests.max(1));
                     if !out.acked.is_empty() {
                         // Each record is charged to its own acknowledgement, not the batch's last.
                         for (at, which) in &out.acked {
-                            rec.send.record_n(at.saturating_duration_since(dispatch), which.len() as u64);
+                            rec.send
+                                .record_n(at.saturating_duration_since(dispatch), which.len() as u64);
                             for &i in which {
                                 let due = schedule.intended(a + u64::from(i)).unwrap_or(dispatch);
                                 rec.e2e.record(at.saturating_duration_since(due));
                             }
                         }
                     } else {
-                    rec.send.record_n(done - dispatch, out.delivered);
-                    match schedule.rate() {
-                        // Flat out: every record was intended at dispatch.
-                        None => rec.e2e.record_n(done - dispatch, out.delivered),
-                        Some(_) => {
-                            // Charge each record from its own intended time. With failures we
-                            // do not know which records they were, so charge the earliest.
-                            for n in a..a + out.delivered {
-                                let due = schedule.intended(n).unwrap_or(dispatch);
-                                rec.e2e.record(done.saturating_duration_since(due));
+                        rec.send.record_n(done - dispatch, out.delivered);
+                        match schedule.rate() {
+                            // Flat out: every record was intended at dispatch.
+                            None => rec.e2e.record_n(done - dispatch, out.delivered),
+                            Some(_) => {
+                                // Charge each record from its own intended time. With failures we
+                                // do not know which records they were, so charge the earliest.
+                                for n in a..a + out.delivered {
+                                    let due = schedule.intended(n).unwrap_or(dispatch);
+                                    rec.e2e.record(done.saturating_duration_since(due));
+                                }
                             }
                         }
-                    }
                     }
                 }
                 Err(SinkError::Closed) => {

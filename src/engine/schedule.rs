@@ -26,7 +26,12 @@ impl Schedule {
             Rate::PerSecond(r) => Some(r),
             Rate::Max => None,
         };
-        Schedule { start, start_wall_ms, rate, pacing }
+        Schedule {
+            start,
+            start_wall_ms,
+            rate,
+            pacing,
+        }
     }
 
     /// The target rate, if paced.

@@ -6,8 +6,8 @@ use crate::sink::Scripted;
 use clap::Parser;
 
 fn config(args: &[&str]) -> RunConfig {
-    let cli = Cli::try_parse_from(["kdg", "run", "t.hbs", "--seed", "1", "--tz", "UTC"].iter().chain(args))
-        .expect("parses");
+    let cli =
+        Cli::try_parse_from(["kdg", "run", "t.hbs", "--seed", "1", "--tz", "UTC"].iter().chain(args)).expect("parses");
     let Command::Run(r) = cli.command else { panic!("run") };
     RunConfig::from_args(&r).expect("valid")
 }
@@ -18,7 +18,16 @@ fn template() -> Arc<Template> {
 
 async fn run_with(cfg: &RunConfig, sink: Scripted, shutdown: impl Future<Output = ()>) -> (RunOutput, Arc<Sink>) {
     let sink = Arc::new(Sink::Scripted(sink));
-    let out = run(cfg, template(), Keys::default(), Arc::clone(&sink), shutdown, &mut |_| {}).await.expect("runs");
+    let out = run(
+        cfg,
+        template(),
+        Keys::default(),
+        Arc::clone(&sink),
+        shutdown,
+        &mut |_| {},
+    )
+    .await
+    .expect("runs");
     (out, sink)
 }
 
@@ -32,11 +41,24 @@ fn scripted(sink: &Sink) -> &Scripted {
 #[tokio::test(start_paused = true)]
 async fn stops_exactly_at_count_with_every_record_once() {
     let cfg = config(&["--rps", "1000", "--count", "1234", "--workers", "3"]);
-    let (out, sink) = run_with(&cfg, Scripted { keep: true, ..Scripted::default() }, std::future::pending()).await;
+    let (out, sink) = run_with(
+        &cfg,
+        Scripted {
+            keep: true,
+            ..Scripted::default()
+        },
+        std::future::pending(),
+    )
+    .await;
     assert_eq!(out.report.totals.delivered, 1234);
     assert_eq!(out.report.stopped_by, StopReason::Count);
-    let mut records: Vec<String> =
-        scripted(&sink).records.lock().unwrap().iter().map(|r| String::from_utf8(r.clone()).unwrap()).collect();
+    let mut records: Vec<String> = scripted(&sink)
+        .records
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| String::from_utf8(r.clone()).unwrap())
+        .collect();
     records.sort_by_key(|r| r[1..r.len() - 1].parse::<u64>().unwrap());
     let want: Vec<String> = (0..1234).map(|n| format!("r{n}\n")).collect();
     assert_eq!(records, want);
@@ -69,7 +91,16 @@ async fn rate_is_held_within_one_batch_per_second() {
 
 #[tokio::test(start_paused = true)]
 async fn burst_pacing_sends_each_second_at_once() {
-    let cfg = config(&["--rps", "300", "--duration", "3s", "--pacing", "burst", "--workers", "1"]);
+    let cfg = config(&[
+        "--rps",
+        "300",
+        "--duration",
+        "3s",
+        "--pacing",
+        "burst",
+        "--workers",
+        "1",
+    ]);
     let start = Instant::now();
     let (out, sink) = run_with(&cfg, Scripted::default(), std::future::pending()).await;
     assert_eq!(out.report.totals.delivered, 900);
@@ -82,13 +113,23 @@ async fn burst_pacing_sends_each_second_at_once() {
 async fn a_slow_sink_shows_lag_instead_of_lowering_the_rate() {
     // Two workers at 10 ms per batch of one record manage 200 records/s against a target of 1000.
     let cfg = config(&["--rps", "1000", "--duration", "2s", "--workers", "2"]);
-    let (out, _) =
-        run_with(&cfg, Scripted { delay: Duration::from_millis(10), ..Scripted::default() }, std::future::pending()).await;
+    let (out, _) = run_with(
+        &cfg,
+        Scripted {
+            delay: Duration::from_millis(10),
+            ..Scripted::default()
+        },
+        std::future::pending(),
+    )
+    .await;
     let r = &out.report;
     assert_eq!(r.totals.delivered, 2000, "every scheduled record is still sent");
     assert!(r.lag.final_ms > 5000.0, "final lag {} ms", r.lag.final_ms);
     assert!(r.generator_bound);
-    assert!(r.latency.record_e2e.p99_ms > r.latency.record_send.p99_ms * 10.0, "corrected latency includes the lag");
+    assert!(
+        r.latency.record_e2e.p99_ms > r.latency.record_send.p99_ms * 10.0,
+        "corrected latency includes the lag"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -96,7 +137,10 @@ async fn interrupt_drains_in_flight_work_and_reports() {
     let cfg = config(&["--rps", "100", "--workers", "2"]);
     let (out, _) = run_with(
         &cfg,
-        Scripted { delay: Duration::from_millis(5), ..Scripted::default() },
+        Scripted {
+            delay: Duration::from_millis(5),
+            ..Scripted::default()
+        },
         tokio::time::sleep(Duration::from_millis(2500)),
     )
     .await;
@@ -110,7 +154,15 @@ async fn interrupt_drains_in_flight_work_and_reports() {
 #[tokio::test(start_paused = true)]
 async fn failed_records_are_counted_by_code_and_fail_the_run() {
     let cfg = config(&["--rps", "1000", "--count", "1000"]);
-    let (out, _) = run_with(&cfg, Scripted { fail_every: Some(10), ..Scripted::default() }, std::future::pending()).await;
+    let (out, _) = run_with(
+        &cfg,
+        Scripted {
+            fail_every: Some(10),
+            ..Scripted::default()
+        },
+        std::future::pending(),
+    )
+    .await;
     let r = &out.report;
     assert_eq!((r.totals.delivered, r.totals.failed), (900, 100));
     assert_eq!(r.errors.get("ThrottledForTest"), Some(&100));
@@ -120,7 +172,15 @@ async fn failed_records_are_counted_by_code_and_fail_the_run() {
 #[tokio::test(start_paused = true)]
 async fn a_closed_destination_ends_the_run_quietly() {
     let cfg = config(&["--rps", "1000", "--count", "5000"]);
-    let (out, _) = run_with(&cfg, Scripted { close_after: Some(100), ..Scripted::default() }, std::future::pending()).await;
+    let (out, _) = run_with(
+        &cfg,
+        Scripted {
+            close_after: Some(100),
+            ..Scripted::default()
+        },
+        std::future::pending(),
+    )
+    .await;
     assert_eq!(out.report.stopped_by, StopReason::Interrupt);
     assert!(out.report.totals.delivered <= 101);
     assert_eq!(out.report.outcome.exit_code, 0);

@@ -1,1 +1,434 @@
 //! Word lists kdg ships itself, where the `fake` crate's `en` data has no equivalent.
+//!
+//! The lists are written for kdg: they have the shape and flavour of faker.js's `en` data (the
+//! values a KDG template would see are of the same kind) but are shorter.
+
+/// US ZIP code patterns for `address.zipCode` (`#` is a digit).
+pub const ZIP_FORMATS: &[&str] = &["#####", "#####-####"];
+
+/// Patterns for `address.secondaryAddress` (`#` is a digit).
+pub const SECONDARY_ADDRESS: &[&str] = &["Apt. ###", "Suite ###"];
+
+/// faker's `en` locale has no street prefixes, so `address.streetPrefix` falls back to
+/// `random.arrayElement()`'s default list.
+pub const STREET_PREFIX: &[&str] = &["a", "b", "c"];
+
+/// Counties for `address.county`.
+pub const COUNTY: &[&str] = &[
+    "Avon",
+    "Bedfordshire",
+    "Berkshire",
+    "Borders",
+    "Buckinghamshire",
+    "Cambridgeshire",
+    "Cheshire",
+    "Cornwall",
+    "Cumbria",
+    "Derbyshire",
+    "Devon",
+    "Dorset",
+    "Essex",
+    "Gloucestershire",
+    "Hampshire",
+    "Kent",
+    "Lancashire",
+    "Norfolk",
+    "Somerset",
+    "Suffolk",
+    "Surrey",
+    "Wiltshire",
+];
+
+/// Colours for `commerce.color`.
+pub const COMMERCE_COLOR: &[&str] = &[
+    "red",
+    "green",
+    "blue",
+    "yellow",
+    "purple",
+    "mint green",
+    "teal",
+    "white",
+    "black",
+    "orange",
+    "pink",
+    "grey",
+    "maroon",
+    "violet",
+    "turquoise",
+    "tan",
+    "sky blue",
+    "salmon",
+    "plum",
+    "orchid",
+    "olive",
+    "magenta",
+    "lime",
+    "ivory",
+    "indigo",
+    "gold",
+    "fuchsia",
+    "cyan",
+    "azure",
+    "lavender",
+    "silver",
+];
+
+/// Shop departments for `commerce.department`.
+pub const COMMERCE_DEPARTMENT: &[&str] = &[
+    "Books",
+    "Movies",
+    "Music",
+    "Games",
+    "Electronics",
+    "Computers",
+    "Home",
+    "Garden",
+    "Tools",
+    "Grocery",
+    "Health",
+    "Beauty",
+    "Toys",
+    "Kids",
+    "Baby",
+    "Clothing",
+    "Shoes",
+    "Jewelery",
+    "Sports",
+    "Outdoors",
+    "Automotive",
+    "Industrial",
+];
+
+/// Adjectives for `commerce.productAdjective`.
+pub const PRODUCT_ADJECTIVE: &[&str] = &[
+    "Small",
+    "Ergonomic",
+    "Rustic",
+    "Intelligent",
+    "Gorgeous",
+    "Incredible",
+    "Fantastic",
+    "Practical",
+    "Sleek",
+    "Awesome",
+    "Generic",
+    "Handcrafted",
+    "Handmade",
+    "Licensed",
+    "Refined",
+    "Unbranded",
+    "Tasty",
+];
+
+/// Materials for `commerce.productMaterial`.
+pub const PRODUCT_MATERIAL: &[&str] = &[
+    "Steel", "Wooden", "Concrete", "Plastic", "Cotton", "Granite", "Rubber", "Metal", "Soft", "Fresh", "Frozen",
+];
+
+/// Products for `commerce.product`.
+pub const PRODUCT: &[&str] = &[
+    "Chair", "Car", "Computer", "Keyboard", "Mouse", "Bike", "Ball", "Gloves", "Pants", "Shirt", "Table", "Shoes",
+    "Hat", "Towels", "Soap", "Tuna", "Chicken", "Fish", "Cheese", "Bacon", "Pizza", "Salad", "Sausages", "Chips",
+];
+
+/// Account kinds for `finance.accountName` (followed by " Account").
+pub const FINANCE_ACCOUNT_TYPE: &[&str] = &[
+    "Checking",
+    "Savings",
+    "Money Market",
+    "Investment",
+    "Home Loan",
+    "Credit Card",
+    "Auto Loan",
+    "Personal Loan",
+];
+
+/// Transaction kinds for `finance.transactionType`.
+pub const FINANCE_TRANSACTION_TYPE: &[&str] = &["deposit", "withdrawal", "payment", "invoice"];
+
+/// Abbreviations for `hacker.abbreviation`.
+pub const HACKER_ABBREVIATION: &[&str] = &[
+    "ADP", "AGP", "AI", "API", "CSS", "DNS", "EXE", "FTP", "GB", "HDD", "HTTP", "IB", "JSON", "PCI", "PNG", "RAM",
+    "RSS", "SAS", "SCSI", "SDD", "SMS", "SMTP", "SQL", "SSL", "TCP", "THX", "USB", "XML", "XSS",
+];
+
+/// Adjectives for `hacker.adjective`.
+pub const HACKER_ADJECTIVE: &[&str] = &[
+    "auxiliary",
+    "primary",
+    "back-end",
+    "digital",
+    "open-source",
+    "virtual",
+    "cross-platform",
+    "redundant",
+    "online",
+    "haptic",
+    "multi-byte",
+    "bluetooth",
+    "wireless",
+    "1080p",
+    "neural",
+    "optical",
+    "solid state",
+    "mobile",
+];
+
+/// Nouns for `hacker.noun`.
+pub const HACKER_NOUN: &[&str] = &[
+    "driver",
+    "protocol",
+    "bandwidth",
+    "panel",
+    "microchip",
+    "program",
+    "port",
+    "card",
+    "array",
+    "interface",
+    "system",
+    "sensor",
+    "firewall",
+    "hard drive",
+    "pixel",
+    "alarm",
+    "feed",
+    "monitor",
+    "application",
+    "transmitter",
+    "bus",
+    "circuit",
+    "capacitor",
+    "matrix",
+];
+
+/// Verbs for `hacker.verb`.
+pub const HACKER_VERB: &[&str] = &[
+    "back up",
+    "bypass",
+    "hack",
+    "override",
+    "compress",
+    "copy",
+    "navigate",
+    "index",
+    "connect",
+    "generate",
+    "quantify",
+    "calculate",
+    "synthesize",
+    "input",
+    "transmit",
+    "program",
+    "reboot",
+    "parse",
+];
+
+/// "-ing" verbs for `hacker.ingverb`.
+pub const HACKER_INGVERB: &[&str] = &[
+    "backing up",
+    "bypassing",
+    "hacking",
+    "overriding",
+    "compressing",
+    "copying",
+    "navigating",
+    "indexing",
+    "connecting",
+    "generating",
+    "quantifying",
+    "calculating",
+    "synthesizing",
+    "transmitting",
+    "programming",
+    "parsing",
+];
+
+/// Sentence patterns for `hacker.phrase`. Placeholders: `{a}` abbreviation, `{j}` adjective,
+/// `{n}` noun, `{v}` verb, `{i}` -ing verb. Each word is drawn once per phrase.
+pub const HACKER_PHRASE: &[&str] = &[
+    "If we {v} the {n}, we can get to the {a} {n} through the {j} {a} {n}!",
+    "We need to {v} the {j} {a} {n}!",
+    "Try to {v} the {a} {n}, maybe it will {v} the {j} {n}!",
+    "You can't {v} the {n} without {i} the {j} {a} {n}!",
+    "Use the {j} {a} {n}, then you can {v} the {j} {n}!",
+    "The {a} {n} is down, {v} the {j} {n} so we can {v} the {a} {n}!",
+    "{i} the {n} won't do anything, we need to {v} the {j} {a} {n}!",
+    "I'll {v} the {j} {a} {n}, that should {n} the {a} {n}!",
+];
+
+/// Domains for `internet.exampleEmail`.
+pub const EXAMPLE_EMAIL: &[&str] = &["example.org", "example.com", "example.net"];
+
+/// Categories of `image.image` (and of lorempixel.com).
+pub const IMAGE_CATEGORIES: &[&str] = &[
+    "abstract",
+    "animals",
+    "business",
+    "cats",
+    "city",
+    "food",
+    "nightlife",
+    "fashion",
+    "people",
+    "nature",
+    "sports",
+    "technics",
+    "transport",
+];
+
+/// MIME types and their file extensions, for the `system` namespace.
+pub const MIME_TYPES: &[(&str, &[&str])] = &[
+    ("application/gzip", &["gz"]),
+    ("application/java-archive", &["jar", "war", "ear"]),
+    ("application/javascript", &["js", "mjs"]),
+    ("application/json", &["json", "map"]),
+    ("application/msword", &["doc", "dot"]),
+    (
+        "application/octet-stream",
+        &[
+            "bin", "dms", "lrf", "mar", "so", "dist", "distz", "pkg", "dump", "exe", "dll",
+        ],
+    ),
+    ("application/pdf", &["pdf"]),
+    ("application/rtf", &["rtf"]),
+    ("application/sql", &["sql"]),
+    ("application/vnd.ms-excel", &["xls", "xlm", "xla", "xlc", "xlt", "xlw"]),
+    ("application/vnd.ms-powerpoint", &["ppt", "pps", "pot"]),
+    (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        &["pptx"],
+    ),
+    (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &["xlsx"],
+    ),
+    (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        &["docx"],
+    ),
+    ("application/x-7z-compressed", &["7z"]),
+    ("application/x-bzip2", &["bz2", "boz"]),
+    ("application/x-rar-compressed", &["rar"]),
+    ("application/x-sh", &["sh"]),
+    ("application/x-tar", &["tar"]),
+    ("application/xml", &["xml", "xsl", "xsd"]),
+    ("application/zip", &["zip"]),
+    ("audio/aac", &["aac"]),
+    ("audio/midi", &["mid", "midi", "kar", "rmi"]),
+    ("audio/mp4", &["m4a", "mp4a"]),
+    ("audio/mpeg", &["mpga", "mp2", "mp2a", "mp3", "m2a", "m3a"]),
+    ("audio/ogg", &["oga", "ogg", "spx"]),
+    ("audio/wav", &["wav"]),
+    ("audio/webm", &["weba"]),
+    ("audio/x-flac", &["flac"]),
+    ("font/ttf", &["ttf"]),
+    ("font/woff", &["woff"]),
+    ("font/woff2", &["woff2"]),
+    ("image/bmp", &["bmp"]),
+    ("image/gif", &["gif"]),
+    ("image/jpeg", &["jpeg", "jpg", "jpe"]),
+    ("image/png", &["png"]),
+    ("image/svg+xml", &["svg", "svgz"]),
+    ("image/tiff", &["tiff", "tif"]),
+    ("image/webp", &["webp"]),
+    ("image/x-icon", &["ico"]),
+    ("message/rfc822", &["eml", "mime"]),
+    ("model/stl", &["stl"]),
+    ("text/calendar", &["ics", "ifb"]),
+    ("text/css", &["css"]),
+    ("text/csv", &["csv"]),
+    ("text/html", &["html", "htm", "shtml"]),
+    ("text/markdown", &["markdown", "md"]),
+    (
+        "text/plain",
+        &["txt", "text", "conf", "def", "list", "log", "in", "ini"],
+    ),
+    ("text/yaml", &["yaml", "yml"]),
+    ("video/mp4", &["mp4", "mp4v", "mpg4"]),
+    ("video/mpeg", &["mpeg", "mpg", "mpe", "m1v", "m2v"]),
+    ("video/ogg", &["ogv"]),
+    ("video/quicktime", &["qt", "mov"]),
+    ("video/webm", &["webm"]),
+    ("video/x-flv", &["flv"]),
+    ("video/x-msvideo", &["avi"]),
+];
+
+/// The distinct top-level types of [`MIME_TYPES`], for `system.fileType`.
+pub const FILE_TYPES: &[&str] = &[
+    "application",
+    "audio",
+    "font",
+    "image",
+    "message",
+    "model",
+    "text",
+    "video",
+];
+
+/// The types `system.commonFileType` picks from.
+pub const COMMON_FILE_TYPES: &[&str] = &["video", "audio", "image", "text", "application"];
+
+/// The MIME types `system.commonFileExt` picks an extension of.
+pub const COMMON_MIME_TYPES: &[&str] = &[
+    "application/pdf",
+    "audio/mpeg",
+    "audio/wav",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "video/mp4",
+    "video/mpeg",
+    "text/html",
+];
+
+/// The extensions of `mime`, if it is in [`MIME_TYPES`].
+pub fn mime_extensions(mime: &str) -> Option<&'static [&'static str]> {
+    MIME_TYPES.iter().find(|(m, _)| *m == mime).map(|(_, e)| *e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_types_are_the_mime_types_top_levels() {
+        let mut tops: Vec<&str> = MIME_TYPES.iter().map(|(m, _)| m.split('/').next().unwrap()).collect();
+        tops.dedup();
+        assert_eq!(tops, FILE_TYPES);
+        for m in COMMON_MIME_TYPES {
+            assert!(mime_extensions(m).is_some(), "{m}");
+        }
+        for t in COMMON_FILE_TYPES {
+            assert!(FILE_TYPES.contains(t));
+        }
+    }
+
+    #[test]
+    fn lists_are_not_empty() {
+        for list in [
+            ZIP_FORMATS,
+            SECONDARY_ADDRESS,
+            STREET_PREFIX,
+            COUNTY,
+            COMMERCE_COLOR,
+            COMMERCE_DEPARTMENT,
+            PRODUCT_ADJECTIVE,
+            PRODUCT_MATERIAL,
+            PRODUCT,
+            FINANCE_ACCOUNT_TYPE,
+            FINANCE_TRANSACTION_TYPE,
+            HACKER_ABBREVIATION,
+            HACKER_ADJECTIVE,
+            HACKER_NOUN,
+            HACKER_VERB,
+            HACKER_INGVERB,
+            HACKER_PHRASE,
+            EXAMPLE_EMAIL,
+            IMAGE_CATEGORIES,
+        ] {
+            assert!(!list.is_empty());
+        }
+    }
+}

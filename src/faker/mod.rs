@@ -332,8 +332,8 @@ macro_rules! pick_from {
 
 /// The faker namespaces, in the order `kdg render --list` shows them.
 pub const NAMESPACES: &[&str] = &[
-    "address", "commerce", "company", "date", "finance", "hacker", "helpers", "image", "internet",
-    "lorem", "name", "phone", "random", "system",
+    "address", "commerce", "company", "date", "finance", "hacker", "helpers", "image", "internet", "lorem", "name",
+    "phone", "random", "system",
 ];
 
 /// The methods of namespace `ns`, if it is one.

@@ -51,8 +51,19 @@ pub fn lookup(method: &str) -> Option<Builder> {
 }
 
 const IMAGE_CATEGORIES: &[&str] = &[
-    "abstract", "animals", "business", "cats", "city", "food", "nightlife", "fashion", "people",
-    "nature", "sports", "technics", "transport",
+    "abstract",
+    "animals",
+    "business",
+    "cats",
+    "city",
+    "food",
+    "nightlife",
+    "fashion",
+    "people",
+    "nature",
+    "sports",
+    "technics",
+    "transport",
 ];
 
 /// `random.number`'s bounds after faker's defaults (`min = 0`, `max = 99999`, `precision = 1`).
@@ -73,7 +84,11 @@ impl NumberSpec {
     /// # Errors
     /// An argument of the wrong type, a non-positive precision.
     pub fn from_args(args: &Args) -> Result<NumberSpec, ArgError> {
-        let mut spec = NumberSpec { min: 0.0, max: 99999.0, precision: 1.0 };
+        let mut spec = NumberSpec {
+            min: 0.0,
+            max: 99999.0,
+            precision: 1.0,
+        };
         let num = |v: &Value, what: &str| {
             v.as_f64().ok_or_else(|| {
                 ArgError::new(format!(
@@ -194,9 +209,10 @@ fn array_element(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError
         ([], None) => ["a", "b", "c"].iter().map(|s| s.as_bytes().into()).collect(),
         // faker indexes a string by character; KDG users hit this with unquoted or
         // single-quoted lists (`kdg.md` §2.2 row 8).
-        ([Value::String(s)], None) if cx.compat == Compat::Strict => {
-            s.chars().map(|c| c.to_string().into_bytes().into_boxed_slice()).collect()
-        }
+        ([Value::String(s)], None) if cx.compat == Compat::Strict => s
+            .chars()
+            .map(|c| c.to_string().into_bytes().into_boxed_slice())
+            .collect(),
         ([Value::String(s)], None) => {
             return Err(ArgError::new(format!(
                 "expects a JSON array such as [\"a\",\"b\"], got the text {s:?} \
@@ -248,7 +264,9 @@ impl Gen for Weighted {
 
 fn weighted_array_element(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
     let usage = "expects {\"weights\":[0.9,0.1],\"data\":[\"OK\",\"FAIL\"]}";
-    let opts = args.options().unwrap_or_else(|| serde_json::json!({"weights":[0.5,0.5],"data":["dog","cat"]}));
+    let opts = args
+        .options()
+        .unwrap_or_else(|| serde_json::json!({"weights":[0.5,0.5],"data":["dog","cat"]}));
     let (Some(Value::Array(weights)), Some(Value::Array(data))) = (opts.get("weights"), opts.get("data")) else {
         return Err(ArgError::new(usage));
     };
@@ -275,7 +293,12 @@ fn weighted_array_element(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>,
                 cum
             })
             .collect();
-        return boxed(Weighted { cumulative, total, data, kdg_rounding: true });
+        return boxed(Weighted {
+            cumulative,
+            total,
+            data,
+            kdg_rounding: true,
+        });
     }
     if weights.len() != data.len() {
         return Err(ArgError::new(format!(
@@ -296,7 +319,12 @@ fn weighted_array_element(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>,
             cum
         })
         .collect();
-    boxed(Weighted { cumulative, total, data, kdg_rounding: false })
+    boxed(Weighted {
+        cumulative,
+        total,
+        data,
+        kdg_rounding: false,
+    })
 }
 
 fn object_element(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
@@ -305,7 +333,9 @@ fn object_element(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError
         Some(v @ Value::Object(_)) => v,
         Some(other) => return Err(ArgError::new(format!("expects a JSON object, got {other}"))),
     };
-    let Value::Object(map) = obj else { unreachable!("checked above") };
+    let Value::Object(map) = obj else {
+        unreachable!("checked above")
+    };
     let want_key = args.string("field", 1)?.as_deref() == Some("key");
     let items: Vec<Box<[u8]>> = map
         .iter()
@@ -374,7 +404,6 @@ pub fn write_uuid(ctx: &mut Ctx, out: &mut Vec<u8>) {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,7 +416,10 @@ mod tests {
     }
 
     fn kdg(v: Value) -> Args {
-        Args { positional: vec![v], ..Args::default() }
+        Args {
+            positional: vec![v],
+            ..Args::default()
+        }
     }
 
     fn samples(method: &str, args: Args, compat: Compat, n: u64) -> Vec<String> {
@@ -438,11 +470,17 @@ mod tests {
 
     #[test]
     fn number_accepts_handlebars_and_comma_forms() {
-        let named = Args { named: json!({"min": 5, "max": 6}).as_object().unwrap().clone(), ..Args::default() };
+        let named = Args {
+            named: json!({"min": 5, "max": 6}).as_object().unwrap().clone(),
+            ..Args::default()
+        };
         for s in samples("number", named, Compat::Tolerant, 200) {
             assert!(s == "5" || s == "6", "{s}");
         }
-        let two = Args { positional: vec![json!(1), json!(10)], ..Args::default() };
+        let two = Args {
+            positional: vec![json!(1), json!(10)],
+            ..Args::default()
+        };
         for s in samples("number", two, Compat::Tolerant, 200) {
             let v: i64 = s.parse().unwrap();
             assert!((1..=10).contains(&v));

@@ -72,7 +72,9 @@ pub fn line(l: &Live) -> String {
         Some(p) => format!("{:.1}s/{}s", l.elapsed.as_secs_f64(), p.as_secs()),
         None => format!("{:.1}s", l.elapsed.as_secs_f64()),
     };
-    let target = l.target_rps.map_or_else(|| "max".to_string(), |t| format!("{}/s", human_count(t)));
+    let target = l
+        .target_rps
+        .map_or_else(|| "max".to_string(), |t| format!("{}/s", human_count(t)));
     let sent = match l.planned_records {
         Some(n) => format!("{}/{}", human_count(l.total.delivered as f64), human_count(n as f64)),
         None => human_count(l.total.delivered as f64),
@@ -110,7 +112,14 @@ mod tests {
         };
         live.total.delivered = 12_000;
         let s = line(&live);
-        for want in ["12.0s/30s", "1000/s (avg 998/s, target 1000/s)", "sent 12.0k", "failed 0", "p99 3.5ms", "lag 2ms"] {
+        for want in [
+            "12.0s/30s",
+            "1000/s (avg 998/s, target 1000/s)",
+            "sent 12.0k",
+            "failed 0",
+            "p99 3.5ms",
+            "lag 2ms",
+        ] {
             assert!(s.contains(want), "{want:?} not in {s:?}");
         }
     }

@@ -116,10 +116,24 @@ pub fn write_text(report: &Report, w: &mut impl Write) -> io::Result<()> {
     if !r.shards.is_empty() {
         writeln!(w)?;
         let secs = r.elapsed_s.max(1e-9);
-        writeln!(w, "{:<w$}{:>12}{:>12}{:>12}", "Shards", "accepted", "per second", "throttled", w = LABEL + 2)?;
+        writeln!(
+            w,
+            "{:<w$}{:>12}{:>12}{:>12}",
+            "Shards",
+            "accepted",
+            "per second",
+            "throttled",
+            w = LABEL + 2
+        )?;
         for (shard, c) in &r.shards {
             let rate = c.accepted as f64 / secs;
-            writeln!(w, "  {shard:<LABEL$}{:>12}{:>12}{:>12}", count(c.accepted), format!("{rate:.0}"), count(c.throttled))?;
+            writeln!(
+                w,
+                "  {shard:<LABEL$}{:>12}{:>12}{:>12}",
+                count(c.accepted),
+                format!("{rate:.0}"),
+                count(c.throttled)
+            )?;
         }
     }
 

@@ -78,8 +78,13 @@ pub async fn load(opts: &AwsOptions) -> Result<SdkConfig, SetupError> {
     if conf.region().is_none() {
         return Err(SetupError::NoRegion);
     }
-    let provider = conf.credentials_provider().ok_or_else(|| SetupError::NoCredentials("no provider".into()))?;
-    provider.provide_credentials().await.map_err(|e| SetupError::NoCredentials(e.to_string()))?;
+    let provider = conf
+        .credentials_provider()
+        .ok_or_else(|| SetupError::NoCredentials("no provider".into()))?;
+    provider
+        .provide_credentials()
+        .await
+        .map_err(|e| SetupError::NoCredentials(e.to_string()))?;
     Ok(conf)
 }
 
@@ -139,15 +144,25 @@ pub fn classify<E: ProvideErrorMetadata>(e: &SdkError<E>) -> RequestError {
             };
             (code, class, se.err().message().unwrap_or_default().to_string())
         }
-        SdkError::TimeoutError(_) => ("transport:timeout".into(), ErrorClass::Retriable, "request timed out".into()),
+        SdkError::TimeoutError(_) => (
+            "transport:timeout".into(),
+            ErrorClass::Retriable,
+            "request timed out".into(),
+        ),
         SdkError::DispatchFailure(d) => {
             let msg = format!("{:?}", d.as_connector_error().map(|c| c.to_string()));
             ("transport:dispatch".into(), ErrorClass::Retriable, msg)
         }
-        SdkError::ResponseError(_) => {
-            ("transport:response".into(), ErrorClass::Retriable, "unreadable response".into())
-        }
-        _ => ("sdk:construction".into(), ErrorClass::Fatal, "could not build the request".into()),
+        SdkError::ResponseError(_) => (
+            "transport:response".into(),
+            ErrorClass::Retriable,
+            "unreadable response".into(),
+        ),
+        _ => (
+            "sdk:construction".into(),
+            ErrorClass::Fatal,
+            "could not build the request".into(),
+        ),
     };
     RequestError { code, class, message }
 }
@@ -225,7 +240,9 @@ pub trait Service: Send + Sync {
 /// The shard named in a Kinesis throttling message: "Rate exceeded for shard shardId-000000000001 in stream …".
 pub fn shard_in_message(message: &str) -> Option<&str> {
     let rest = &message[message.find("shard ")? + 6..];
-    let end = rest.find(|c: char| c.is_whitespace() || c == ',' || c == '.').unwrap_or(rest.len());
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == ',' || c == '.')
+        .unwrap_or(rest.len());
     (end > 0).then(|| &rest[..end])
 }
 
@@ -355,7 +372,12 @@ mod tests {
             self.seen.lock().unwrap().push(which.to_vec());
             let mut s = self.scripts.lock().unwrap();
             if s.is_empty() {
-                Ok(which.iter().map(|_| Entry::Ok { shard: Some("shardId-0".into()) }).collect())
+                Ok(which
+                    .iter()
+                    .map(|_| Entry::Ok {
+                        shard: Some("shardId-0".into()),
+                    })
+                    .collect())
             } else {
                 s.remove(0)
             }
@@ -372,11 +394,19 @@ mod tests {
     }
 
     fn fake(scripts: Vec<Result<Vec<Entry>, RequestError>>) -> Fake {
-        Fake { scripts: Mutex::new(scripts), seen: Mutex::new(Vec::new()) }
+        Fake {
+            scripts: Mutex::new(scripts),
+            seen: Mutex::new(Vec::new()),
+        }
     }
 
     fn fast() -> RetryPolicy {
-        RetryPolicy { max_attempts: 3, base: Duration::from_millis(1), cap: Duration::from_millis(2), budget: Duration::from_secs(60) }
+        RetryPolicy {
+            max_attempts: 3,
+            base: Duration::from_millis(1),
+            cap: Duration::from_millis(2),
+            budget: Duration::from_secs(60),
+        }
     }
 
     fn ptee(shard: &str) -> Entry {
@@ -398,7 +428,9 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn partial_failure_resends_only_failed_entries() {
-        let ok = || Entry::Ok { shard: Some("shardId-1".into()) };
+        let ok = || Entry::Ok {
+            shard: Some("shardId-1".into()),
+        };
         let f = fake(vec![Ok(vec![ok(), ptee("shardId-7"), ok()])]);
         let out = send(&f, &batch(&[1, 1, 1]), &fast()).await;
         assert_eq!(*f.seen.lock().unwrap(), vec![vec![0, 1, 2], vec![1]]);
@@ -410,17 +442,30 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn records_that_exhaust_their_budget_are_failed_by_code() {
-        let throttle = || Err(RequestError { code: "ProvisionedThroughputExceededException".into(), class: ErrorClass::Throttled, message: String::new() });
+        let throttle = || {
+            Err(RequestError {
+                code: "ProvisionedThroughputExceededException".into(),
+                class: ErrorClass::Throttled,
+                message: String::new(),
+            })
+        };
         let f = fake(vec![throttle(), throttle(), throttle()]);
         let out = send(&f, &batch(&[1, 1]), &fast()).await;
         assert_eq!(out.delivered, 0);
-        assert_eq!(out.failed, vec![("ProvisionedThroughputExceededException".to_string(), 2)]);
+        assert_eq!(
+            out.failed,
+            vec![("ProvisionedThroughputExceededException".to_string(), 2)]
+        );
         assert_eq!((out.throttled, out.retried, out.requests), (6, 4, 3));
     }
 
     #[tokio::test(start_paused = true)]
     async fn fatal_errors_are_not_retried() {
-        let f = fake(vec![Err(RequestError { code: "ResourceNotFoundException".into(), class: ErrorClass::Fatal, message: String::new() })]);
+        let f = fake(vec![Err(RequestError {
+            code: "ResourceNotFoundException".into(),
+            class: ErrorClass::Fatal,
+            message: String::new(),
+        })]);
         let out = send(&f, &batch(&[1]), &fast()).await;
         assert_eq!(f.seen.lock().unwrap().len(), 1);
         assert_eq!(out.failed, vec![("ResourceNotFoundException".to_string(), 1)]);

@@ -56,7 +56,10 @@ impl Firehose {
                 source: d.delivery_stream_type().as_str().to_string(),
                 status: d.delivery_stream_status().as_str().to_string(),
             })
-            .unwrap_or_else(|| DeliveryStreamInfo { name: name.clone(), ..Default::default() });
+            .unwrap_or_else(|| DeliveryStreamInfo {
+                name: name.clone(),
+                ..Default::default()
+            });
         Ok((Firehose { client, name }, info))
     }
 }
@@ -76,7 +79,11 @@ impl Service for Firehose {
             let r = Record::builder()
                 .data(Blob::new(batch.record(i as usize).to_vec()))
                 .build()
-                .map_err(|e| RequestError { code: "sdk:construction".into(), class: ErrorClass::Fatal, message: e.to_string() })?;
+                .map_err(|e| RequestError {
+                    code: "sdk:construction".into(),
+                    class: ErrorClass::Fatal,
+                    message: e.to_string(),
+                })?;
             records.push(r);
         }
         let out = self
@@ -92,7 +99,10 @@ impl Service for Firehose {
             .iter()
             .map(|r| match r.error_code() {
                 None | Some("") => Entry::Ok { shard: None },
-                Some(code) => Entry::Failed { code: code.to_string(), message: r.error_message().unwrap_or_default().to_string() },
+                Some(code) => Entry::Failed {
+                    code: code.to_string(),
+                    message: r.error_message().unwrap_or_default().to_string(),
+                },
             })
             .collect())
     }

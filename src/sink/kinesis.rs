@@ -5,7 +5,9 @@ use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 use aws_sdk_kinesis::Client;
 
 use super::aws::{classify, AwsOptions, Entry, ErrorClass, RequestError, Service, SetupError};
-use super::limits::{KINESIS_MAX_PARTITION_KEY_CHARS, KINESIS_MAX_RECORDS, KINESIS_MAX_RECORD_BYTES, KINESIS_MAX_REQUEST_BYTES};
+use super::limits::{
+    KINESIS_MAX_PARTITION_KEY_CHARS, KINESIS_MAX_RECORDS, KINESIS_MAX_RECORD_BYTES, KINESIS_MAX_REQUEST_BYTES,
+};
 use super::Batch;
 
 /// How the stream is named.
@@ -68,7 +70,9 @@ impl Kinesis {
                 let s = out.stream_description_summary();
                 Ok(StreamInfo {
                     name: s.map_or_else(|| self.stream.to_string(), |s| s.stream_name().to_string()),
-                    mode: s.and_then(|s| s.stream_mode_details()).map(|m| m.stream_mode().as_str().to_string()),
+                    mode: s
+                        .and_then(|s| s.stream_mode_details())
+                        .map(|m| m.stream_mode().as_str().to_string()),
                     open_shards: s.map(|s| s.open_shard_count().max(0) as u64),
                 })
             }
@@ -94,7 +98,16 @@ impl Kinesis {
         Ok(StreamInfo {
             name: d.map_or_else(|| self.stream.to_string(), |d| d.stream_name().to_string()),
             mode: None,
-            open_shards: d.map(|d| d.shards().iter().filter(|s| s.sequence_number_range().and_then(|r| r.ending_sequence_number()).is_none()).count() as u64),
+            open_shards: d.map(|d| {
+                d.shards()
+                    .iter()
+                    .filter(|s| {
+                        s.sequence_number_range()
+                            .and_then(|r| r.ending_sequence_number())
+                            .is_none()
+                    })
+                    .count() as u64
+            }),
         })
     }
 }
@@ -139,13 +152,18 @@ impl Service for Kinesis {
         for &i in which {
             let i = i as usize;
             let key = String::from_utf8_lossy(batch.keys.get(i)).into_owned();
-            let hash = (!batch.hash_keys.is_empty()).then(|| String::from_utf8_lossy(batch.hash_keys.get(i)).into_owned());
+            let hash =
+                (!batch.hash_keys.is_empty()).then(|| String::from_utf8_lossy(batch.hash_keys.get(i)).into_owned());
             let entry = PutRecordsRequestEntry::builder()
                 .data(Blob::new(batch.record(i).to_vec()))
                 .partition_key(key)
                 .set_explicit_hash_key(hash)
                 .build()
-                .map_err(|e| RequestError { code: "sdk:construction".into(), class: ErrorClass::Fatal, message: e.to_string() })?;
+                .map_err(|e| RequestError {
+                    code: "sdk:construction".into(),
+                    class: ErrorClass::Fatal,
+                    message: e.to_string(),
+                })?;
             entries.push(entry);
         }
         let req = self.client.put_records().set_records(Some(entries));
@@ -158,8 +176,13 @@ impl Service for Kinesis {
             .records()
             .iter()
             .map(|r| match r.error_code() {
-                None | Some("") => Entry::Ok { shard: r.shard_id().map(str::to_string) },
-                Some(code) => Entry::Failed { code: code.to_string(), message: r.error_message().unwrap_or_default().to_string() },
+                None | Some("") => Entry::Ok {
+                    shard: r.shard_id().map(str::to_string),
+                },
+                Some(code) => Entry::Failed {
+                    code: code.to_string(),
+                    message: r.error_message().unwrap_or_default().to_string(),
+                },
             })
             .collect())
     }

@@ -148,7 +148,12 @@ impl Outcome {
 
     /// Every record of `batch` delivered in one request.
     pub fn all_delivered(batch: &Batch) -> Outcome {
-        Outcome { delivered: batch.len() as u64, bytes: batch.data.len() as u64, requests: 1, ..Outcome::default() }
+        Outcome {
+            delivered: batch.len() as u64,
+            bytes: batch.data.len() as u64,
+            requests: 1,
+            ..Outcome::default()
+        }
     }
 }
 
@@ -197,7 +202,10 @@ pub enum Sink {
 impl Sink {
     /// Standard output.
     pub fn stdout() -> Sink {
-        Sink::Stdout(Mutex::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout())))
+        Sink::Stdout(Mutex::new(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::io::stdout(),
+        )))
     }
 
     /// A file, created or truncated.
@@ -270,7 +278,10 @@ pub struct Scripted {
 
 impl Scripted {
     async fn send(&self, batch: &Batch) -> Result<Outcome, SinkError> {
-        self.arrivals.lock().expect("lock").push((tokio::time::Instant::now(), batch.len()));
+        self.arrivals
+            .lock()
+            .expect("lock")
+            .push((tokio::time::Instant::now(), batch.len()));
         if !self.delay.is_zero() {
             tokio::time::sleep(self.delay).await;
         }
@@ -288,8 +299,9 @@ impl Scripted {
         }
         let mut out = Outcome::all_delivered(batch);
         if let Some(k) = self.fail_every {
-            let failed: Vec<usize> =
-                (0..batch.len()).filter(|i| (batch.first + *i as u64).is_multiple_of(k)).collect();
+            let failed: Vec<usize> = (0..batch.len())
+                .filter(|i| (batch.first + *i as u64).is_multiple_of(k))
+                .collect();
             out.delivered -= failed.len() as u64;
             out.bytes -= failed.iter().map(|i| batch.record(*i).len() as u64).sum::<u64>();
             if !failed.is_empty() {
@@ -319,7 +331,10 @@ mod tests {
 
     #[tokio::test]
     async fn scripted_sink_fails_the_records_it_is_told_to() {
-        let s = Sink::Scripted(Scripted { fail_every: Some(2), ..Scripted::default() });
+        let s = Sink::Scripted(Scripted {
+            fail_every: Some(2),
+            ..Scripted::default()
+        });
         let mut b = Batch::default();
         b.reset(0);
         for _ in 0..4 {

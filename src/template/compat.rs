@@ -33,7 +33,11 @@ pub fn check(src: &str) -> Result<(), KdgError> {
         let (Some(open), Some(close)) = (find(&s, b"{{"), find(&s, b"}}")) else {
             return Ok(());
         };
-        let token: Vec<u8> = if close >= open + 2 { s[open + 2..close].to_vec() } else { Vec::new() };
+        let token: Vec<u8> = if close >= open + 2 {
+            s[open + 2..close].to_vec()
+        } else {
+            Vec::new()
+        };
         let at = map.get(open.min(close)).copied().unwrap_or(start);
         let mut method = remove_first(&remove_first(&token, b"}}"), b"{{");
         if let Some((from, to)) = first_argument(&method) {
@@ -53,7 +57,11 @@ pub fn check(src: &str) -> Result<(), KdgError> {
         }
         // Replace the tag with neutral text of the same length, so offsets keep mapping.
         let tag_end = (close + 2).max(open + 2).min(s.len());
-        let (from, to) = if close >= open + 2 { (open, tag_end) } else { (open, open + 2) };
+        let (from, to) = if close >= open + 2 {
+            (open, tag_end)
+        } else {
+            (open, open + 2)
+        };
         for b in &mut s[from..to] {
             *b = b'x';
         }
@@ -116,9 +124,15 @@ mod tests {
         assert_eq!(msg("{{random.number }}"), "Invalid method: random.number ");
         assert_eq!(msg("{{random.number()}}"), "Invalid method: random.number()");
         assert!(msg(r#"{{phone.phoneNumber("(###) ###-####")}}"#).starts_with("Invalid method"));
-        assert_eq!(msg(r#"{"a":{"b":{"c":1}},"d":"{{name.firstName}}"}"#), "Invalid module: ");
+        assert_eq!(
+            msg(r#"{"a":{"b":{"c":1}},"d":"{{name.firstName}}"}"#),
+            "Invalid module: "
+        );
         assert_eq!(msg("{{{random.number(5)}}}"), "Invalid module: {random");
-        assert_eq!(msg("{{current.timestamp}} {{current.timestamp}}"), "Invalid module: current");
+        assert_eq!(
+            msg("{{current.timestamp}} {{current.timestamp}}"),
+            "Invalid module: current"
+        );
     }
 
     #[test]

@@ -35,7 +35,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options { compat: Compat::Tolerant, tz: jiff::tz::TimeZone::system() }
+        Options {
+            compat: Compat::Tolerant,
+            tz: jiff::tz::TimeZone::system(),
+        }
     }
 }
 
@@ -69,10 +72,28 @@ enum Node {
     Lit(Box<[u8]>),
     Gen(Box<dyn Gen>),
     /// `{{json X}}` (quoted) and `{{escape X}}`: X's text as a JSON string.
-    Escape { inner: Vec<Node>, quote: bool },
-    Each { items: Vec<Value>, keys: Option<Vec<String>>, body: Vec<Node>, otherwise: Vec<Node> },
-    If { cond: Vec<Node>, negate: bool, then: Vec<Node>, otherwise: Vec<Node> },
-    Repeat { min: u64, max: u64, sep: Box<[u8]>, body: Vec<Node> },
+    Escape {
+        inner: Vec<Node>,
+        quote: bool,
+    },
+    Each {
+        items: Vec<Value>,
+        keys: Option<Vec<String>>,
+        body: Vec<Node>,
+        otherwise: Vec<Node>,
+    },
+    If {
+        cond: Vec<Node>,
+        negate: bool,
+        then: Vec<Node>,
+        otherwise: Vec<Node>,
+    },
+    Repeat {
+        min: u64,
+        max: u64,
+        sep: Box<[u8]>,
+        body: Vec<Node>,
+    },
     Local(Local),
 }
 
@@ -101,7 +122,12 @@ impl Template {
     pub fn compile(src: &str, name: &str, opts: &Options) -> Result<Template, TemplateError> {
         let err = |offset: usize, message: String| {
             let (line, column) = scan::line_col(src, offset);
-            TemplateError { name: name.to_string(), line, column, message }
+            TemplateError {
+                name: name.to_string(),
+                line,
+                column,
+                message,
+            }
         };
         if src.trim().is_empty() {
             return Err(err(0, "the template is empty".into()));
@@ -122,7 +148,10 @@ impl Template {
         };
         let nodes = compiler.elements(&hb, 0)?;
         let slots = compiler.cx.slots();
-        Ok(Template { nodes: merge_literals(nodes), slots })
+        Ok(Template {
+            nodes: merge_literals(nodes),
+            slots,
+        })
     }
 
     /// Read and compile a template file.
@@ -171,18 +200,33 @@ fn render_nodes<'t>(nodes: &'t [Node], ctx: &mut Ctx, out: &mut Vec<u8>, frames:
                 write_json_escaped(out, &tmp, *quote);
                 ctx.scratch = tmp;
             }
-            Node::Each { items, keys, body, otherwise } => {
+            Node::Each {
+                items,
+                keys,
+                body,
+                otherwise,
+            } => {
                 if items.is_empty() {
                     render_nodes(otherwise, ctx, out, frames);
                 }
                 for (index, item) in items.iter().enumerate() {
                     let key = keys.as_ref().map(|k| k[index].as_str());
-                    frames.push(Frame { item: Some(item), key, index, len: items.len() });
+                    frames.push(Frame {
+                        item: Some(item),
+                        key,
+                        index,
+                        len: items.len(),
+                    });
                     render_nodes(body, ctx, out, frames);
                     frames.pop();
                 }
             }
-            Node::If { cond, negate, then, otherwise } => {
+            Node::If {
+                cond,
+                negate,
+                then,
+                otherwise,
+            } => {
                 let mut tmp = std::mem::take(&mut ctx.scratch);
                 tmp.clear();
                 render_nodes(cond, ctx, &mut tmp, frames);
@@ -191,12 +235,21 @@ fn render_nodes<'t>(nodes: &'t [Node], ctx: &mut Ctx, out: &mut Vec<u8>, frames:
                 render_nodes(if truthy != *negate { then } else { otherwise }, ctx, out, frames);
             }
             Node::Repeat { min, max, sep, body } => {
-                let len = if min == max { *min } else { ctx.int(*min as i64, *max as i64) as u64 } as usize;
+                let len = if min == max {
+                    *min
+                } else {
+                    ctx.int(*min as i64, *max as i64) as u64
+                } as usize;
                 for index in 0..len {
                     if index > 0 {
                         out.extend_from_slice(sep);
                     }
-                    frames.push(Frame { item: None, key: None, index, len });
+                    frames.push(Frame {
+                        item: None,
+                        key: None,
+                        index,
+                        len,
+                    });
                     render_nodes(body, ctx, out, frames);
                     frames.pop();
                 }
@@ -319,7 +372,9 @@ impl Compiler<'_> {
     fn name_of(p: &Parameter) -> Option<String> {
         match p {
             Parameter::Name(n) => Some(n.clone()),
-            Parameter::Path(handlebars::Path::Relative((_, raw)) | handlebars::Path::Local((_, _, raw))) => Some(raw.clone()),
+            Parameter::Path(handlebars::Path::Relative((_, raw)) | handlebars::Path::Local((_, _, raw))) => {
+                Some(raw.clone())
+            }
             _ => None,
         }
     }
@@ -327,7 +382,10 @@ impl Compiler<'_> {
     fn literal(&self, p: &Parameter, at: usize) -> CompileResult<Value> {
         match p {
             Parameter::Literal(v) => Ok(v.clone()),
-            _ => Err((self.err)(at, "arguments must be literal values such as 5, \"text\" or [1,2]".into())),
+            _ => Err((self.err)(
+                at,
+                "arguments must be literal values such as 5, \"text\" or [1,2]".into(),
+            )),
         }
     }
 
@@ -341,7 +399,10 @@ impl Compiler<'_> {
         if let Some(arg) = kdg {
             return Ok(kdg_args(&arg.raw, self.cx.compat));
         }
-        let positional = params.iter().map(|p| self.literal(p, at)).collect::<CompileResult<_>>()?;
+        let positional = params
+            .iter()
+            .map(|p| self.literal(p, at))
+            .collect::<CompileResult<_>>()?;
         let mut named = Map::new();
         let mut keys: Vec<_> = hash.keys().collect();
         keys.sort();
@@ -392,10 +453,16 @@ impl Compiler<'_> {
             "@last" if bare => Ok(Node::Local(Local::Last)),
             "json" | "escape" => {
                 let [inner] = params else {
-                    return Err((self.err)(at, format!("`{name}` takes one value, e.g. {{{{{name} (name.lastName)}}}}")));
+                    return Err((self.err)(
+                        at,
+                        format!("`{name}` takes one value, e.g. {{{{{name} (name.lastName)}}}}"),
+                    ));
                 };
                 let inner = self.parameter(inner, at)?;
-                Ok(Node::Escape { inner, quote: name == "json" })
+                Ok(Node::Escape {
+                    inner,
+                    quote: name == "json",
+                })
             }
             path if bare && (path == "this" || path.starts_with("this.")) => {
                 let segs = path["this".len()..].split('.').filter(|s| !s.is_empty());
@@ -436,7 +503,10 @@ impl Compiler<'_> {
         match name.as_str() {
             "each" => {
                 let [source] = params else {
-                    return Err((self.err)(at, "`#each` takes one list, e.g. {{#each [\"a\",\"b\"]}}".into()));
+                    return Err((self.err)(
+                        at,
+                        "`#each` takes one list, e.g. {{#each [\"a\",\"b\"]}}".into(),
+                    ));
                 };
                 let (items, keys) = match self.literal(source, at)? {
                     Value::Array(items) => (items, None),
@@ -444,21 +514,42 @@ impl Compiler<'_> {
                         let (k, v) = map.into_iter().unzip();
                         (v, Some(k))
                     }
-                    other => return Err((self.err)(at, format!("`#each` needs a list or an object, got {other}"))),
+                    other => {
+                        return Err((self.err)(
+                            at,
+                            format!("`#each` needs a list or an object, got {other}"),
+                        ))
+                    }
                 };
-                Ok(Node::Each { items, keys, body, otherwise })
+                Ok(Node::Each {
+                    items,
+                    keys,
+                    body,
+                    otherwise,
+                })
             }
             "if" | "unless" => {
                 let [cond] = params else {
-                    return Err((self.err)(at, format!("`#{name}` takes one condition, e.g. {{{{#{name} (random.boolean)}}}}")));
+                    return Err((self.err)(
+                        at,
+                        format!("`#{name}` takes one condition, e.g. {{{{#{name} (random.boolean)}}}}"),
+                    ));
                 };
                 let cond = self.parameter(cond, at)?;
-                Ok(Node::If { cond, negate: name == "unless", then: body, otherwise })
+                Ok(Node::If {
+                    cond,
+                    negate: name == "unless",
+                    then: body,
+                    otherwise,
+                })
             }
             "repeat" => {
                 let count = |v: Value| {
                     v.as_u64().filter(|n| *n <= 100_000).ok_or_else(|| {
-                        (self.err)(at, format!("`#repeat` counts must be whole numbers up to 100000, got {v}"))
+                        (self.err)(
+                            at,
+                            format!("`#repeat` counts must be whole numbers up to 100000, got {v}"),
+                        )
                     })
                 };
                 let mut args = self.args(params, hash, None, at)?;
@@ -481,9 +572,17 @@ impl Compiler<'_> {
                 if min > max {
                     return Err((self.err)(at, format!("`#repeat` range {min}..{max} is empty")));
                 }
-                Ok(Node::Repeat { min, max, sep: sep.into(), body })
+                Ok(Node::Repeat {
+                    min,
+                    max,
+                    sep: sep.into(),
+                    body,
+                })
             }
-            other => Err((self.err)(at, format!("unknown block helper `#{other}` (each, if, unless, repeat)"))),
+            other => Err((self.err)(
+                at,
+                format!("unknown block helper `#{other}` (each, if, unless, repeat)"),
+            )),
         }
     }
 }
@@ -509,7 +608,10 @@ fn kdg_args(raw: &str, compat: Compat) -> Args {
             _ => vec![Value::String(raw.to_string())],
         },
     };
-    Args { positional, named: Map::new() }
+    Args {
+        positional,
+        named: Map::new(),
+    }
 }
 
 #[cfg(test)]

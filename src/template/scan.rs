@@ -68,7 +68,10 @@ pub fn scan(src: &str, compat: Compat) -> Result<Scanned, ScanError> {
     let bytes = src.as_bytes();
     let start = src.len() - src.trim_start().len();
     let end = start + src.trim().len();
-    let mut out = Out { text: Vec::with_capacity(src.len()), map: Vec::with_capacity(src.len() + 1) };
+    let mut out = Out {
+        text: Vec::with_capacity(src.len()),
+        map: Vec::with_capacity(src.len() + 1),
+    };
     let mut calls = HashMap::new();
     let mut aliased = false;
     let mut i = start;
@@ -87,7 +90,11 @@ pub fn scan(src: &str, compat: Compat) -> Result<Scanned, ScanError> {
     }
     out.map.push(end);
     let text = String::from_utf8(out.text).expect("only whole UTF-8 sequences are copied");
-    Ok(Scanned { text, map: out.map, calls })
+    Ok(Scanned {
+        text,
+        map: out.map,
+        calls,
+    })
 }
 
 /// Copy one tag starting at `i` (at its `{{`), rewriting faker names. Returns the offset after it.
@@ -108,7 +115,11 @@ fn scan_tag(
     let mut j = i + opens;
     // Comments are copied as they are.
     if bytes.get(j) == Some(&b'!') {
-        let close: &[u8] = if bytes[j..end].starts_with(b"!--") { b"--}}" } else { b"}}" };
+        let close: &[u8] = if bytes[j..end].starts_with(b"!--") {
+            b"--}}"
+        } else {
+            b"}}"
+        };
         while j < end {
             if bytes[j..end].starts_with(close) {
                 for k in 0..close.len() {
@@ -153,7 +164,10 @@ fn scan_tag(
                 j += 1;
             }
             _ if (c.is_ascii_alphabetic() || c == b'_' || c == b'$')
-                && !out.text.last().is_some_and(|p| is_ident(*p) || matches!(p, b'.' | b':' | b'/' | b'@')) =>
+                && !out
+                    .text
+                    .last()
+                    .is_some_and(|p| is_ident(*p) || matches!(p, b'.' | b':' | b'/' | b'@')) =>
             {
                 j = scan_name(bytes, j, end, head, compat, tag_out, out, calls, aliased)?;
                 head = false;
@@ -330,7 +344,10 @@ mod tests {
     #[test]
     fn handlebars_names_are_rewritten_outside_strings() {
         let s = tolerant(r#"{{random.number min=1 max=2}} {{#if (random.boolean)}}"name.x"{{/if}} {{this.name}}"#);
-        assert_eq!(s.text, r#"{{random:number min=1 max=2}} {{#if (random:boolean)}}"name.x"{{/if}} {{this.name}}"#);
+        assert_eq!(
+            s.text,
+            r#"{{random:number min=1 max=2}} {{#if (random:boolean)}}"name.x"{{/if}} {{this.name}}"#
+        );
         assert!(s.calls.is_empty());
     }
 
@@ -345,7 +362,10 @@ mod tests {
     fn current_timestamp_is_aliased_everywhere_when_tolerant_and_once_when_strict() {
         let src = "{{current.timestamp}} {{current.timestamp}}";
         assert_eq!(tolerant(src).text, "{{date:now}} {{date:now}}");
-        assert_eq!(scan(src, Compat::Strict).unwrap().text, "{{date:now}} {{current:timestamp}}");
+        assert_eq!(
+            scan(src, Compat::Strict).unwrap().text,
+            "{{date:now}} {{current:timestamp}}"
+        );
     }
 
     #[test]

@@ -6,11 +6,17 @@ use super::*;
 const T0: i64 = 1_266_161_150_123;
 
 fn opts() -> Options {
-    Options { compat: Compat::Tolerant, tz: jiff::tz::TimeZone::UTC }
+    Options {
+        compat: Compat::Tolerant,
+        tz: jiff::tz::TimeZone::UTC,
+    }
 }
 
 fn strict() -> Options {
-    Options { compat: Compat::Strict, tz: jiff::tz::TimeZone::UTC }
+    Options {
+        compat: Compat::Strict,
+        tz: jiff::tz::TimeZone::UTC,
+    }
 }
 
 fn compile(src: &str) -> Template {
@@ -61,7 +67,10 @@ fn every_kdg_reference_template_renders_valid_output() {
     }
     let t5 = compile(&fixture("t5"));
     let line = render_n(&t5, 9, 0);
-    assert!(line.contains(" - ") && line.contains("[14/Feb/2010:15:25:50 +0000] \""), "{line}");
+    assert!(
+        line.contains(" - ") && line.contains("[14/Feb/2010:15:25:50 +0000] \""),
+        "{line}"
+    );
 }
 
 #[test]
@@ -152,7 +161,10 @@ fn raw_string_arguments_reach_the_method() {
 #[test]
 fn current_timestamp_aliases_date_now() {
     let t = compile("{{current.timestamp}}/{{current.timestamp}}");
-    assert_eq!(render_n(&t, 1, 0), "2010-02-14T15:25:50+00:00/2010-02-14T15:25:50+00:00");
+    assert_eq!(
+        render_n(&t, 1, 0),
+        "2010-02-14T15:25:50+00:00/2010-02-14T15:25:50+00:00"
+    );
     let e = error("{{current.timestamp}}\n{{current.timestamp}}", &strict());
     assert_eq!((e.line, e.column), (2, 1), "{e}");
 }
@@ -210,9 +222,38 @@ fn unreadable_file_is_an_error_naming_it() {
 fn arbitrary_input_never_panics() {
     // A deterministic sweep over generated strings made of template-significant pieces.
     let pieces = [
-        "{{", "}}", "{", "}", "(", ")", "\"", "'", "\n", "random.number", "date.now", "#each", "/each", "#if",
-        "else", "~", "[1,2]", "{\"min\":1}", " ", "x", "@index", "this", "!--", "--", "é", "\\", "5", "=",
-        "current.timestamp", "#repeat", "/repeat", "json",
+        "{{",
+        "}}",
+        "{",
+        "}",
+        "(",
+        ")",
+        "\"",
+        "'",
+        "\n",
+        "random.number",
+        "date.now",
+        "#each",
+        "/each",
+        "#if",
+        "else",
+        "~",
+        "[1,2]",
+        "{\"min\":1}",
+        " ",
+        "x",
+        "@index",
+        "this",
+        "!--",
+        "--",
+        "é",
+        "\\",
+        "5",
+        "=",
+        "current.timestamp",
+        "#repeat",
+        "/repeat",
+        "json",
     ];
     let mut state = 0x1234_5678_u64;
     for _ in 0..20_000 {

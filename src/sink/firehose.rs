@@ -33,33 +33,43 @@ impl Firehose {
     pub async fn connect(opts: &AwsOptions, name: String) -> Result<(Firehose, DeliveryStreamInfo), SetupError> {
         let conf = super::aws::load(opts).await?;
         let client = Client::new(&conf);
-        let out = client.describe_delivery_stream().delivery_stream_name(&name).send().await.map_err(|e| {
-            let e = classify(&e);
-            match e.code.as_str() {
-                "ResourceNotFoundException" => SetupError::NotFound(format!(
-                    "--delivery-stream: `{name}` does not exist in this region and account (ResourceNotFoundException); check --delivery-stream and --region"
-                )),
-                "AccessDeniedException" => SetupError::Other(format!(
-                    "--delivery-stream: access denied describing `{name}`; the credentials need firehose:DescribeDeliveryStream and firehose:PutRecordBatch"
-                )),
-                "transport:dispatch" | "transport:timeout" => SetupError::Other(format!(
-                    "cannot reach the Firehose endpoint ({}): check --endpoint-url, --region and the network",
-                    e.code
-                )),
-                code => SetupError::Other(format!("describing the delivery stream `{name}` failed: {code}: {}", e.message)),
+        let described = client
+            .describe_delivery_stream()
+            .delivery_stream_name(&name)
+            .send()
+            .await;
+        let info = match described {
+            Ok(out) => out
+                .delivery_stream_description()
+                .map(|d| DeliveryStreamInfo {
+                    name: d.delivery_stream_name().to_string(),
+                    source: d.delivery_stream_type().as_str().to_string(),
+                    status: d.delivery_stream_status().as_str().to_string(),
+                })
+                .unwrap_or_else(|| DeliveryStreamInfo {
+                    name: name.clone(),
+                    ..Default::default()
+                }),
+            Err(e) => {
+                let e = classify(&e);
+                match e.code.as_str() {
+                    // The service answered but its description lacks fields the SDK requires
+                    // (moto leaves some out): the delivery stream exists, which is what matters here.
+                    "transport:response" => DeliveryStreamInfo { name: name.clone(), source: "unknown".into(), status: "unknown".into() },
+                    "ResourceNotFoundException" => return Err(SetupError::NotFound(format!(
+                        "--delivery-stream: `{name}` does not exist in this region and account (ResourceNotFoundException); check --delivery-stream and --region"
+                    ))),
+                    "AccessDeniedException" => return Err(SetupError::Other(format!(
+                        "--delivery-stream: access denied describing `{name}`; the credentials need firehose:DescribeDeliveryStream and firehose:PutRecordBatch"
+                    ))),
+                    "transport:dispatch" | "transport:timeout" => return Err(SetupError::Other(format!(
+                        "cannot reach the Firehose endpoint ({}): check --endpoint-url, --region and the network",
+                        e.code
+                    ))),
+                    code => return Err(SetupError::Other(format!("describing the delivery stream `{name}` failed: {code}: {}", e.message))),
+                }
             }
-        })?;
-        let info = out
-            .delivery_stream_description()
-            .map(|d| DeliveryStreamInfo {
-                name: d.delivery_stream_name().to_string(),
-                source: d.delivery_stream_type().as_str().to_string(),
-                status: d.delivery_stream_status().as_str().to_string(),
-            })
-            .unwrap_or_else(|| DeliveryStreamInfo {
-                name: name.clone(),
-                ..Default::default()
-            });
+        };
         Ok((Firehose { client, name }, info))
     }
 }

@@ -1,0 +1,319 @@
+//! Shared pieces of the integration tests: local servers on 127.0.0.1 and free ports, the kdg
+//! binary with a sealed AWS environment, and read-back helpers.
+//!
+//! The servers (kinesalite from npm, moto from PyPI) are installed by `scripts/local-servers.sh`
+//! under `$KDG_SERVERS` (default `~/.cache/kdg/servers`). When they are missing the tests that
+//! need them say so and pass, unless `KDG_REQUIRE_SERVERS=1` (set by `scripts/test.sh` and CI),
+//! which makes a missing server a failure.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use aws_sdk_kinesis::config::{BehaviorVersion, Credentials, Region};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn servers_dir() -> PathBuf {
+    std::env::var_os("KDG_SERVERS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/kdg/servers"))
+}
+
+/// A free TCP port on loopback.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind 127.0.0.1:0")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// A server process, killed when dropped.
+pub struct Server {
+    child: Child,
+    /// Its loopback port.
+    pub port: u16,
+}
+
+impl Server {
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn missing(what: &str) -> Option<Server> {
+    if std::env::var("KDG_REQUIRE_SERVERS").as_deref() == Ok("1") {
+        panic!("{what} is not installed: run scripts/local-servers.sh install");
+    }
+    eprintln!("skipped: {what} is not installed (scripts/local-servers.sh install)");
+    None
+}
+
+/// Start `cmd` and wait until a line of its output contains `ready`.
+fn spawn_until(mut cmd: Command, ready: &str, port: u16) -> Server {
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).stdin(Stdio::null());
+    let mut child = cmd.spawn().expect("server starts");
+    let (tx, rx) = mpsc::channel::<String>();
+    for stream in [
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        child.stderr.take().map(|s| Box::new(s) as _),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+    }
+    let mut seen = Vec::new();
+    loop {
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(line) if line.contains(ready) => break,
+            Ok(line) => seen.push(line),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("server did not report `{ready}`; its output:\n{}", seen.join("\n"));
+            }
+        }
+    }
+    Server { child, port }
+}
+
+/// kinesalite (Kinesis), in memory.
+pub fn kinesalite() -> Option<Server> {
+    let cli = servers_dir().join("kinesalite/node_modules/kinesalite/cli.js");
+    if !cli.exists() {
+        return missing("kinesalite");
+    }
+    let port = free_port();
+    let mut cmd = Command::new("node");
+    cmd.arg("-r")
+        .arg(root().join("scripts/local-servers/force-loopback.cjs"))
+        .arg(cli);
+    cmd.args([
+        "--port",
+        &port.to_string(),
+        "--createStreamMs",
+        "0",
+        "--deleteStreamMs",
+        "0",
+        "--updateStreamMs",
+        "0",
+    ]);
+    cmd.args(["--shardLimit", "100"]);
+    Some(spawn_until(cmd, "Listening at", port))
+}
+
+/// moto (Kinesis, Firehose, S3).
+pub fn moto() -> Option<Server> {
+    let bin = servers_dir().join("venv/bin/moto_server");
+    if !bin.exists() {
+        return missing("moto");
+    }
+    let port = free_port();
+    let mut cmd = Command::new(bin);
+    cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+    Some(spawn_until(cmd, "Running on", port))
+}
+
+/// The fault-injecting proxy in front of `upstream`.
+pub fn proxy(upstream: &Server, args: &[&str]) -> Server {
+    let port = free_port();
+    let mut cmd = Command::new(python());
+    cmd.arg(root().join("scripts/local-servers/throttle_proxy.py"));
+    cmd.args([
+        "--listen",
+        &port.to_string(),
+        "--upstream",
+        &upstream.port.to_string(),
+        "--seed",
+        "7",
+    ]);
+    cmd.args(args);
+    spawn_until(cmd, "throttle_proxy", port)
+}
+
+/// The Python with boto3 (the servers' venv), for independent read-back.
+pub fn python() -> PathBuf {
+    let venv = servers_dir().join("venv/bin/python");
+    if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("python3")
+    }
+}
+
+/// What the proxy says it injected.
+pub fn proxy_stats(p: &Server) -> serde_json::Value {
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(format!(
+            "import urllib.request;print(urllib.request.urlopen('http://127.0.0.1:{}/__proxy_stats').read().decode())",
+            p.port
+        ))
+        .output()
+        .expect("python runs");
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("proxy stats: {e}: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+/// The kdg binary with a sealed AWS environment: test credentials, a region, no instance
+/// metadata lookups, no config files from the machine.
+pub fn kdg(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kdg"));
+    cmd.args(args).current_dir(root());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AWS_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("AWS_ACCESS_KEY_ID", "AKIDKDGTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "kdg-test-secret")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent/kdg-test-config")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/kdg-test-credentials");
+    cmd
+}
+
+/// Run and collect the output.
+pub fn run(mut cmd: Command) -> Output {
+    cmd.stdin(Stdio::null()).output().expect("kdg runs")
+}
+
+/// stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A Kinesis client for `endpoint` with test credentials.
+pub fn kinesis_client(endpoint: &str) -> aws_sdk_kinesis::Client {
+    let conf = aws_sdk_kinesis::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("AKIDKDGTEST", "kdg-test-secret", None, None, "test"))
+        .endpoint_url(endpoint)
+        .build();
+    aws_sdk_kinesis::Client::from_conf(conf)
+}
+
+/// A runtime for SDK calls made by the tests themselves.
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Create a stream with `shards` shards and wait until it is active.
+pub async fn create_stream(client: &aws_sdk_kinesis::Client, name: &str, shards: i32) {
+    client
+        .create_stream()
+        .stream_name(name)
+        .shard_count(shards)
+        .send()
+        .await
+        .expect("create stream");
+    for _ in 0..200 {
+        let d = client
+            .describe_stream()
+            .stream_name(name)
+            .send()
+            .await
+            .expect("describe");
+        if d.stream_description().map(|d| d.stream_status().as_str()) == Some("ACTIVE") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("stream {name} never became active");
+}
+
+/// Every record in every shard of `name`, as `(shard id, data)`.
+pub async fn read_all(client: &aws_sdk_kinesis::Client, name: &str) -> Vec<(String, Vec<u8>)> {
+    let d = client
+        .describe_stream()
+        .stream_name(name)
+        .send()
+        .await
+        .expect("describe");
+    let shards: Vec<String> = d
+        .stream_description()
+        .expect("description")
+        .shards()
+        .iter()
+        .map(|s| s.shard_id().to_string())
+        .collect();
+    let mut out = Vec::new();
+    for shard in shards {
+        let mut it = client
+            .get_shard_iterator()
+            .stream_name(name)
+            .shard_id(&shard)
+            .shard_iterator_type(aws_sdk_kinesis::types::ShardIteratorType::TrimHorizon)
+            .send()
+            .await
+            .expect("iterator")
+            .shard_iterator()
+            .map(str::to_string);
+        while let Some(i) = it {
+            let r = client
+                .get_records()
+                .shard_iterator(i)
+                .limit(10_000)
+                .send()
+                .await
+                .expect("get records");
+            if r.records().is_empty() {
+                break;
+            }
+            out.extend(
+                r.records()
+                    .iter()
+                    .map(|rec| (shard.clone(), rec.data().as_ref().to_vec())),
+            );
+            it = r.next_shard_iterator().map(str::to_string);
+        }
+    }
+    out
+}
+
+/// The records `kdg render` gives for a template and seed, each with its newline.
+pub fn rendered(template: &Path, seed: u64, n: u64) -> Vec<Vec<u8>> {
+    let o = run(kdg(&[
+        "render",
+        template.to_str().expect("utf8"),
+        "-n",
+        &n.to_string(),
+        "--seed",
+        &seed.to_string(),
+    ]));
+    assert!(o.status.success(), "render failed: {}", stderr(&o));
+    o.stdout.split_inclusive(|b| *b == b'\n').map(<[u8]>::to_vec).collect()
+}
+
+/// Read a JSON report.
+pub fn report(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("report written")).expect("report is JSON")
+}

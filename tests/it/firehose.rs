@@ -1,0 +1,143 @@
+//! `kdg run --delivery-stream` against moto's Firehose, delivering to moto's S3.
+
+use std::process::Command;
+
+use crate::common::*;
+
+const TEMPLATE: &str = "tests/fixtures/it-record.hbs";
+
+/// Run a boto3 snippet against moto; `ENDPOINT` is defined for it.
+fn boto3(endpoint: &str, code: &str) -> String {
+    let script = format!(
+        "import boto3, json\nENDPOINT = {endpoint:?}\nkw = dict(endpoint_url=ENDPOINT, region_name='us-east-1', \
+         aws_access_key_id='AKIDKDGTEST', aws_secret_access_key='kdg-test-secret')\n{code}"
+    );
+    let o = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("python runs");
+    assert!(
+        o.status.success(),
+        "boto3 failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).expect("utf8")
+}
+
+#[test]
+fn firehose_delivers_exactly_n_newline_terminated_records_to_s3() {
+    let Some(server) = moto() else { return };
+    let endpoint = server.endpoint();
+    boto3(
+        &endpoint,
+        "s3 = boto3.client('s3', **kw)\ns3.create_bucket(Bucket='kdg-out')\n\
+         fh = boto3.client('firehose', **kw)\n\
+         fh.create_delivery_stream(DeliveryStreamName='hose', DeliveryStreamType='DirectPut', \
+         ExtendedS3DestinationConfiguration={'RoleARN': 'arn:aws:iam::123456789012:role/kdg', \
+         'BucketARN': 'arn:aws:s3:::kdg-out', 'Prefix': 'kdg/'})",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let report_path = dir.path().join("report.json");
+    let o = run(kdg(&[
+        "run",
+        TEMPLATE,
+        "--delivery-stream",
+        "hose",
+        "--endpoint-url",
+        &endpoint,
+        "--count",
+        "1234",
+        "--rps",
+        "5000",
+        "--seed",
+        "3",
+        "--quiet",
+        "--report-json",
+        report_path.to_str().unwrap(),
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let body = boto3(
+        &endpoint,
+        "import sys\ns3 = boto3.client('s3', **kw)\nkeys = [o['Key'] for o in s3.list_objects_v2(Bucket='kdg-out')['Contents']]\n\
+         sys.stdout.write(''.join(s3.get_object(Bucket='kdg-out', Key=k)['Body'].read().decode() for k in sorted(keys)))",
+    );
+    let mut lines: Vec<String> = body.split_inclusive('\n').map(str::to_string).collect();
+    assert_eq!(lines.len(), 1234, "exactly N records reach S3");
+    assert!(lines.iter().all(|l| l.ends_with('\n')));
+    let seq = |l: &String| {
+        serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
+            .as_u64()
+            .unwrap()
+    };
+    lines.sort_by_key(seq);
+    let want: Vec<String> = rendered(&root().join(TEMPLATE), 3, 1234)
+        .into_iter()
+        .map(|b| String::from_utf8(b).unwrap())
+        .collect();
+    assert_eq!(lines, want, "S3 holds exactly what `kdg render` gives");
+    let r = report(&report_path);
+    assert_eq!(r["totals"]["delivered"], 1234);
+}
+
+#[test]
+fn unknown_delivery_stream_is_a_setup_error() {
+    let Some(server) = moto() else { return };
+    let o = run(kdg(&[
+        "run",
+        TEMPLATE,
+        "--delivery-stream",
+        "nope",
+        "--endpoint-url",
+        &server.endpoint(),
+        "-n",
+        "1",
+    ]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("`nope` does not exist"), "{}", stderr(&o));
+}
+
+#[test]
+fn gzip_records_decompress_to_the_plain_records() {
+    let Some(server) = moto() else { return };
+    let endpoint = server.endpoint();
+    boto3(
+        &endpoint,
+        "s3 = boto3.client('s3', **kw)\ns3.create_bucket(Bucket='kdg-gz')\nfh = boto3.client('firehose', **kw)\n\
+         fh.create_delivery_stream(DeliveryStreamName='gzhose', DeliveryStreamType='DirectPut', \
+         ExtendedS3DestinationConfiguration={'RoleARN': 'arn:aws:iam::123456789012:role/kdg', 'BucketARN': 'arn:aws:s3:::kdg-gz'})",
+    );
+    let o = run(kdg(&[
+        "run",
+        TEMPLATE,
+        "--delivery-stream",
+        "gzhose",
+        "--endpoint-url",
+        &endpoint,
+        "-n",
+        "50",
+        "--rps",
+        "1000",
+        "--seed",
+        "9",
+        "--gzip",
+        "--quiet",
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Concatenated gzip members decompress to the concatenated records.
+    let body = boto3(
+        &endpoint,
+        "import gzip, sys\ns3 = boto3.client('s3', **kw)\nkeys = sorted(o['Key'] for o in s3.list_objects_v2(Bucket='kdg-gz')['Contents'])\n\
+         sys.stdout.write(gzip.decompress(b''.join(s3.get_object(Bucket='kdg-gz', Key=k)['Body'].read() for k in keys)).decode())",
+    );
+    let mut lines: Vec<&str> = body.split_inclusive('\n').collect();
+    assert_eq!(lines.len(), 50);
+    lines.sort_by_key(|l| {
+        serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
+            .as_u64()
+            .unwrap()
+    });
+    let want = rendered(&root().join(TEMPLATE), 9, 50);
+    assert_eq!(lines.iter().map(|l| l.as_bytes().to_vec()).collect::<Vec<_>>(), want);
+}

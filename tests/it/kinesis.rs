@@ -1,0 +1,288 @@
+//! `kdg run --stream` against kinesalite (and the fault-injecting proxy in front of it).
+
+use std::collections::BTreeSet;
+
+use crate::common::*;
+
+const TEMPLATE: &str = "tests/fixtures/it-record.hbs";
+
+fn seq_of(record: &[u8]) -> u64 {
+    let v: serde_json::Value =
+        serde_json::from_slice(record).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(record)));
+    v["seq"].as_u64().expect("seq")
+}
+
+#[test]
+fn sends_exactly_n_records_that_read_back_byte_identical() {
+    let Some(server) = kinesalite() else { return };
+    let rt = rt();
+    let client = kinesis_client(&server.endpoint());
+    rt.block_on(create_stream(&client, "exact", 4));
+    let dir = tempfile::tempdir().unwrap();
+    let report_path = dir.path().join("report.json");
+    let o = run(kdg(&[
+        "run",
+        TEMPLATE,
+        "--stream",
+        "exact",
+        "--endpoint-url",
+        &server.endpoint(),
+        "--count",
+        "3000",
+        "--rps",
+        "6000",
+        "--seed",
+        "11",
+        "--quiet",
+        "--report-json",
+        report_path.to_str().unwrap(),
+    ]));
+    assert!(o.status.success(), "kdg failed: {}", stderr(&o));
+
+    let mut got = rt.block_on(read_all(&client, "exact"));
+    assert_eq!(got.len(), 3000, "exactly the records sent are in the stream");
+    got.sort_by_key(|(_, data)| seq_of(data));
+    let want = rendered(&root().join(TEMPLATE), 11, 3000);
+    for (i, ((_, data), expected)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(data, expected, "record {i} differs from `kdg render`");
+    }
+
+    let r = report(&report_path);
+    assert_eq!(r["totals"]["delivered"], 3000);
+    assert_eq!(r["totals"]["failed"], 0);
+    let shards = r["shards"].as_object().expect("per-shard counts");
+    assert_eq!(shards.len(), 4, "{shards:?}");
+    let mut by_shard = std::collections::BTreeMap::<String, u64>::new();
+    for (shard, _) in &got {
+        *by_shard.entry(shard.clone()).or_default() += 1;
+    }
+    for (shard, counts) in shards {
+        assert_eq!(
+            counts["accepted"].as_u64(),
+            by_shard.get(shard).copied(),
+            "shard {shard}"
+        );
+    }
+}
+
+#[test]
+fn partition_key_template_and_explicit_hash_key_pin_records() {
+    let Some(server) = kinesalite() else { return };
+    let rt = rt();
+    let client = kinesis_client(&server.endpoint());
+    rt.block_on(create_stream(&client, "pinned", 4));
+    let o = run(kdg(&[
+        "run",
+        TEMPLATE,
+        "--stream",
+        "pinned",
+        "--endpoint-url",
+        &server.endpoint(),
+        "--count",
+        "200",
+        "--rps",
+        "2000",
+        "--partition-key",
+        "fixed-key",
+        "--explicit-hash-key",
+        "0",
+        "--quiet",
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let got = rt.block_on(read_all(&client, "pinned"));
+    assert_eq!(got.len(), 200);
+    let shards: BTreeSet<&str> = got.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        shards.len(),
+        1,
+        "hash key 0 pins every record to the first shard: {shards:?}"
+    );
+}
+
+#[test]
+fn throttles_and_failures_are_retried_and_counted_as_the_proxy_injected_them() {
+    let Some(server) = kinesalite() else { return };
+    let rt = rt();
+    let client = kinesis_client(&server.endpoint());
+    rt.block_on(create_stream(&client, "throttled", 4));
+    // 4 shards of 1,000 records/s each, 3% of entries failing, 3% of requests throttled whole.
+    let p = proxy(
+        &server,
+        &[
+            "--records-per-shard",
+            "1000",
+            "--fail-prob",
+            "0.03",
+            "--req-throttle-prob",
+            "0.03",
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let report_path = dir.path().join("report.json");
+    let o = run(kdg(&[
+        "run",
+        TEMPLATE,
+        "--stream",
+        "throttled",
+        "--endpoint-url",
+        &p.endpoint(),
+        "--count",
+        "8000",
+        "--rps",
+        "8000",
+        "--seed",
+        "5",
+        "--max-attempts",
+        "100",
+        "--retry-timeout",
+        "120s",
+        "--quiet",
+        "--report-json",
+        report_path.to_str().unwrap(),
+    ]));
+    assert!(o.status.success(), "no record may be lost: {}", stderr(&o));
+
+    let got = rt.block_on(read_all(&client, "throttled"));
+    let seqs: BTreeSet<u64> = got.iter().map(|(_, d)| seq_of(d)).collect();
+    assert_eq!(got.len(), 8000, "no duplicates");
+    assert_eq!(seqs, (0..8000).collect(), "no record missing");
+
+    let r = report(&report_path);
+    let stats = proxy_stats(&p);
+    let injected_throttles = stats["rec_throttled"].as_u64().unwrap() + stats["rec_in_throttled_req"].as_u64().unwrap();
+    let injected_failures = injected_throttles + stats["rec_faulted"].as_u64().unwrap();
+    assert!(
+        stats["rec_throttled"].as_u64().unwrap() > 0,
+        "the test must actually throttle: {stats}"
+    );
+    assert_eq!(
+        r["totals"]["throttled"].as_u64(),
+        Some(injected_throttles),
+        "report {r} vs proxy {stats}"
+    );
+    assert_eq!(
+        r["totals"]["retried"].as_u64(),
+        Some(injected_failures),
+        "every injected failure is retried once"
+    );
+    assert_eq!(r["totals"]["delivered"], 8000);
+    let shard_throttles: u64 = r["shards"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|s| s["throttled"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        shard_throttles,
+        stats["rec_throttled"].as_u64().unwrap(),
+        "per-shard throttles come from the messages"
+    );
+}
+
+#[test]
+fn oversize_records_are_rejected_counted_and_fail_the_run() {
+    let Some(server) = kinesalite() else { return };
+    let rt = rt();
+    let client = kinesis_client(&server.endpoint());
+    rt.block_on(create_stream(&client, "big", 1));
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("big.hbs");
+    // 70,000 × 17 bytes ≈ 1.13 MiB: over the 1 MiB record limit.
+    std::fs::write(&template, "{{#repeat 70000}}0123456789abcdef{{/repeat}}").unwrap();
+    let report_path = dir.path().join("report.json");
+    let o = run(kdg(&[
+        "run",
+        template.to_str().unwrap(),
+        "--stream",
+        "big",
+        "--endpoint-url",
+        &server.endpoint(),
+        "--count",
+        "3",
+        "--rps",
+        "10",
+        "--quiet",
+        "--report-json",
+        report_path.to_str().unwrap(),
+    ]));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let r = report(&report_path);
+    assert_eq!(r["totals"]["rejected"], 3);
+    assert_eq!(r["errors"]["RecordTooLarge"], 3);
+    assert!(rt.block_on(read_all(&client, "big")).is_empty());
+}
+
+#[test]
+fn unknown_stream_is_a_one_line_setup_error() {
+    let Some(server) = kinesalite() else { return };
+    let o = run(kdg(&[
+        "run",
+        TEMPLATE,
+        "--stream",
+        "nope",
+        "--endpoint-url",
+        &server.endpoint(),
+        "--count",
+        "1",
+    ]));
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("`nope` does not exist"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn server_not_listening_is_a_setup_error() {
+    let port = free_port();
+    let o = run(kdg(&[
+        "run",
+        TEMPLATE,
+        "--stream",
+        "s",
+        "--endpoint-url",
+        &format!("http://127.0.0.1:{port}"),
+        "--count",
+        "1",
+    ]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cannot reach the Kinesis endpoint"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn missing_credentials_and_region_are_setup_errors() {
+    let port = free_port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let mut cmd = kdg(&[
+        "run",
+        TEMPLATE,
+        "--stream",
+        "s",
+        "--endpoint-url",
+        &endpoint,
+        "--count",
+        "1",
+    ]);
+    cmd.env_remove("AWS_ACCESS_KEY_ID").env_remove("AWS_SECRET_ACCESS_KEY");
+    let o = run(cmd);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no AWS credentials"), "{}", stderr(&o));
+
+    let mut cmd = kdg(&[
+        "run",
+        TEMPLATE,
+        "--stream",
+        "s",
+        "--endpoint-url",
+        &endpoint,
+        "--count",
+        "1",
+    ]);
+    cmd.env_remove("AWS_REGION");
+    let o = run(cmd);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no AWS region"), "{}", stderr(&o));
+}

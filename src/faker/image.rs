@@ -141,16 +141,14 @@ mod tests {
     }
 
     #[test]
-    fn every_method_resolves_and_renders() {
+    fn every_method_renders_a_url_naming_its_category() {
         for m in METHODS {
-            assert!(lookup(m).is_some(), "{m}");
             let v = &render(m, Args::default(), 1)[0];
             assert!(v.starts_with("http"), "{m}: {v}");
             if IMAGE_CATEGORIES.contains(m) {
                 assert_eq!(*v, format!("http://lorempixel.com/640/480/{m}"));
             }
         }
-        assert!(lookup("dataUri").is_none());
     }
 
     #[test]

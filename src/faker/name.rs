@@ -145,15 +145,6 @@ mod tests {
     }
 
     #[test]
-    fn every_method_resolves_and_renders() {
-        for m in METHODS {
-            assert!(lookup(m).is_some(), "{m}");
-            assert!(render(m, Args::default(), 5).iter().all(|v| !v.is_empty()), "{m}");
-        }
-        assert!(lookup("middleName").is_none());
-    }
-
-    #[test]
     fn names_come_from_the_lists() {
         for v in render("firstName", Args::default(), 50) {
             assert!(EN::NAME_FIRST_NAME.contains(&v.as_str()));

@@ -516,9 +516,17 @@ mod tests {
 
     /// Methods that cannot be called without an argument (KDG throws there too).
     const NEED_AN_ARGUMENT: &[&str] = &["address.nearbyGPSCoordinate", "date.between"];
+    /// Methods that transform their argument, and so print nothing without one.
+    const EMPTY_WITHOUT_AN_ARGUMENT: &[&str] = &[
+        "helpers.slugify",
+        "helpers.replaceSymbolWithNumber",
+        "helpers.replaceSymbols",
+        "helpers.mustache",
+    ];
 
     #[test]
     fn every_method_of_every_namespace_renders() {
+        let mut empty = Vec::new();
         for ns in NAMESPACES {
             for m in methods(ns).expect("namespace") {
                 let name = format!("{ns}.{m}");
@@ -531,13 +539,18 @@ mod tests {
                             ctx.begin_record(n, 1_266_161_150_123);
                             let mut out = Vec::new();
                             g.emit(&mut ctx, &mut out);
-                            assert!(!out.is_empty(), "{name} rendered nothing");
+                            if out.is_empty() {
+                                empty.push(name.clone());
+                                break;
+                            }
                         }
                     }
                     Err(e) => assert!(NEED_AN_ARGUMENT.contains(&name.as_str()), "{name}: {e}"),
                 }
             }
         }
+        // Text helpers given no text give no text.
+        assert_eq!(empty, EMPTY_WITHOUT_AN_ARGUMENT);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The `helpers` namespace of faker.js 3.1.0 as bundled by KDG (`kdg.md` §2.7).
 //!
 //! Also home to the small argument readers and generator shapes the other namespace modules of
-//! this directory share (`params`, [`Fixed`], [`Choices`], [`Symbols`]).
+//! this directory share (`params`, `Fixed`, `Choices`, `Symbols`).
 
 use serde_json::Value;
 

@@ -32,6 +32,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(&args),
         Command::Render(args) => render(&args),
+        Command::Tail(args) => crate::tail::run(&args),
+        Command::Plan(args) => crate::plan::run(&args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "kdg", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)

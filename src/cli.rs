@@ -37,6 +37,10 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Print records from a template, one per line (KDG's "Test template").
     Render(RenderArgs),
+    /// Read a Kinesis stream: every shard, following splits and merges, one record per line.
+    Tail(Box<TailArgs>),
+    /// Size a stream or delivery stream for a target rate: shards, on-demand advice, quotas, cost hints.
+    Plan(PlanArgs),
     /// Print a shell completion script, e.g. `kdg completions bash > /etc/bash_completion.d/kdg`.
     Completions {
         /// The shell to complete for.
@@ -173,9 +177,97 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub timeline: Option<PathBuf>,
 
+    /// A condition the run must meet, checked at the end (repeatable): `p99<200ms`,
+    /// `throttled<1%`, `lost==0`, `achieved_rps>=950`. A missed threshold makes the exit code 1.
+    #[arg(long = "threshold", value_name = "EXPR")]
+    pub thresholds: Vec<String>,
+
     /// The AWS destination and how to reach it.
     #[command(flatten)]
     pub aws: AwsArgs,
+}
+
+/// How to reach AWS (shared by every command that talks to it).
+#[derive(Debug, Args, Clone, Default)]
+pub struct AwsConnArgs {
+    /// AWS region (default: AWS_REGION or the profile's region).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Named profile from the AWS config files.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Send to this endpoint instead of AWS's (LocalStack, kinesalite, moto).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+/// `kdg tail`.
+#[derive(Debug, Args)]
+pub struct TailArgs {
+    /// The Kinesis data stream to read.
+    #[arg(
+        long,
+        value_name = "NAME",
+        required_unless_present = "stream_arn",
+        conflicts_with = "stream_arn"
+    )]
+    pub stream: Option<String>,
+
+    /// The stream's ARN, instead of its name.
+    #[arg(long, value_name = "ARN")]
+    pub stream_arn: Option<String>,
+
+    /// Where to start in every shard: `latest` (only new records), `trim-horizon` (everything
+    /// retained), or an RFC 3339 time such as `2026-11-23T10:00:00Z`.
+    #[arg(long, default_value = "latest", value_name = "POSITION")]
+    pub from: String,
+
+    /// Print each record as a JSON object with its shard, sequence number, partition key and
+    /// arrival time (data as text when it is UTF-8, else base64).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Stop after this many records.
+    #[arg(short = 'n', long, value_parser = units::parse_count, value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Stop after this long.
+    #[arg(short = 'd', long, value_parser = units::parse_duration, value_name = "DURATION")]
+    pub duration: Option<std::time::Duration>,
+
+    /// How to reach AWS.
+    #[command(flatten)]
+    pub conn: AwsConnArgs,
+}
+
+/// `kdg plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Target rate in records per second (`1000`, `50k`, `1.5M`).
+    #[arg(short = 'r', long, value_parser = units::parse_rate, value_name = "RATE")]
+    pub rps: f64,
+
+    /// Average record size in bytes (`200`, `1.5k`); or give --template to measure it.
+    #[arg(long, value_parser = units::parse_count, value_name = "BYTES", conflicts_with = "template")]
+    pub record_size: Option<u64>,
+
+    /// A template whose average rendered size (with its newline) is measured over 10,000 records.
+    #[arg(long, value_name = "PATH")]
+    pub template: Option<PathBuf>,
+
+    /// Partition key length in bytes, counted against Kinesis limits (KDG's keys are 10 digits).
+    #[arg(long, default_value_t = 10, value_name = "BYTES")]
+    pub key_size: u64,
+
+    /// Spare capacity to plan for, in percent.
+    #[arg(long, default_value_t = 20.0, value_name = "PERCENT")]
+    pub headroom: f64,
+
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// AWS destination flags of `kdg run`.
@@ -194,17 +286,9 @@ pub struct AwsArgs {
     #[arg(long, value_name = "NAME", conflicts_with = "sink")]
     pub delivery_stream: Option<String>,
 
-    /// AWS region (default: AWS_REGION or the profile's region).
-    #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
-
-    /// Named profile from the AWS config files.
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-
-    /// Send to this endpoint instead of AWS's (LocalStack, kinesalite, moto).
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
+    /// How to reach AWS.
+    #[command(flatten)]
+    pub conn: AwsConnArgs,
 
     /// Partition key per record, as a template (`{{uuid}}`, `device-{{random.number 50}}`, or a
     /// fixed string). Default: a random 10-digit number per record, as KDG does.

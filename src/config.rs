@@ -269,7 +269,7 @@ impl RunConfig {
             for (set, flag) in [
                 (aws.partition_key.is_some(), "--partition-key"),
                 (aws.explicit_hash_key.is_some(), "--explicit-hash-key"),
-                (aws.endpoint_url.is_some(), "--endpoint-url"),
+                (aws.conn.endpoint_url.is_some(), "--endpoint-url"),
             ] {
                 if set {
                     return Err(bad(
@@ -292,7 +292,7 @@ impl RunConfig {
                 }
             }
         }
-        if let Some(u) = &aws.endpoint_url {
+        if let Some(u) = &aws.conn.endpoint_url {
             if !(u.starts_with("http://") || u.starts_with("https://")) {
                 return Err(bad(
                     "--endpoint-url",
@@ -347,11 +347,7 @@ impl RunConfig {
             duration: a.duration,
             workers,
             destination,
-            aws: AwsOptions {
-                region: aws.region.clone(),
-                profile: aws.profile.clone(),
-                endpoint_url: aws.endpoint_url.clone(),
-            },
+            aws: AwsOptions::from(&aws.conn),
             partition_key: aws.partition_key.clone(),
             explicit_hash_key: aws.explicit_hash_key.clone(),
             max_in_flight,

@@ -34,6 +34,16 @@ pub struct AwsOptions {
     pub endpoint_url: Option<String>,
 }
 
+impl From<&crate::cli::AwsConnArgs> for AwsOptions {
+    fn from(a: &crate::cli::AwsConnArgs) -> AwsOptions {
+        AwsOptions {
+            region: a.region.clone(),
+            profile: a.profile.clone(),
+            endpoint_url: a.endpoint_url.clone(),
+        }
+    }
+}
+
 /// A problem found before any record is sent.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {

@@ -5,3 +5,4 @@ mod cli;
 mod common;
 mod firehose;
 mod kinesis;
+mod tail;

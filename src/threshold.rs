@@ -1,0 +1,1 @@
+//! `--threshold` conditions: parsed before the run, checked against the final report.

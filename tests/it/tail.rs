@@ -1,0 +1,1 @@
+//! `kdg tail` against kinesalite.

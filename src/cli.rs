@@ -161,6 +161,23 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = Pacing::Smooth)]
     pub pacing: Pacing,
 
+    /// Ramp the rate linearly: `FROM..TO/DURATION`, e.g. `1k..10k/5m` (then hold TO).
+    #[arg(long, value_name = "RAMP", conflicts_with_all = ["rps", "steps"])]
+    pub ramp: Option<String>,
+
+    /// Step through rates, each held for --hold: `1k,2k,4k,8k` (the last one continues).
+    #[arg(long, value_name = "RATES", conflicts_with = "rps")]
+    pub steps: Option<String>,
+
+    /// How long each --steps rate is held.
+    #[arg(long, value_parser = units::parse_duration, value_name = "DURATION")]
+    pub hold: Option<std::time::Duration>,
+
+    /// `uniform` spacing, or `poisson`: random arrivals at the target rate, as independent
+    /// devices send.
+    #[arg(long, value_enum, default_value_t = crate::engine::schedule::Arrivals::Uniform)]
+    pub arrivals: crate::engine::schedule::Arrivals,
+
     /// Most records in one batch handed to the destination.
     #[arg(long, value_name = "N", value_parser = units::parse_count)]
     pub batch_size: Option<u64>,

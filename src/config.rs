@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cli::{CompatArg, Pacing, RateArg, RunArgs, TemplateArgs};
+use crate::engine::schedule::{Arrivals, Profile};
 use crate::faker::Compat;
 use crate::sink::aws::{AwsOptions, RetryPolicy};
 use crate::sink::kinesis::StreamId;
@@ -35,11 +36,13 @@ fn bad(flag: &'static str, message: impl Into<String>) -> ConfigError {
 }
 
 /// The target rate.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rate {
     /// Records per second on a fixed schedule.
     PerSecond(f64),
+    /// A rate that changes over the run (`--ramp`, `--steps`).
+    Profile(crate::engine::schedule::Profile),
     /// As fast as the generator and the destination allow.
     Max,
 }
@@ -188,6 +191,8 @@ pub struct RunConfig {
     pub newline: bool,
     /// Pacing within a second.
     pub pacing: Pacing,
+    /// Evenly spaced or Poisson arrivals.
+    pub arrivals: crate::engine::schedule::Arrivals,
     /// Most records per batch.
     pub batch_size: NonZeroUsize,
     /// No progress or text report.
@@ -223,6 +228,23 @@ impl RunConfig {
             RateArg::PerSecond(r) => Rate::PerSecond(r),
             RateArg::Max => Rate::Max,
         };
+        let rate = match (&a.ramp, &a.steps) {
+            (Some(r), _) => Rate::Profile(Profile::parse_ramp(r).map_err(|e| bad("--ramp", e))?),
+            (None, Some(s)) => {
+                let hold = a
+                    .hold
+                    .ok_or_else(|| bad("--steps", "needs --hold, how long each step lasts (e.g. --hold 30s)"))?;
+                Rate::Profile(Profile::parse_steps(s, hold).map_err(|e| bad("--steps", e))?)
+            }
+            (None, None) if a.hold.is_some() => return Err(bad("--hold", "goes with --steps")),
+            (None, None) => rate,
+        };
+        if a.arrivals == Arrivals::Poisson && rate == Rate::Max {
+            return Err(bad(
+                "--arrivals",
+                "poisson needs a rate; it cannot be combined with --rps max",
+            ));
+        }
         if a.count == Some(0) {
             return Err(bad(
                 "--count",
@@ -356,6 +378,7 @@ impl RunConfig {
             gzip: aws.gzip,
             newline: !a.no_newline,
             pacing: a.pacing,
+            arrivals: a.arrivals,
             batch_size,
             quiet: a.quiet,
             report_json: a.report_json.clone(),
@@ -444,6 +467,18 @@ mod tests {
         );
         let k = config(&["--stream", "s"]).unwrap();
         assert_eq!((k.batch_size.get(), k.linger), (500, DEFAULT_AWS_LINGER));
+        assert_eq!(config(&["--steps", "1k,2k"]).unwrap_err().flag, "--steps");
+        assert_eq!(config(&["--hold", "5s"]).unwrap_err().flag, "--hold");
+        assert!(config(&["--ramp", "1k..x/5m"])
+            .unwrap_err()
+            .to_string()
+            .contains("column 5"));
+        assert_eq!(
+            config(&["--rps", "max", "--arrivals", "poisson"]).unwrap_err().flag,
+            "--arrivals"
+        );
+        let r = config(&["--ramp", "0..1k/1m"]).unwrap();
+        assert!(matches!(r.rate, Rate::Profile(Profile::Ramp { .. })));
         let c = config(&["--rps", "2k", "-n", "10", "--seed", "5", "--tz", "UTC", "--no-newline"]).unwrap();
         assert_eq!(
             (c.rate, c.count, c.template.seed, c.newline),

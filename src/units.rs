@@ -30,6 +30,14 @@ pub fn parse_rate(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
+/// Parse a non-negative number with an optional SI suffix (`0`, `2.5k`): a rate in a profile.
+///
+/// # Errors
+/// Not a non-negative finite number.
+pub fn parse_count_f64(s: &str) -> Result<f64, String> {
+    parse_scaled(s)
+}
+
 fn parse_scaled(s: &str) -> Result<f64, String> {
     let t: String = s.trim().chars().filter(|c| *c != '_').collect();
     let (num, mult) = match t.chars().last() {

@@ -34,7 +34,7 @@ use crate::sink::{Batch, Sink, SinkError};
 use crate::stats::{Recorder, Timeline};
 use crate::template::Template;
 
-pub use schedule::Schedule;
+pub use schedule::{Block, Schedule};
 
 /// How often workers hand their recorders to the collector.
 const FLUSH_EVERY: Duration = Duration::from_millis(50);
@@ -98,9 +98,13 @@ pub enum EngineError {
 
 struct Shared {
     schedule: Schedule,
-    next: AtomicU64,
-    /// Last record number + 1 (from --count and, when paced, --duration).
+    /// Last record number + 1 (from --count).
     limit: u64,
+    /// When paced: no record due at or after this many seconds (from --duration).
+    until: Option<f64>,
+    /// Most records per block, and how long a record may wait for its block.
+    block_max: u64,
+    linger: Duration,
     deadline: Option<Instant>,
     stop: watch::Receiver<bool>,
     closed: AtomicBool,
@@ -110,19 +114,15 @@ struct Shared {
 }
 
 impl Shared {
-    /// Claim the next block of at most `k` record numbers.
-    fn claim(&self, k: u64) -> Option<(u64, u64)> {
+    /// Claim the next block of records.
+    fn claim(&self) -> Option<Block> {
         if *self.stop.borrow() || self.closed.load(Ordering::Relaxed) {
             return None;
         }
         if self.deadline.is_some_and(|d| Instant::now() >= d) {
             return None;
         }
-        let a = self.next.fetch_add(k, Ordering::Relaxed);
-        if a >= self.limit {
-            return None;
-        }
-        Some((a, (a + k).min(self.limit)))
+        self.schedule.claim(self.block_max, self.linger, self.limit, self.until)
     }
 }
 
@@ -141,17 +141,28 @@ pub async fn run(
 ) -> Result<RunOutput, EngineError> {
     let started_at = jiff::Timestamp::now();
     let start = Instant::now();
-    let schedule = Schedule::new(start, started_at.as_millisecond(), cfg.rate, cfg.pacing);
-    let limit = schedule.limit(cfg.count, cfg.duration);
-    let deadline = match schedule.rate() {
-        None => cfg.duration.map(|d| start + d),
-        Some(_) => None,
-    };
+    let schedule = Schedule::new(
+        start,
+        started_at.as_millisecond(),
+        &cfg.rate,
+        cfg.pacing,
+        cfg.arrivals,
+        cfg.template.seed,
+    );
+    let paced = schedule.profile().is_some();
+    let target_rps = schedule.mean_rate(cfg.duration);
+    let deadline = if paced { None } else { cfg.duration.map(|d| start + d) };
     let (stop_tx, stop_rx) = watch::channel(false);
     let shared = Arc::new(Shared {
         schedule,
-        next: AtomicU64::new(0),
-        limit,
+        limit: cfg.count.unwrap_or(u64::MAX),
+        until: if paced {
+            cfg.duration.map(|d| d.as_secs_f64())
+        } else {
+            None
+        },
+        block_max: cfg.batch_size.get() as u64,
+        linger: cfg.linger,
         deadline,
         stop: stop_rx,
         closed: AtomicBool::new(false),
@@ -159,7 +170,6 @@ pub async fn run(
         last_lag_us: AtomicU64::new(0),
         fatal: std::sync::Mutex::new(None),
     });
-    let block = shared.schedule.block_size(cfg.batch_size.get() as u64, cfg.linger);
     // Against a remote service each task keeps one request in flight, so --max-in-flight tasks
     // render and send; locally, one task per worker.
     let tasks = if cfg.destination.is_remote() {
@@ -182,7 +192,6 @@ pub async fn run(
             gzip: cfg.gzip,
             sink: Arc::clone(&sink),
             tx: tx.clone(),
-            block,
             newline: cfg.newline,
             seed: cfg.template.seed,
             run_id: run_id.clone(),
@@ -222,7 +231,7 @@ pub async fn run(
             }
             _ = observe_tick.tick() => {
                 let now = Instant::now();
-                observe(&live(cfg, &shared, &total, &interval, now - start, now - last_observe));
+                observe(&live(cfg, &shared, target_rps, &total, &interval, now - start, now - last_observe));
                 interval = Recorder::default();
                 last_observe = now;
             }
@@ -249,7 +258,6 @@ pub async fn run(
         StopReason::Duration
     };
     let final_lag = Duration::from_micros(shared.last_lag_us.load(Ordering::Relaxed));
-    let paced = shared.schedule.rate().is_some();
     let generator_bound =
         paced && total.counters.throttled == 0 && final_lag > Duration::from_millis(100).max(elapsed / 100);
     let mut config = serde_json::to_value(cfg).unwrap_or_default();
@@ -261,7 +269,7 @@ pub async fn run(
         ended_at: jiff::Timestamp::now(),
         elapsed,
         config,
-        target_rps: shared.schedule.rate(),
+        target_rps,
         total: &total,
         final_lag,
         generator_bound,
@@ -273,6 +281,7 @@ pub async fn run(
 fn live(
     cfg: &RunConfig,
     shared: &Shared,
+    target_rps: Option<f64>,
     total: &Recorder,
     interval: &Recorder,
     elapsed: Duration,
@@ -284,7 +293,7 @@ fn live(
         elapsed,
         planned: cfg.duration,
         planned_records: (shared.limit != u64::MAX).then_some(shared.limit),
-        target_rps: shared.schedule.rate(),
+        target_rps,
         rps_now: interval.counters.delivered as f64 / dt,
         rps_avg: total.counters.delivered as f64 / secs,
         bytes_per_s: interval.counters.bytes as f64 / dt,
@@ -303,7 +312,6 @@ struct Worker {
     gzip: bool,
     sink: Arc<Sink>,
     tx: mpsc::UnboundedSender<Recorder>,
-    block: u64,
     newline: bool,
     seed: u64,
     run_id: String,
@@ -318,13 +326,16 @@ impl Worker {
         let mut hk_ctx = self.keys.hash.as_ref().map(|t| t.context(key_seed ^ 1, &self.run_id));
         let needs_keys = self.sink.needs_keys();
         let mut plain = Vec::new();
-        let mut batch = Batch::with_capacity(self.block as usize, 128);
+        let mut batch = Batch::with_capacity(self.shared.block_max.min(4096) as usize, 128);
         let mut rec = Recorder::default();
         let mut stop = self.shared.stop.clone();
         let mut last_flush = Instant::now();
         let schedule = &self.shared.schedule;
-        while let Some((a, b)) = self.shared.claim(self.block) {
-            if let Some(due) = schedule.intended(b - 1) {
+        while let Some(block) = self.shared.claim() {
+            let (a, b) = (block.first, block.first + block.len);
+            // Records are due at their offsets; a flat-out run treats them as due at dispatch.
+            let due_of = |n: u64| block.offsets.get((n - a) as usize).map(|o| schedule.at(*o));
+            if let Some(due) = due_of(b - 1) {
                 if Instant::now() < due {
                     tokio::select! {
                         _ = tokio::time::sleep_until(due) => {}
@@ -336,7 +347,10 @@ impl Worker {
             let wall_ms = jiff::Timestamp::now().as_millisecond();
             batch.reset(a);
             for n in a..b {
-                let now_ms = schedule.wall_ms(n).unwrap_or(wall_ms);
+                let now_ms = block
+                    .offsets
+                    .get((n - a) as usize)
+                    .map_or(wall_ms, |o| schedule.wall_ms(*o));
                 if self.gzip {
                     plain.clear();
                     self.template.render(&mut ctx, n, now_ms, &mut plain);
@@ -369,9 +383,7 @@ impl Worker {
             let k = b - a;
             rec.counters.offered += k;
             rec.counters.attempted += k;
-            let lag = schedule
-                .intended(b - 1)
-                .map_or(Duration::ZERO, |due| dispatch.saturating_duration_since(due));
+            let lag = due_of(b - 1).map_or(Duration::ZERO, |due| dispatch.saturating_duration_since(due));
             rec.lag.record(lag);
             self.shared.last_lag_us.store(lag.as_micros() as u64, Ordering::Relaxed);
 
@@ -406,22 +418,21 @@ impl Worker {
                             rec.send
                                 .record_n(at.saturating_duration_since(dispatch), which.len() as u64);
                             for &i in which {
-                                let due = schedule.intended(a + u64::from(i)).unwrap_or(dispatch);
+                                let due = due_of(a + u64::from(i)).unwrap_or(dispatch);
                                 rec.e2e.record(at.saturating_duration_since(due));
                             }
                         }
                     } else {
                         rec.send.record_n(done - dispatch, out.delivered);
-                        match schedule.rate() {
+                        if block.offsets.is_empty() {
                             // Flat out: every record was intended at dispatch.
-                            None => rec.e2e.record_n(done - dispatch, out.delivered),
-                            Some(_) => {
-                                // Charge each record from its own intended time. With failures we
-                                // do not know which records they were, so charge the earliest.
-                                for n in a..a + out.delivered {
-                                    let due = schedule.intended(n).unwrap_or(dispatch);
-                                    rec.e2e.record(done.saturating_duration_since(due));
-                                }
+                            rec.e2e.record_n(done - dispatch, out.delivered);
+                        } else {
+                            // Charge each record from its own intended time. With failures we
+                            // do not know which records they were, so charge the earliest.
+                            for n in a..a + out.delivered {
+                                let due = due_of(n).unwrap_or(dispatch);
+                                rec.e2e.record(done.saturating_duration_since(due));
                             }
                         }
                     }

@@ -1,8 +1,13 @@
 //! The fixed send schedule of an open-model run: when record *n* is due.
 //!
-//! Times are absolute (`start + n / rate`), never accumulated, so the schedule cannot drift
-//! however late a worker wakes up.
+//! A rate [`Profile`] (constant, linear ramp, steps) defines how many records are due by time
+//! *t*; the schedule inverts that, so record *n* is due at the instant the profile's running
+//! count reaches *n*. With Poisson arrivals the same profile drives an inhomogeneous Poisson
+//! process: unit-rate exponential gaps (drawn from the seed and the record number, so they are
+//! reproducible) are mapped through the same inverse. Times are offsets from the start, never
+//! accumulated sleeps, so the schedule cannot drift however late a worker wakes.
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -10,119 +15,484 @@ use tokio::time::Instant;
 use crate::cli::Pacing;
 use crate::config::Rate;
 
-/// When each record is due.
-#[derive(Debug, Clone)]
+/// How the target rate changes over the run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// A constant rate, records per second.
+    Constant(f64),
+    /// From `from` to `to` records/s linearly over `over`, then `to`.
+    Ramp {
+        /// Starting rate.
+        from: f64,
+        /// Final rate.
+        to: f64,
+        /// How long the ramp takes.
+        #[serde(with = "secs")]
+        over: Duration,
+    },
+    /// Each rate held for `hold`; the last one continues.
+    Steps {
+        /// The rates, in order.
+        rates: Vec<f64>,
+        /// How long each is held.
+        #[serde(with = "secs")]
+        hold: Duration,
+    },
+}
+
+mod secs {
+    pub fn serialize<S: serde::Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+}
+
+/// How arrivals are spread around the profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Arrivals {
+    /// Evenly spaced.
+    #[default]
+    Uniform,
+    /// Random, as independent devices send: a Poisson process at the profile's rate.
+    Poisson,
+}
+
+impl Profile {
+    /// Records/s at `t` seconds.
+    pub fn rate_at(&self, t: f64) -> f64 {
+        match self {
+            Profile::Constant(r) => *r,
+            Profile::Ramp { from, to, over } => {
+                let d = over.as_secs_f64();
+                if t >= d {
+                    *to
+                } else {
+                    from + (to - from) * t / d
+                }
+            }
+            Profile::Steps { rates, hold } => {
+                let i = (t / hold.as_secs_f64()).floor().max(0.0) as usize;
+                rates[i.min(rates.len() - 1)]
+            }
+        }
+    }
+
+    /// Records due by `t` seconds (the integral of the rate).
+    pub fn count_at(&self, t: f64) -> f64 {
+        match self {
+            Profile::Constant(r) => r * t,
+            Profile::Ramp { from, to, over } => {
+                let d = over.as_secs_f64();
+                if t <= d {
+                    from * t + (to - from) * t * t / (2.0 * d)
+                } else {
+                    (from + to) * d / 2.0 + to * (t - d)
+                }
+            }
+            Profile::Steps { rates, hold } => {
+                let h = hold.as_secs_f64();
+                let mut n = 0.0;
+                for (i, r) in rates.iter().enumerate() {
+                    let start = i as f64 * h;
+                    if t <= start {
+                        break;
+                    }
+                    let end = if i + 1 == rates.len() { f64::INFINITY } else { start + h };
+                    n += r * (t.min(end) - start);
+                }
+                n
+            }
+        }
+    }
+
+    /// The time (seconds) at which `n` records are due; infinite if never.
+    pub fn time_of(&self, n: f64) -> f64 {
+        match self {
+            Profile::Constant(r) => n / r,
+            Profile::Ramp { from, to, over } => {
+                let d = over.as_secs_f64();
+                let at_end = (from + to) * d / 2.0;
+                if n <= at_end {
+                    let k = (to - from) / d;
+                    if k.abs() < 1e-12 {
+                        n / from
+                    } else {
+                        // Solve k/2·t² + from·t − n = 0 in the form that stays accurate when k is small.
+                        let disc = (from * from + 2.0 * k * n).max(0.0);
+                        2.0 * n / (from + disc.sqrt())
+                    }
+                } else if *to > 0.0 {
+                    d + (n - at_end) / to
+                } else {
+                    f64::INFINITY
+                }
+            }
+            Profile::Steps { rates, hold } => {
+                let h = hold.as_secs_f64();
+                let mut before = 0.0;
+                for (i, r) in rates.iter().enumerate() {
+                    let last = i + 1 == rates.len();
+                    let in_step = r * h;
+                    if last || n < before + in_step {
+                        return if *r > 0.0 {
+                            i as f64 * h + (n - before) / r
+                        } else {
+                            f64::INFINITY
+                        };
+                    }
+                    before += in_step;
+                }
+                f64::INFINITY
+            }
+        }
+    }
+
+    /// Parse `FROM..TO/DURATION`, e.g. `1k..10k/5m`.
+    ///
+    /// # Errors
+    /// A message with the column of the problem.
+    pub fn parse_ramp(s: &str) -> Result<Profile, String> {
+        let err = |col: usize, what: &str| {
+            format!(
+                "`{s}`: column {}: {what} (expected FROM..TO/DURATION, e.g. 1k..10k/5m)",
+                col + 1
+            )
+        };
+        let dots = s.find("..").ok_or_else(|| err(0, "missing `..`"))?;
+        let slash = s
+            .rfind('/')
+            .filter(|p| *p > dots)
+            .ok_or_else(|| err(s.len(), "missing `/DURATION`"))?;
+        let from = crate::units::parse_count_f64(&s[..dots]).map_err(|_| err(0, "FROM is not a rate"))?;
+        let to = crate::units::parse_count_f64(&s[dots + 2..slash]).map_err(|_| err(dots + 2, "TO is not a rate"))?;
+        let over = crate::units::parse_duration(&s[slash + 1..]).map_err(|_| err(slash + 1, "not a duration"))?;
+        if from == 0.0 && to == 0.0 {
+            return Err(err(0, "both rates are zero"));
+        }
+        Ok(Profile::Ramp { from, to, over })
+    }
+
+    /// Parse `--steps 1k,2k,4k` with `--hold`.
+    ///
+    /// # Errors
+    /// A message with the column of the problem.
+    pub fn parse_steps(s: &str, hold: Duration) -> Result<Profile, String> {
+        let mut rates = Vec::new();
+        let mut col = 0;
+        for part in s.split(',') {
+            let r = crate::units::parse_count_f64(part).map_err(|_| {
+                format!(
+                    "`{s}`: column {}: `{part}` is not a rate (expected e.g. 1k,2k,4k)",
+                    col + 1
+                )
+            })?;
+            rates.push(r);
+            col += part.len() + 1;
+        }
+        if rates.iter().all(|r| *r == 0.0) {
+            return Err(format!("`{s}`: every step is zero"));
+        }
+        Ok(Profile::Steps { rates, hold })
+    }
+}
+
+/// Records claimed by a worker, with their due times.
+#[derive(Debug, Default)]
+pub struct Block {
+    /// First record number.
+    pub first: u64,
+    /// Due times as seconds after the start, one per record; empty when running flat out.
+    pub offsets: Vec<f64>,
+    /// Number of records.
+    pub len: u64,
+}
+
+struct Cursor {
+    next: u64,
+    /// Poisson: unit-rate time of the last arrival handed out.
+    u: f64,
+}
+
+/// When each record is due, and the counter that hands out record numbers in order.
 pub struct Schedule {
     start: Instant,
     start_wall_ms: i64,
-    rate: Option<f64>,
+    profile: Option<Profile>,
     pacing: Pacing,
+    arrivals: Arrivals,
+    seed: u64,
+    cursor: Mutex<Cursor>,
+}
+
+impl std::fmt::Debug for Schedule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Schedule")
+            .field("profile", &self.profile)
+            .field("pacing", &self.pacing)
+            .finish()
+    }
 }
 
 impl Schedule {
     /// A schedule starting at `start` (wall clock `start_wall_ms`).
-    pub fn new(start: Instant, start_wall_ms: i64, rate: Rate, pacing: Pacing) -> Schedule {
-        let rate = match rate {
-            Rate::PerSecond(r) => Some(r),
+    pub fn new(
+        start: Instant,
+        start_wall_ms: i64,
+        rate: &Rate,
+        pacing: Pacing,
+        arrivals: Arrivals,
+        seed: u64,
+    ) -> Schedule {
+        let profile = match rate {
+            Rate::PerSecond(r) => Some(Profile::Constant(*r)),
+            Rate::Profile(p) => Some(p.clone()),
             Rate::Max => None,
         };
         Schedule {
             start,
             start_wall_ms,
-            rate,
+            profile,
             pacing,
+            arrivals,
+            seed,
+            cursor: Mutex::new(Cursor { next: 0, u: 0.0 }),
         }
     }
 
-    /// The target rate, if paced.
-    pub fn rate(&self) -> Option<f64> {
-        self.rate
+    /// The profile, if paced.
+    pub fn profile(&self) -> Option<&Profile> {
+        self.profile.as_ref()
     }
 
-    /// Seconds after the start at which record `n` is due.
-    fn offset_secs(&self, n: u64) -> Option<f64> {
-        let r = self.rate?;
-        Some(match self.pacing {
-            Pacing::Smooth => n as f64 / r,
-            Pacing::Burst => (n as f64 / r).floor(),
+    /// The instant an offset (seconds after the start) stands for.
+    pub fn at(&self, offset: f64) -> Instant {
+        self.start + Duration::from_secs_f64(offset.max(0.0))
+    }
+
+    /// The wall-clock instant (ms since the epoch) of an offset, for `{{date.now}}`.
+    pub fn wall_ms(&self, offset: f64) -> i64 {
+        self.start_wall_ms + (offset * 1000.0) as i64
+    }
+
+    /// Claim the next records: at most `max` of them, fewer when paced so that no record waits
+    /// longer than `linger` for its batch, none at or after `until` (seconds) or at or past
+    /// `limit` (record number).
+    pub fn claim(&self, max: u64, linger: Duration, limit: u64, until: Option<f64>) -> Option<Block> {
+        let mut c = self.cursor.lock().expect("schedule lock");
+        if c.next >= limit {
+            return None;
+        }
+        let first = c.next;
+        let Some(profile) = &self.profile else {
+            let len = max.min(limit - first);
+            c.next += len;
+            return Some(Block {
+                first,
+                offsets: Vec::new(),
+                len,
+            });
+        };
+        let t0 = self.offset_of(profile, first, c.u);
+        let rate = profile.rate_at(t0).max(0.0);
+        let k = match self.pacing {
+            Pacing::Smooth => ((rate * linger.as_secs_f64()) as u64).clamp(1, max),
+            // A burst second's records are all due at once.
+            Pacing::Burst => (rate.ceil() as u64).clamp(1, max),
+        }
+        .min(limit - first);
+        let mut offsets = Vec::with_capacity(k as usize);
+        let mut u = c.u;
+        for n in first..first + k {
+            let (off, u_next) = match self.arrivals {
+                Arrivals::Uniform => (profile.time_of(n as f64), u),
+                Arrivals::Poisson => {
+                    let u_next = u + exponential(self.seed, n);
+                    (profile.time_of(u_next), u_next)
+                }
+            };
+            let off = if self.pacing == Pacing::Burst { off.floor() } else { off };
+            if !off.is_finite() || until.is_some_and(|d| off >= d) {
+                break;
+            }
+            offsets.push(off);
+            u = u_next;
+        }
+        if offsets.is_empty() {
+            c.next = limit;
+            return None;
+        }
+        let len = offsets.len() as u64;
+        c.next += len;
+        c.u = u;
+        Some(Block { first, offsets, len })
+    }
+
+    fn offset_of(&self, profile: &Profile, n: u64, u: f64) -> f64 {
+        match self.arrivals {
+            Arrivals::Uniform => profile.time_of(n as f64),
+            Arrivals::Poisson => profile.time_of(u),
+        }
+    }
+
+    /// The mean target rate over `duration`, for the report; `None` when flat out.
+    pub fn mean_rate(&self, duration: Option<Duration>) -> Option<f64> {
+        let p = self.profile.as_ref()?;
+        Some(match (p, duration) {
+            (Profile::Constant(r), _) => *r,
+            (_, Some(d)) if !d.is_zero() => p.count_at(d.as_secs_f64()) / d.as_secs_f64(),
+            (_, _) => p.rate_at(f64::MAX),
         })
     }
+}
 
-    /// When record `n` is due; `None` when running flat out.
-    pub fn intended(&self, n: u64) -> Option<Instant> {
-        self.offset_secs(n).map(|s| self.start + Duration::from_secs_f64(s))
-    }
-
-    /// The wall-clock instant of record `n` (ms since the epoch), for `{{date.now}}`; `None`
-    /// when running flat out (then the caller reads the clock).
-    pub fn wall_ms(&self, n: u64) -> Option<i64> {
-        self.offset_secs(n).map(|s| self.start_wall_ms + (s * 1000.0) as i64)
-    }
-
-    /// One past the last record number: the count, and when paced, the records due within the
-    /// duration.
-    pub fn limit(&self, count: Option<u64>, duration: Option<Duration>) -> u64 {
-        let by_time = match (self.rate, duration) {
-            (Some(r), Some(d)) => match self.pacing {
-                Pacing::Smooth => (r * d.as_secs_f64()).ceil() as u64,
-                Pacing::Burst => (r.ceil() * d.as_secs_f64().ceil()) as u64,
-            },
-            _ => u64::MAX,
-        };
-        count.unwrap_or(u64::MAX).min(by_time)
-    }
-
-    /// How many records to claim at a time: up to `max`, and when paced, no more than are due
-    /// within `linger` (so a slow rate sends records one by one, on time).
-    pub fn block_size(&self, max: u64, linger: Duration) -> u64 {
-        match (self.rate, self.pacing) {
-            (None, _) => max,
-            (Some(r), Pacing::Smooth) => ((r * linger.as_secs_f64()) as u64).clamp(1, max),
-            // A burst second's records are all due at once.
-            (Some(r), Pacing::Burst) => (r.ceil() as u64).clamp(1, max),
-        }
-    }
+/// A unit-rate exponential gap for record `n`, from the seed alone.
+fn exponential(seed: u64, n: u64) -> f64 {
+    let bits = crate::faker::splitmix64(seed ^ 0x9015_5015 ^ crate::faker::splitmix64(n));
+    // 53 random bits → (0, 1].
+    let u = ((bits >> 11) as f64 + 1.0) / (1u64 << 53) as f64;
+    -u.ln()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn smooth(rate: f64) -> Schedule {
-        Schedule::new(Instant::now(), 1_000_000, Rate::PerSecond(rate), Pacing::Smooth)
+    fn schedule(rate: Rate, pacing: Pacing, arrivals: Arrivals) -> Schedule {
+        Schedule::new(Instant::now(), 1_000_000, &rate, pacing, arrivals, 7)
+    }
+
+    fn all_offsets(s: &Schedule, limit: u64, until: Option<f64>) -> Vec<f64> {
+        let mut out = Vec::new();
+        while let Some(b) = s.claim(1000, Duration::from_millis(100), limit, until) {
+            out.extend(b.offsets);
+        }
+        out
     }
 
     #[tokio::test(start_paused = true)]
     async fn records_are_due_at_n_over_rate() {
-        let s = smooth(4.0);
-        assert_eq!(s.intended(0).unwrap() - s.start, Duration::ZERO);
-        assert_eq!(s.intended(6).unwrap() - s.start, Duration::from_millis(1500));
-        assert_eq!(s.wall_ms(6), Some(1_001_500));
+        let s = schedule(Rate::PerSecond(4.0), Pacing::Smooth, Arrivals::Uniform);
+        let offs = all_offsets(&s, 7, None);
+        assert_eq!(offs, vec![0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5]);
+        assert_eq!(s.wall_ms(1.5), 1_001_500);
     }
 
     #[tokio::test(start_paused = true)]
     async fn burst_pacing_sends_each_second_at_its_start() {
-        let s = Schedule::new(Instant::now(), 0, Rate::PerSecond(100.0), Pacing::Burst);
-        assert_eq!(s.intended(99).unwrap() - s.start, Duration::ZERO);
-        assert_eq!(s.intended(100).unwrap() - s.start, Duration::from_secs(1));
-        assert_eq!(s.block_size(500, Duration::from_millis(1)), 100);
+        let s = schedule(Rate::PerSecond(100.0), Pacing::Burst, Arrivals::Uniform);
+        let b = s.claim(500, Duration::from_millis(1), u64::MAX, None).unwrap();
+        assert_eq!(b.len, 100);
+        assert!(b.offsets.iter().all(|o| *o == 0.0));
+        let b = s.claim(500, Duration::from_millis(1), u64::MAX, None).unwrap();
+        assert_eq!((b.first, b.offsets[0]), (100, 1.0));
     }
 
     #[tokio::test(start_paused = true)]
     async fn count_and_duration_both_limit_a_paced_run() {
-        let s = smooth(1000.0);
-        assert_eq!(s.limit(None, Some(Duration::from_secs(10))), 10_000);
-        assert_eq!(s.limit(Some(500), Some(Duration::from_secs(10))), 500);
-        assert_eq!(s.limit(None, None), u64::MAX);
-        let max = Schedule::new(Instant::now(), 0, Rate::Max, Pacing::Smooth);
-        assert_eq!(max.limit(None, Some(Duration::from_secs(1))), u64::MAX);
-        assert_eq!(max.intended(5), None);
+        let s = schedule(Rate::PerSecond(1000.0), Pacing::Smooth, Arrivals::Uniform);
+        assert_eq!(all_offsets(&s, u64::MAX, Some(10.0)).len(), 10_000);
+        let s = schedule(Rate::PerSecond(1000.0), Pacing::Smooth, Arrivals::Uniform);
+        assert_eq!(all_offsets(&s, 500, Some(10.0)).len(), 500);
+        let max = schedule(Rate::Max, Pacing::Smooth, Arrivals::Uniform);
+        let b = max.claim(1024, Duration::from_millis(1), u64::MAX, None).unwrap();
+        assert!(b.offsets.is_empty() && b.len == 1024);
     }
 
     #[tokio::test(start_paused = true)]
     async fn blocks_follow_the_rate() {
-        assert_eq!(smooth(1.0).block_size(1024, Duration::from_millis(1)), 1);
-        assert_eq!(smooth(1_000_000.0).block_size(1024, Duration::from_millis(1)), 1000);
-        assert_eq!(smooth(1e9).block_size(1024, Duration::from_millis(1)), 1024);
+        let block = |r: f64| {
+            schedule(Rate::PerSecond(r), Pacing::Smooth, Arrivals::Uniform)
+                .claim(1024, Duration::from_millis(1), u64::MAX, None)
+                .unwrap()
+                .len
+        };
+        assert_eq!(block(1.0), 1);
+        assert_eq!(block(1_000_000.0), 1000);
+        assert_eq!(block(1e9), 1024);
+    }
+
+    #[test]
+    fn a_ramp_hits_each_rate_on_schedule() {
+        let p = Profile::Ramp {
+            from: 100.0,
+            to: 1100.0,
+            over: Duration::from_secs(10),
+        };
+        assert_eq!(p.rate_at(0.0), 100.0);
+        assert_eq!(p.rate_at(5.0), 600.0);
+        assert_eq!(p.rate_at(20.0), 1100.0);
+        // 6,000 records by the end of the ramp: the area of the trapezoid.
+        assert!((p.count_at(10.0) - 6000.0).abs() < 1e-9);
+        for t in [0.5, 3.0, 9.99, 10.0, 14.0] {
+            assert!((p.time_of(p.count_at(t)) - t).abs() < 1e-6, "t = {t}");
+        }
+        // Records per second during the ramp rise linearly.
+        let s = schedule(Rate::Profile(p), Pacing::Smooth, Arrivals::Uniform);
+        let offs = all_offsets(&s, u64::MAX, Some(10.0));
+        let mut per_second = [0usize; 10];
+        for o in &offs {
+            per_second[*o as usize] += 1;
+        }
+        for (sec, n) in per_second.iter().enumerate() {
+            let want = 100.0 + 100.0 * (sec as f64 + 0.5);
+            assert!(
+                (*n as f64 - want).abs() <= 1.0,
+                "second {sec}: {n} records, want {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn steps_hold_each_rate() {
+        let p = Profile::parse_steps("1k,2k,4k", Duration::from_secs(30)).unwrap();
+        assert_eq!(p.rate_at(29.0), 1000.0);
+        assert_eq!(p.rate_at(30.0), 2000.0);
+        assert_eq!(p.rate_at(1000.0), 4000.0);
+        assert_eq!(p.count_at(60.0), 90_000.0);
+        assert_eq!(p.time_of(30_000.0), 30.0);
+        assert_eq!(p.time_of(90_000.0 + 4000.0), 61.0);
+    }
+
+    #[test]
+    fn poisson_arrivals_have_the_right_mean_and_variance() {
+        let s = schedule(Rate::PerSecond(50.0), Pacing::Smooth, Arrivals::Poisson);
+        let offs = all_offsets(&s, u64::MAX, Some(2000.0));
+        let mut counts = vec![0f64; 2000];
+        for o in &offs {
+            counts[*o as usize] += 1.0;
+        }
+        let mean = counts.iter().sum::<f64>() / counts.len() as f64;
+        let var = counts.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / (counts.len() - 1) as f64;
+        assert!((mean - 50.0).abs() < 1.0, "mean {mean}");
+        assert!(
+            (var - 50.0).abs() < 7.5,
+            "variance {var} (a Poisson count's variance equals its mean)"
+        );
+        // And it is reproducible from the seed.
+        let again = all_offsets(
+            &schedule(Rate::PerSecond(50.0), Pacing::Smooth, Arrivals::Poisson),
+            100,
+            None,
+        );
+        assert_eq!(again[..], offs[..100]);
+    }
+
+    #[test]
+    fn profiles_parse_with_positions_in_errors() {
+        assert_eq!(
+            Profile::parse_ramp("1k..10k/5m"),
+            Ok(Profile::Ramp {
+                from: 1000.0,
+                to: 10_000.0,
+                over: Duration::from_secs(300)
+            })
+        );
+        assert!(Profile::parse_ramp("1k..x/5m").unwrap_err().contains("column 5"));
+        assert!(Profile::parse_ramp("1k-10k/5m").unwrap_err().contains("missing `..`"));
+        assert!(Profile::parse_ramp("1k..2k/soon").unwrap_err().contains("column 8"));
+        assert!(Profile::parse_steps("1k,zz,4k", Duration::from_secs(1))
+            .unwrap_err()
+            .contains("column 4"));
     }
 }

@@ -195,3 +195,29 @@ async fn timeline_has_a_row_per_second() {
     let sent: u64 = rows.iter().map(|r| r.sent).sum();
     assert_eq!(sent, 1000);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_ramp_hits_each_rate_on_schedule() {
+    let cfg = config(&["--ramp", "100..1100/10s", "--duration", "10s", "--workers", "2"]);
+    let start = Instant::now();
+    let (out, sink) = run_with(&cfg, Scripted::default(), std::future::pending()).await;
+    assert_eq!(out.report.totals.delivered, 6000, "the area under the ramp");
+    let mut per_second = [0usize; 10];
+    for (at, n) in scripted(&sink).arrivals.lock().unwrap().iter() {
+        per_second[((*at - start).as_secs() as usize).min(9)] += n;
+    }
+    for (s, n) in per_second.iter().enumerate() {
+        let want = 150 + 100 * s;
+        assert!(n.abs_diff(want) <= 2, "second {s}: {n} records, want {want}");
+    }
+    assert!((out.report.target_rps.unwrap() - 600.0).abs() < 1e-9, "the mean target of the ramp");
+}
+
+#[tokio::test(start_paused = true)]
+async fn poisson_arrivals_keep_the_mean_rate() {
+    let cfg = config(&["--rps", "200", "--arrivals", "poisson", "--duration", "50s"]);
+    let (out, _) = run_with(&cfg, Scripted::default(), std::future::pending()).await;
+    let n = out.report.totals.delivered as f64;
+    // 10,000 expected; a Poisson count's standard deviation is 100.
+    assert!((n - 10_000.0).abs() < 400.0, "{n}");
+}

@@ -12,9 +12,10 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::{CommandFactory, Parser};
 
-use crate::cli::{Cli, Command, RenderArgs, RunArgs};
+use crate::cli::{Cli, Command, FindMaxArgs, RenderArgs, RunArgs};
 use crate::config::{Destination, RunConfig, SinkSpec, TemplateConfig};
 use crate::engine;
+use crate::findmax;
 use crate::output::Progress;
 use crate::sink::firehose::Firehose;
 use crate::sink::kinesis::Kinesis;
@@ -34,6 +35,7 @@ pub fn main() -> ExitCode {
         Command::Render(args) => render(&args),
         Command::Tail(args) => crate::tail::run(&args),
         Command::Plan(args) => crate::plan::run(&args),
+        Command::FindMax(args) => find_max(&args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "kdg", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
@@ -45,8 +47,16 @@ pub fn main() -> ExitCode {
     })
 }
 
-fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
-    let cfg = RunConfig::from_args(args)?;
+/// A run ready to start: template compiled, destination connected.
+struct Prepared {
+    template: Arc<Template>,
+    keys: engine::Keys,
+    sink: Arc<Sink>,
+    rt: tokio::runtime::Runtime,
+}
+
+/// Compile the templates, start the runtime and connect to the destination (pre-flight).
+fn prepare(cfg: &RunConfig) -> anyhow::Result<Prepared> {
     let template = Arc::new(Template::from_file(&cfg.template.path, &cfg.template.options())?);
     let key_template = |text: &Option<String>, flag: &str| -> anyhow::Result<Option<Arc<Template>>> {
         match text {
@@ -86,6 +96,22 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             Sink::Firehose(f, cfg.retry)
         }
     });
+    Ok(Prepared {
+        template,
+        keys,
+        sink,
+        rt,
+    })
+}
+
+fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let cfg = RunConfig::from_args(args)?;
+    let Prepared {
+        template,
+        keys,
+        sink,
+        rt,
+    } = prepare(&cfg)?;
     let mut progress = Progress::stderr(cfg.quiet);
     let outcome = rt.block_on(async {
         let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();
@@ -135,6 +161,90 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             .context("--timeline: writing")?;
     }
     Ok(ExitCode::from(out.report.outcome.exit_code.clamp(0, 255) as u8))
+}
+
+fn find_max(args: &FindMaxArgs) -> anyhow::Result<ExitCode> {
+    let mut cfg = RunConfig::from_args(&args.run)?;
+    if !cfg.destination.is_remote() {
+        anyhow::bail!("find-max needs a destination to probe: --stream, --stream-arn or --delivery-stream");
+    }
+    for (v, flag) in [(args.max_throttle, "--max-throttle"), (args.precision, "--precision")] {
+        if !(0.0..100.0).contains(&v) {
+            anyhow::bail!("{flag}: must be a percentage from 0 to 100, got {v}");
+        }
+    }
+    if args.start > args.max_rate {
+        anyhow::bail!("--start: must not be above --max-rate");
+    }
+    // Each record is sent once, so retries do not blur the throttle ratio.
+    cfg.retry.max_attempts = 1;
+    cfg.count = None;
+    let quiet = cfg.quiet;
+    cfg.quiet = true;
+    let Prepared {
+        template,
+        keys,
+        sink,
+        rt,
+    } = prepare(&cfg)?;
+    let criteria = findmax::Criteria {
+        max_throttle: args.max_throttle / 100.0,
+        max_p99: args.max_p99,
+        min_achieved: 0.95,
+    };
+    let result = findmax::search(args.start, args.max_rate, args.precision / 100.0, |rate| {
+        let mut step = cfg.clone();
+        step.rate = crate::config::Rate::PerSecond(rate);
+        step.duration = Some(args.step_time);
+        let out = rt.block_on(engine::run(
+            &step,
+            Arc::clone(&template),
+            keys.clone(),
+            Arc::clone(&sink),
+            std::future::pending(),
+            &mut |_| {},
+        ));
+        let (achieved, ratio, p99) = match out {
+            Ok(o) => {
+                let t = &o.report.totals;
+                let ratio = if t.attempted == 0 {
+                    1.0
+                } else {
+                    t.throttled as f64 / t.attempted as f64
+                };
+                (o.report.achieved_rps, ratio, o.report.latency.record_e2e.p99_ms)
+            }
+            Err(_) => (0.0, 1.0, f64::INFINITY),
+        };
+        let s = findmax::Step {
+            target_rps: rate,
+            achieved_rps: achieved,
+            throttle_ratio: ratio,
+            p99_ms: p99,
+            held: criteria.holds(rate, achieved, ratio, p99),
+        };
+        if !quiet {
+            eprintln!(
+                "kdg: step {rate:.0}/s: achieved {achieved:.0}/s, throttled {:.2}%, p99 {p99:.1} ms: {}",
+                ratio * 100.0,
+                if s.held { "held" } else { "failed" }
+            );
+        }
+        s
+    });
+    rt.shutdown_background();
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &serde_json::json!({"criteria": criteria, "search": result}))?;
+        writeln!(out)?;
+    } else {
+        findmax::write_text(&result, &criteria, &mut out)?;
+    }
+    Ok(if result.max_rps.is_some() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILED)
+    })
 }
 
 fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {

@@ -41,6 +41,9 @@ pub enum Command {
     Tail(Box<TailArgs>),
     /// Size a stream or delivery stream for a target rate: shards, on-demand advice, quotas, cost hints.
     Plan(PlanArgs),
+    /// Find the highest rate a stream holds: steps up (×2, then bisecting) until throttling or
+    /// latency say stop. Takes `kdg run`'s flags; the rate and duration are the search's.
+    FindMax(Box<FindMaxArgs>),
     /// Print a shell completion script, e.g. `kdg completions bash > /etc/bash_completion.d/kdg`.
     Completions {
         /// The shell to complete for.
@@ -257,6 +260,42 @@ pub struct TailArgs {
     /// How to reach AWS.
     #[command(flatten)]
     pub conn: AwsConnArgs,
+}
+
+/// `kdg find-max`.
+#[derive(Debug, Args)]
+pub struct FindMaxArgs {
+    /// Everything `kdg run` takes (template, destination, workers, keys).
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// The first rate to try.
+    #[arg(long, default_value = "1k", value_parser = units::parse_rate, value_name = "RATE")]
+    pub start: f64,
+
+    /// The highest rate to try.
+    #[arg(long, default_value = "1M", value_parser = units::parse_rate, value_name = "RATE")]
+    pub max_rate: f64,
+
+    /// How long each step runs.
+    #[arg(long, default_value = "20s", value_parser = units::parse_duration, value_name = "DURATION")]
+    pub step_time: std::time::Duration,
+
+    /// Most throttled records, in percent of attempted, for a step to hold.
+    #[arg(long, default_value_t = 1.0, value_name = "PERCENT")]
+    pub max_throttle: f64,
+
+    /// Highest corrected p99 record latency for a step to hold.
+    #[arg(long, default_value = "1s", value_parser = units::parse_duration, value_name = "DURATION")]
+    pub max_p99: std::time::Duration,
+
+    /// Stop bisecting when the rates that held and failed are this close, in percent.
+    #[arg(long, default_value_t = 5.0, value_name = "PERCENT")]
+    pub precision: f64,
+
+    /// Print the steps and the answer as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `kdg plan`.

@@ -37,6 +37,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod faker;
+pub mod findmax;
 pub mod output;
 pub mod plan;
 pub mod report;

@@ -210,7 +210,10 @@ async fn a_ramp_hits_each_rate_on_schedule() {
         let want = 150 + 100 * s;
         assert!(n.abs_diff(want) <= 2, "second {s}: {n} records, want {want}");
     }
-    assert!((out.report.target_rps.unwrap() - 600.0).abs() < 1e-9, "the mean target of the ramp");
+    assert!(
+        (out.report.target_rps.unwrap() - 600.0).abs() < 1e-9,
+        "the mean target of the ramp"
+    );
 }
 
 #[tokio::test(start_paused = true)]

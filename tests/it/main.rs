@@ -3,6 +3,7 @@
 
 mod cli;
 mod common;
+mod findmax;
 mod firehose;
 mod kinesis;
 mod tail;

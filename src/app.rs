@@ -80,18 +80,31 @@ fn prepare(cfg: &RunConfig) -> anyhow::Result<Prepared> {
             Sink::file(p).with_context(|| format!("--sink: cannot create `{}`", p.display()))?
         }
         Destination::Kinesis(stream) => {
-            let (k, info) = rt.block_on(Kinesis::connect(&cfg.aws, stream.clone()))?;
-            if !cfg.quiet {
-                let shards = info.open_shards.map_or_else(|| "?".to_string(), |n| n.to_string());
-                let mode = info.mode.as_deref().unwrap_or("unknown mode");
-                eprintln!("kdg: stream {} ({mode}, {shards} open shards)", info.name);
+            let (k, info, warning) = rt.block_on(Kinesis::connect(&cfg.aws, stream.clone(), cfg.preflight))?;
+            let mut warnings: Vec<String> = warning.into_iter().collect();
+            if let Some(info) = &info {
+                if !cfg.quiet {
+                    let shards = info.open_shards.map_or_else(|| "?".to_string(), |n| n.to_string());
+                    let mode = info.mode.as_deref().unwrap_or("unknown mode");
+                    eprintln!("kdg: stream {} ({mode}, {shards} open shards)", info.name);
+                }
+                if let Some(peak) = cfg.peak_rps() {
+                    let size = average_record_bytes(&template, cfg) + 10.0;
+                    warnings.extend(Kinesis::capacity_warnings(info, peak, size));
+                }
+            }
+            for w in warnings {
+                eprintln!("kdg: warning: {w}");
             }
             Sink::Kinesis(k, cfg.retry)
         }
         Destination::Firehose(name) => {
-            let (f, info) = rt.block_on(Firehose::connect(&cfg.aws, name.clone()))?;
-            if !cfg.quiet {
+            let (f, info, warning) = rt.block_on(Firehose::connect(&cfg.aws, name.clone(), cfg.preflight))?;
+            if let (Some(info), false) = (&info, cfg.quiet) {
                 eprintln!("kdg: delivery stream {} ({}, {})", info.name, info.source, info.status);
+            }
+            if let Some(w) = warning {
+                eprintln!("kdg: warning: {w}");
             }
             Sink::Firehose(f, cfg.retry)
         }
@@ -102,6 +115,18 @@ fn prepare(cfg: &RunConfig) -> anyhow::Result<Prepared> {
         sink,
         rt,
     })
+}
+
+/// The mean size of a template's records (with the newline), from a sample.
+fn average_record_bytes(template: &Template, cfg: &RunConfig) -> f64 {
+    const SAMPLE: u64 = 200;
+    let mut ctx = template.context(cfg.template.seed, "preflight");
+    let mut buf = Vec::new();
+    let now = jiff::Timestamp::now().as_millisecond();
+    for n in 0..SAMPLE {
+        template.render(&mut ctx, n, now, &mut buf);
+    }
+    buf.len() as f64 / SAMPLE as f64 + f64::from(u8::from(cfg.newline))
 }
 
 fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {

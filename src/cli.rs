@@ -375,6 +375,14 @@ pub struct AwsArgs {
     /// Gzip each record on its own (KDG's "Compress Records"); the newline, if any, is inside.
     #[arg(long)]
     pub gzip: bool,
+
+    /// Do not describe the destination before sending (credentials and region are still checked).
+    #[arg(long, conflicts_with = "strict_preflight")]
+    pub no_preflight: bool,
+
+    /// Stop if the destination cannot be described (default: a missing permission is a warning).
+    #[arg(long)]
+    pub strict_preflight: bool,
 }
 
 #[cfg(test)]

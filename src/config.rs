@@ -187,6 +187,8 @@ pub struct RunConfig {
     pub retry: RetryPolicy,
     /// Gzip each record.
     pub gzip: bool,
+    /// How much to check before sending.
+    pub preflight: crate::sink::aws::Preflight,
     /// End each record with `\n`.
     pub newline: bool,
     /// Pacing within a second.
@@ -212,6 +214,18 @@ pub const DEFAULT_LOCAL_LINGER: Duration = Duration::from_millis(1);
 pub const DEFAULT_AWS_LINGER: Duration = Duration::from_millis(100);
 
 impl RunConfig {
+    /// The highest target rate of the run, if paced.
+    pub fn peak_rps(&self) -> Option<f64> {
+        use crate::engine::schedule::Profile;
+        match &self.rate {
+            Rate::PerSecond(r) => Some(*r),
+            Rate::Profile(Profile::Constant(r)) => Some(*r),
+            Rate::Profile(Profile::Ramp { from, to, .. }) => Some(from.max(*to)),
+            Rate::Profile(Profile::Steps { rates, .. }) => rates.iter().copied().reduce(f64::max),
+            Rate::Max => None,
+        }
+    }
+
     /// Validate `kdg run`'s flags.
     ///
     /// # Errors
@@ -376,6 +390,11 @@ impl RunConfig {
             linger,
             retry,
             gzip: aws.gzip,
+            preflight: match (aws.no_preflight, aws.strict_preflight) {
+                (true, _) => crate::sink::aws::Preflight::Skip,
+                (_, true) => crate::sink::aws::Preflight::Strict,
+                _ => crate::sink::aws::Preflight::Lenient,
+            },
             newline: !a.no_newline,
             pacing: a.pacing,
             arrivals: a.arrivals,

@@ -56,6 +56,9 @@ pub enum SetupError {
     /// The stream or delivery stream is not there.
     #[error("{0}")]
     NotFound(String),
+    /// The credentials may not describe it.
+    #[error("{0}")]
+    AccessDenied(String),
     /// Anything else (access denied, endpoint unreachable).
     #[error("{0}")]
     Other(String),
@@ -96,6 +99,19 @@ pub async fn load(opts: &AwsOptions) -> Result<SdkConfig, SetupError> {
         .await
         .map_err(|e| SetupError::NoCredentials(e.to_string()))?;
     Ok(conf)
+}
+
+/// How much checking happens before the load starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Preflight {
+    /// Describe the destination; a missing permission to describe it is only a warning.
+    #[default]
+    Lenient,
+    /// Describe it; any failure stops the run.
+    Strict,
+    /// Do not describe it (credentials and region are still checked).
+    Skip,
 }
 
 /// How a failed request is treated.

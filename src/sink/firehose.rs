@@ -4,7 +4,7 @@ use aws_sdk_firehose::primitives::Blob;
 use aws_sdk_firehose::types::Record;
 use aws_sdk_firehose::Client;
 
-use super::aws::{classify, AwsOptions, Entry, ErrorClass, RequestError, Service, SetupError};
+use super::aws::{classify, AwsOptions, Entry, ErrorClass, Preflight, RequestError, Service, SetupError};
 use super::limits::{FIREHOSE_MAX_RECORDS, FIREHOSE_MAX_RECORD_BYTES, FIREHOSE_MAX_REQUEST_BYTES};
 use super::Batch;
 
@@ -30,9 +30,36 @@ impl Firehose {
     ///
     /// # Errors
     /// Unknown delivery stream, access denied, endpoint unreachable, no credentials or region.
-    pub async fn connect(opts: &AwsOptions, name: String) -> Result<(Firehose, DeliveryStreamInfo), SetupError> {
+    pub async fn connect(
+        opts: &AwsOptions,
+        name: String,
+        preflight: Preflight,
+    ) -> Result<(Firehose, Option<DeliveryStreamInfo>, Option<String>), SetupError> {
         let conf = super::aws::load(opts).await?;
         let client = Client::new(&conf);
+        let described = match preflight {
+            Preflight::Skip => None,
+            _ => Some(describe(&client, &name).await),
+        };
+        let f = Firehose { client, name };
+        match described {
+            None => Ok((f, None, None)),
+            Some(Ok(info)) => Ok((f, Some(info), None)),
+            Some(Err(SetupError::AccessDenied(msg))) if preflight == Preflight::Lenient => Ok((
+                f,
+                None,
+                Some(format!(
+                    "{msg}; continuing without pre-flight checks (--strict-preflight makes this an error)"
+                )),
+            )),
+            Some(Err(e)) => Err(e),
+        }
+    }
+}
+
+async fn describe(client: &Client, name: &str) -> Result<DeliveryStreamInfo, SetupError> {
+    let name = name.to_string();
+    {
         let described = client
             .describe_delivery_stream()
             .delivery_stream_name(&name)
@@ -59,7 +86,7 @@ impl Firehose {
                     "ResourceNotFoundException" => return Err(SetupError::NotFound(format!(
                         "--delivery-stream: `{name}` does not exist in this region and account (ResourceNotFoundException); check --delivery-stream and --region"
                     ))),
-                    "AccessDeniedException" => return Err(SetupError::Other(format!(
+                    "AccessDeniedException" => return Err(SetupError::AccessDenied(format!(
                         "--delivery-stream: access denied describing `{name}`; the credentials need firehose:DescribeDeliveryStream and firehose:PutRecordBatch"
                     ))),
                     "transport:dispatch" | "transport:timeout" => return Err(SetupError::Other(format!(
@@ -70,7 +97,7 @@ impl Firehose {
                 }
             }
         };
-        Ok((Firehose { client, name }, info))
+        Ok(info)
     }
 }
 

@@ -4,9 +4,10 @@ use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 use aws_sdk_kinesis::Client;
 
-use super::aws::{classify, AwsOptions, Entry, ErrorClass, RequestError, Service, SetupError};
+use super::aws::{classify, AwsOptions, Entry, ErrorClass, Preflight, RequestError, Service, SetupError};
 use super::limits::{
     KINESIS_MAX_PARTITION_KEY_CHARS, KINESIS_MAX_RECORDS, KINESIS_MAX_RECORD_BYTES, KINESIS_MAX_REQUEST_BYTES,
+    KINESIS_SHARD_BYTES_PER_SEC, KINESIS_SHARD_RECORDS_PER_SEC, ON_DEMAND_INITIAL_WRITE_MB_S,
 };
 use super::Batch;
 
@@ -51,12 +52,73 @@ impl Kinesis {
     ///
     /// # Errors
     /// Any of those.
-    pub async fn connect(opts: &AwsOptions, stream: StreamId) -> Result<(Kinesis, StreamInfo), SetupError> {
+    /// With [`Preflight::Lenient`] a missing permission to describe the stream gives no
+    /// [`StreamInfo`] and a warning instead of an error.
+    pub async fn connect(
+        opts: &AwsOptions,
+        stream: StreamId,
+        preflight: Preflight,
+    ) -> Result<(Kinesis, Option<StreamInfo>, Option<String>), SetupError> {
         let conf = super::aws::load(opts).await?;
         let client = Client::new(&conf);
         let k = Kinesis { client, stream };
-        let info = k.describe().await?;
-        Ok((k, info))
+        match preflight {
+            Preflight::Skip => Ok((k, None, None)),
+            Preflight::Strict => {
+                let info = k.describe().await?;
+                Ok((k, Some(info), None))
+            }
+            Preflight::Lenient => match k.describe().await {
+                Ok(info) => Ok((k, Some(info), None)),
+                Err(SetupError::AccessDenied(msg)) => Ok((
+                    k,
+                    None,
+                    Some(format!(
+                        "{msg}; continuing without pre-flight checks (--strict-preflight makes this an error)"
+                    )),
+                )),
+                Err(e) => Err(e),
+            },
+        }
+    }
+
+    /// Warnings about a target the stream cannot take, before sending: `peak_rps` records/s of
+    /// `record_bytes` each (data plus partition key).
+    pub fn capacity_warnings(info: &StreamInfo, peak_rps: f64, record_bytes: f64) -> Vec<String> {
+        let mut out = Vec::new();
+        let mib_s = peak_rps * record_bytes / (1024.0 * 1024.0);
+        match (info.mode.as_deref(), info.open_shards) {
+            (Some("ON_DEMAND"), _) => {
+                let mb_s = peak_rps * record_bytes / 1e6;
+                if mb_s > ON_DEMAND_INITIAL_WRITE_MB_S {
+                    out.push(format!(
+                        "on-demand stream `{}`: the target peak of {mb_s:.1} MB/s is above the {ON_DEMAND_INITIAL_WRITE_MB_S} MB/s a new on-demand stream takes; \
+                         it absorbs up to double its previous peak, and more than double within 15 minutes throttles: ramp up (--ramp) or set warm throughput",
+                        info.name
+                    ));
+                }
+            }
+            (_, Some(shards)) if shards > 0 => {
+                let records = shards as f64 * KINESIS_SHARD_RECORDS_PER_SEC as f64;
+                let bytes = shards as f64 * KINESIS_SHARD_BYTES_PER_SEC as f64 / (1024.0 * 1024.0);
+                if peak_rps > records {
+                    out.push(format!(
+                        "stream `{}`: the target peak of {peak_rps:.0} records/s is above what {shards} shards take \
+                         ({shards} × 1,000 = {records:.0} records/s): expect throttling",
+                        info.name
+                    ));
+                }
+                if mib_s > bytes {
+                    out.push(format!(
+                        "stream `{}`: the target peak of {mib_s:.2} MiB/s is above what {shards} shards take \
+                         ({shards} × 1 MiB/s): expect throttling",
+                        info.name
+                    ));
+                }
+            }
+            _ => {}
+        }
+        out
     }
 
     async fn describe(&self) -> Result<StreamInfo, SetupError> {
@@ -117,7 +179,7 @@ fn setup_error(e: &RequestError, stream: &StreamId) -> SetupError {
         ("ResourceNotFoundException", _) => SetupError::NotFound(format!(
             "--stream: the stream `{stream}` does not exist in this region and account (ResourceNotFoundException); check --stream and --region"
         )),
-        ("AccessDeniedException", _) => SetupError::Other(format!(
+        ("AccessDeniedException", _) => SetupError::AccessDenied(format!(
             "--stream: access denied describing `{stream}` (AccessDeniedException); the credentials need kinesis:DescribeStreamSummary and kinesis:PutRecords"
         )),
         ("transport:dispatch", _) | ("transport:timeout", _) => SetupError::Other(format!(
@@ -185,5 +247,39 @@ impl Service for Kinesis {
                 },
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(mode: Option<&str>, shards: Option<u64>) -> StreamInfo {
+        StreamInfo {
+            name: "s".into(),
+            mode: mode.map(str::to_string),
+            open_shards: shards,
+        }
+    }
+
+    #[test]
+    fn warns_when_the_target_exceeds_the_shards() {
+        let i = info(Some("PROVISIONED"), Some(4));
+        assert!(Kinesis::capacity_warnings(&i, 4000.0, 200.0).is_empty());
+        let w = Kinesis::capacity_warnings(&i, 5000.0, 200.0);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("4 × 1,000 = 4000 records/s"), "{w:?}");
+        // 2,000 records/s of 3 KiB is 5.9 MiB/s: over 4 shards' bytes, not their records.
+        let w = Kinesis::capacity_warnings(&i, 2000.0, 3072.0);
+        assert!(w.len() == 1 && w[0].contains("MiB/s"), "{w:?}");
+    }
+
+    #[test]
+    fn warns_about_on_demand_ramp_up() {
+        let i = info(Some("ON_DEMAND"), Some(4));
+        assert!(Kinesis::capacity_warnings(&i, 10_000.0, 100.0).is_empty());
+        let w = Kinesis::capacity_warnings(&i, 100_000.0, 100.0);
+        assert!(w.len() == 1 && w[0].contains("10.0 MB/s"), "{w:?}");
+        assert!(Kinesis::capacity_warnings(&info(None, None), 1e9, 1e3).is_empty());
     }
 }

@@ -38,3 +38,8 @@ pub const FIREHOSE_MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 /// Most bytes in one Firehose record, before base64 (1,000 KiB).
 /// <https://docs.aws.amazon.com/firehose/latest/dev/limits.html>
 pub const FIREHOSE_MAX_RECORD_BYTES: usize = 1000 * 1024;
+
+/// Write throughput a new on-demand stream takes, MB/s; it then absorbs up to double its
+/// previous peak, and doubling within 15 minutes throttles.
+/// <https://docs.aws.amazon.com/streams/latest/dev/how-do-i-size-a-stream.html>
+pub const ON_DEMAND_INITIAL_WRITE_MB_S: f64 = 4.0;

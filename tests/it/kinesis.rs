@@ -286,3 +286,48 @@ fn missing_credentials_and_region_are_setup_errors() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no AWS region"), "{}", stderr(&o));
 }
+
+#[test]
+fn preflight_warns_when_the_target_exceeds_the_shards() {
+    let Some(server) = kinesalite() else { return };
+    let rt = rt();
+    let client = kinesis_client(&server.endpoint());
+    rt.block_on(create_stream(&client, "small", 1));
+    let o = run(kdg(&[
+        "run",
+        TEMPLATE,
+        "--stream",
+        "small",
+        "--endpoint-url",
+        &server.endpoint(),
+        "-n",
+        "10",
+        "--rps",
+        "2000",
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("kdg: stream small (") && err.contains("1 open shards"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: stream `small`: the target peak of 2000 records/s is above what 1 shards take"),
+        "{err}"
+    );
+    let o = run(kdg(&[
+        "run",
+        TEMPLATE,
+        "--stream",
+        "small",
+        "--endpoint-url",
+        &server.endpoint(),
+        "-n",
+        "10",
+        "--rps",
+        "2000",
+        "--no-preflight",
+    ]));
+    assert!(o.status.success());
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+}

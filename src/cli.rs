@@ -176,6 +176,24 @@ pub struct RunArgs {
     #[arg(long, value_parser = units::parse_duration, value_name = "DURATION")]
     pub hold: Option<std::time::Duration>,
 
+    /// KDG's periodic mode: a file of `DAYS HOURS MEAN DEVIATION` rules giving records/s per
+    /// weekday and hour (e.g. `mon-fri 9-17 1000 100`), smoothed within each hour.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["rps", "ramp", "steps"])]
+    pub periodic: Option<PathBuf>,
+
+    /// With --periodic: keep each hour's rate flat instead of moving toward the next hour's.
+    #[arg(long, requires = "periodic")]
+    pub no_smooth: bool,
+
+    /// Walk simulated time from FROM to TO (RFC 3339) instead of the clock, stamping it through
+    /// `{{date.simTime}}`; the run ends at TO.
+    #[arg(long, value_name = "FROM..TO")]
+    pub backfill: Option<String>,
+
+    /// With --backfill: simulated seconds per real second (default 60), or `max`.
+    #[arg(long, value_name = "N", requires = "backfill")]
+    pub speed: Option<String>,
+
     /// `uniform` spacing, or `poisson`: random arrivals at the target rate, as independent
     /// devices send.
     #[arg(long, value_enum, default_value_t = crate::engine::schedule::Arrivals::Uniform)]

@@ -11,7 +11,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cli::{CompatArg, Pacing, RateArg, RunArgs, TemplateArgs};
-use crate::engine::schedule::{Arrivals, Profile};
+use crate::engine::periodic::Periodic;
+use crate::engine::schedule::{Arrivals, Backfill, Profile};
 use crate::faker::Compat;
 use crate::sink::aws::{AwsOptions, RetryPolicy};
 use crate::sink::kinesis::StreamId;
@@ -43,8 +44,18 @@ pub enum Rate {
     PerSecond(f64),
     /// A rate that changes over the run (`--ramp`, `--steps`).
     Profile(crate::engine::schedule::Profile),
+    /// KDG's periodic mode: a mean and deviation per weekday and hour (`--periodic FILE`).
+    #[serde(serialize_with = "periodic_name")]
+    Periodic(std::sync::Arc<crate::engine::periodic::Periodic>),
     /// As fast as the generator and the destination allow.
     Max,
+}
+
+fn periodic_name<S: serde::Serializer>(
+    _: &std::sync::Arc<crate::engine::periodic::Periodic>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str("weekday and hour table")
 }
 
 /// Where records go.
@@ -195,6 +206,8 @@ pub struct RunConfig {
     pub pacing: Pacing,
     /// Evenly spaced or Poisson arrivals.
     pub arrivals: crate::engine::schedule::Arrivals,
+    /// Walk simulated time instead of the wall clock (`--backfill`).
+    pub backfill: Option<crate::engine::schedule::Backfill>,
     /// Most records per batch.
     pub batch_size: NonZeroUsize,
     /// No progress or text report.
@@ -222,7 +235,7 @@ impl RunConfig {
             Rate::Profile(Profile::Constant(r)) => Some(*r),
             Rate::Profile(Profile::Ramp { from, to, .. }) => Some(from.max(*to)),
             Rate::Profile(Profile::Steps { rates, .. }) => rates.iter().copied().reduce(f64::max),
-            Rate::Max => None,
+            Rate::Periodic(_) | Rate::Max => None,
         }
     }
 
@@ -253,7 +266,32 @@ impl RunConfig {
             (None, None) if a.hold.is_some() => return Err(bad("--hold", "goes with --steps")),
             (None, None) => rate,
         };
-        if a.arrivals == Arrivals::Poisson && rate == Rate::Max {
+        let rate = match &a.periodic {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| bad("--periodic", format!("cannot read `{}`: {e}", path.display())))?;
+                let p = Periodic::parse(&text, &path.display().to_string(), !a.no_smooth, template.tz.clone())
+                    .map_err(|e| bad("--periodic", e))?;
+                Rate::Periodic(std::sync::Arc::new(p))
+            }
+            None => rate,
+        };
+        let backfill = match &a.backfill {
+            None => None,
+            Some(span) => {
+                if a.duration.is_some() {
+                    return Err(bad(
+                        "--duration",
+                        "a backfill ends at the end of its span; drop --duration",
+                    ));
+                }
+                if rate == Rate::Max {
+                    return Err(bad("--backfill", "needs a rate: --rps, --ramp, --steps or --periodic"));
+                }
+                Some(parse_backfill(span, a.speed.as_deref())?)
+            }
+        };
+        if a.arrivals == Arrivals::Poisson && matches!(rate, Rate::Max | Rate::Periodic(_)) {
             return Err(bad(
                 "--arrivals",
                 "poisson needs a rate; it cannot be combined with --rps max",
@@ -398,12 +436,42 @@ impl RunConfig {
             newline: !a.no_newline,
             pacing: a.pacing,
             arrivals: a.arrivals,
+            backfill,
             batch_size,
             quiet: a.quiet,
             report_json: a.report_json.clone(),
             timeline: a.timeline.clone(),
         })
     }
+}
+
+/// `FROM..TO` (RFC 3339 instants) and `--speed N|max`.
+fn parse_backfill(span: &str, speed: Option<&str>) -> Result<Backfill, ConfigError> {
+    let usage = "expected FROM..TO as RFC 3339 times, e.g. 2026-11-01T00:00:00Z..2026-11-02T00:00:00Z";
+    let (from, to) = span
+        .split_once("..")
+        .ok_or_else(|| bad("--backfill", format!("`{span}`: {usage}")))?;
+    let at = |s: &str, col: usize| {
+        s.trim()
+            .parse::<jiff::Timestamp>()
+            .map_err(|e| bad("--backfill", format!("`{span}`: column {col}: {e}; {usage}")))
+    };
+    let (start, end) = (at(from, 1)?, at(to, from.len() + 3)?);
+    if end <= start {
+        return Err(bad("--backfill", format!("`{span}`: the end is not after the start")));
+    }
+    let speed = match speed.unwrap_or("60") {
+        "max" => None,
+        s => match s.parse::<f64>() {
+            Ok(v) if v > 0.0 && v.is_finite() => Some(v),
+            _ => return Err(bad("--speed", format!("`{s}` is not a positive number or `max`"))),
+        },
+    };
+    Ok(Backfill {
+        start_ms: start.as_millisecond(),
+        end_ms: end.as_millisecond(),
+        speed,
+    })
 }
 
 fn nonempty(s: &str, flag: &'static str) -> Result<String, ConfigError> {

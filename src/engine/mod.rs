@@ -18,6 +18,7 @@
 //!
 //! This is the only module that spawns tasks. It never touches the terminal.
 
+pub mod periodic;
 pub mod schedule;
 
 use std::future::Future;
@@ -149,18 +150,23 @@ pub async fn run(
         cfg.arrivals,
         cfg.template.seed,
     );
-    let paced = schedule.profile().is_some();
+    let schedule = match cfg.backfill {
+        Some(b) => schedule.with_backfill(b),
+        None => schedule,
+    };
+    let paced = schedule.is_paced();
+    let until = match schedule.backfill_span() {
+        Some(span) => Some(span),
+        None if paced => cfg.duration.map(|d| d.as_secs_f64()),
+        None => None,
+    };
     let target_rps = schedule.mean_rate(cfg.duration);
     let deadline = if paced { None } else { cfg.duration.map(|d| start + d) };
     let (stop_tx, stop_rx) = watch::channel(false);
     let shared = Arc::new(Shared {
         schedule,
         limit: cfg.count.unwrap_or(u64::MAX),
-        until: if paced {
-            cfg.duration.map(|d| d.as_secs_f64())
-        } else {
-            None
-        },
+        until,
         block_max: cfg.batch_size.get() as u64,
         linger: cfg.linger,
         deadline,
@@ -334,7 +340,7 @@ impl Worker {
         while let Some(block) = self.shared.claim() {
             let (a, b) = (block.first, block.first + block.len);
             // Records are due at their offsets; a flat-out run treats them as due at dispatch.
-            let due_of = |n: u64| block.offsets.get((n - a) as usize).map(|o| schedule.at(*o));
+            let due_of = |n: u64| block.offsets.get((n - a) as usize).and_then(|o| schedule.at(*o));
             if let Some(due) = due_of(b - 1) {
                 if Instant::now() < due {
                     tokio::select! {
@@ -347,10 +353,9 @@ impl Worker {
             let wall_ms = jiff::Timestamp::now().as_millisecond();
             batch.reset(a);
             for n in a..b {
-                let now_ms = block
-                    .offsets
-                    .get((n - a) as usize)
-                    .map_or(wall_ms, |o| schedule.wall_ms(*o));
+                let offset = block.offsets.get((n - a) as usize);
+                let now_ms = offset.and_then(|o| schedule.wall_ms(*o)).unwrap_or(wall_ms);
+                ctx.sim_ms = offset.and_then(|o| schedule.sim_ms(*o));
                 if self.gzip {
                     plain.clear();
                     self.template.render(&mut ctx, n, now_ms, &mut plain);

@@ -212,6 +212,23 @@ struct Cursor {
     next: u64,
     /// Poisson: unit-rate time of the last arrival handed out.
     u: f64,
+    /// Periodic: the current second, the records due before it, and its own count.
+    second: u64,
+    before: u64,
+    in_second: u64,
+    started: bool,
+}
+
+/// Simulated time for a backfill: the clock starts at `start_ms` and runs `speed` times faster
+/// than real time (`None`: as fast as the destination takes).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Backfill {
+    /// Simulated start, ms since the epoch.
+    pub start_ms: i64,
+    /// Simulated end, ms since the epoch.
+    pub end_ms: i64,
+    /// Simulated seconds per real second; `None` runs flat out.
+    pub speed: Option<f64>,
 }
 
 /// When each record is due, and the counter that hands out record numbers in order.
@@ -219,6 +236,8 @@ pub struct Schedule {
     start: Instant,
     start_wall_ms: i64,
     profile: Option<Profile>,
+    periodic: Option<std::sync::Arc<super::periodic::Periodic>>,
+    backfill: Option<Backfill>,
     pacing: Pacing,
     arrivals: Arrivals,
     seed: u64,
@@ -244,20 +263,57 @@ impl Schedule {
         arrivals: Arrivals,
         seed: u64,
     ) -> Schedule {
-        let profile = match rate {
-            Rate::PerSecond(r) => Some(Profile::Constant(*r)),
-            Rate::Profile(p) => Some(p.clone()),
-            Rate::Max => None,
+        let (profile, periodic) = match rate {
+            Rate::PerSecond(r) => (Some(Profile::Constant(*r)), None),
+            Rate::Profile(p) => (Some(p.clone()), None),
+            Rate::Periodic(p) => (None, Some(std::sync::Arc::clone(p))),
+            Rate::Max => (None, None),
+        };
+        let cursor = Cursor {
+            next: 0,
+            u: 0.0,
+            second: 0,
+            before: 0,
+            in_second: 0,
+            started: false,
         };
         Schedule {
             start,
             start_wall_ms,
             profile,
+            periodic,
+            backfill: None,
             pacing,
             arrivals,
             seed,
-            cursor: Mutex::new(Cursor { next: 0, u: 0.0 }),
+            cursor: Mutex::new(cursor),
         }
+    }
+
+    /// Run on a simulated clock instead of the wall clock.
+    pub fn with_backfill(mut self, backfill: Backfill) -> Schedule {
+        self.backfill = Some(backfill);
+        self
+    }
+
+    /// Whether records are due at set times (as opposed to flat out).
+    pub fn is_paced(&self) -> bool {
+        (self.profile.is_some() || self.periodic.is_some()) && self.backfill.is_none_or(|b| b.speed.is_some())
+    }
+
+    /// Where the clock of the rate profile starts (the wall clock, or the backfill's).
+    fn clock_start_ms(&self) -> i64 {
+        self.backfill.map_or(self.start_wall_ms, |b| b.start_ms)
+    }
+
+    /// The simulated instant of an offset (ms since the epoch), in a backfill.
+    pub fn sim_ms(&self, offset: f64) -> Option<i64> {
+        self.backfill.map(|b| b.start_ms + (offset * 1000.0) as i64)
+    }
+
+    /// Seconds of schedule a backfill covers.
+    pub fn backfill_span(&self) -> Option<f64> {
+        self.backfill.map(|b| (b.end_ms - b.start_ms) as f64 / 1000.0)
     }
 
     /// The profile, if paced.
@@ -265,14 +321,22 @@ impl Schedule {
         self.profile.as_ref()
     }
 
-    /// The instant an offset (seconds after the start) stands for.
-    pub fn at(&self, offset: f64) -> Instant {
-        self.start + Duration::from_secs_f64(offset.max(0.0))
+    /// The instant an offset (seconds of schedule after the start) is due; `None` when it is not
+    /// paced (flat out, or a backfill at full speed).
+    pub fn at(&self, offset: f64) -> Option<Instant> {
+        if !self.is_paced() {
+            return None;
+        }
+        let speed = self.backfill.and_then(|b| b.speed).unwrap_or(1.0);
+        Some(self.start + Duration::from_secs_f64((offset / speed).max(0.0)))
     }
 
-    /// The wall-clock instant (ms since the epoch) of an offset, for `{{date.now}}`.
-    pub fn wall_ms(&self, offset: f64) -> i64 {
-        self.start_wall_ms + (offset * 1000.0) as i64
+    /// The wall-clock instant (ms since the epoch) of an offset, for `{{date.now}}`; `None` when
+    /// not paced (the caller reads the clock).
+    pub fn wall_ms(&self, offset: f64) -> Option<i64> {
+        let speed = self.backfill.and_then(|b| b.speed).unwrap_or(1.0);
+        self.is_paced()
+            .then(|| self.start_wall_ms + (offset / speed * 1000.0) as i64)
     }
 
     /// Claim the next records: at most `max` of them, fewer when paced so that no record waits
@@ -284,6 +348,10 @@ impl Schedule {
             return None;
         }
         let first = c.next;
+        if let Some(p) = &self.periodic {
+            let p = std::sync::Arc::clone(p);
+            return self.claim_periodic(&mut c, &p, max, linger, limit, until);
+        }
         let Some(profile) = &self.profile else {
             let len = max.min(limit - first);
             c.next += len;
@@ -328,6 +396,62 @@ impl Schedule {
         Some(Block { first, offsets, len })
     }
 
+    fn claim_periodic(
+        &self,
+        c: &mut Cursor,
+        p: &super::periodic::Periodic,
+        max: u64,
+        linger: Duration,
+        limit: u64,
+        until: Option<f64>,
+    ) -> Option<Block> {
+        /// Give up when a week of schedule has no records at all.
+        const EMPTY_SECONDS: u64 = 7 * 86_400;
+        let clock = self.clock_start_ms();
+        if !c.started {
+            c.started = true;
+            c.in_second = p.count(self.seed, clock, 0);
+        }
+        let first = c.next;
+        let rate = p.at(clock + c.second as i64 * 1000).0;
+        let k = match self.pacing {
+            Pacing::Smooth => ((rate * linger.as_secs_f64()) as u64).clamp(1, max),
+            Pacing::Burst => (rate.ceil() as u64).clamp(1, max),
+        }
+        .min(limit - first);
+        let mut offsets = Vec::with_capacity(k as usize);
+        for n in first..first + k {
+            let mut empty = 0;
+            while n >= c.before + c.in_second {
+                c.before += c.in_second;
+                c.second += 1;
+                c.in_second = p.count(self.seed, clock, c.second);
+                empty = if c.in_second == 0 { empty + 1 } else { 0 };
+                if empty > EMPTY_SECONDS || until.is_some_and(|d| c.second as f64 >= d) {
+                    break;
+                }
+            }
+            if n >= c.before + c.in_second {
+                break;
+            }
+            let off = match self.pacing {
+                Pacing::Smooth => c.second as f64 + (n - c.before) as f64 / c.in_second as f64,
+                Pacing::Burst => c.second as f64,
+            };
+            if until.is_some_and(|d| off >= d) {
+                break;
+            }
+            offsets.push(off);
+        }
+        if offsets.is_empty() {
+            c.next = limit;
+            return None;
+        }
+        let len = offsets.len() as u64;
+        c.next += len;
+        Some(Block { first, offsets, len })
+    }
+
     fn offset_of(&self, profile: &Profile, n: u64, u: f64) -> f64 {
         match self.arrivals {
             Arrivals::Uniform => profile.time_of(n as f64),
@@ -337,6 +461,17 @@ impl Schedule {
 
     /// The mean target rate over `duration`, for the report; `None` when flat out.
     pub fn mean_rate(&self, duration: Option<Duration>) -> Option<f64> {
+        if !self.is_paced() {
+            return None;
+        }
+        if let Some(p) = &self.periodic {
+            // The mean of the hourly means over the planned span (an hour if none), by minute.
+            let span = duration.map_or(3600.0, |d| d.as_secs_f64()).max(60.0);
+            let minutes = (span / 60.0).ceil() as i64;
+            let clock = self.clock_start_ms();
+            let sum: f64 = (0..minutes).map(|m| p.at(clock + m * 60_000).0).sum();
+            return Some(sum / minutes as f64);
+        }
         let p = self.profile.as_ref()?;
         Some(match (p, duration) {
             (Profile::Constant(r), _) => *r,
@@ -375,7 +510,7 @@ mod tests {
         let s = schedule(Rate::PerSecond(4.0), Pacing::Smooth, Arrivals::Uniform);
         let offs = all_offsets(&s, 7, None);
         assert_eq!(offs, vec![0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5]);
-        assert_eq!(s.wall_ms(1.5), 1_001_500);
+        assert_eq!(s.wall_ms(1.5), Some(1_001_500));
     }
 
     #[tokio::test(start_paused = true)]
@@ -494,5 +629,50 @@ mod tests {
         assert!(Profile::parse_steps("1k,zz,4k", Duration::from_secs(1))
             .unwrap_err()
             .contains("column 4"));
+    }
+}
+
+#[cfg(test)]
+mod periodic_tests {
+    use super::*;
+    use crate::engine::periodic::Periodic;
+
+    #[tokio::test(start_paused = true)]
+    async fn periodic_counts_fill_each_second_and_backfill_runs_on_simulated_time() {
+        let p = std::sync::Arc::new(Periodic::parse("* * 20 0", "p", false, jiff::tz::TimeZone::UTC).unwrap());
+        let s = Schedule::new(
+            Instant::now(),
+            0,
+            &Rate::Periodic(p.clone()),
+            Pacing::Smooth,
+            Arrivals::Uniform,
+            1,
+        );
+        let mut offs = Vec::new();
+        while let Some(b) = s.claim(1000, Duration::from_millis(100), u64::MAX, Some(3.0)) {
+            offs.extend(b.offsets);
+        }
+        assert_eq!(offs.len(), 60, "20 records in each of 3 seconds");
+        assert_eq!(offs[20], 1.0);
+        // A backfill at 10x: simulated offsets, real due times a tenth of them.
+        let b = Backfill {
+            start_ms: 1_000_000,
+            end_ms: 1_010_000,
+            speed: Some(10.0),
+        };
+        let s = Schedule::new(
+            Instant::now(),
+            0,
+            &Rate::Periodic(p),
+            Pacing::Smooth,
+            Arrivals::Uniform,
+            1,
+        )
+        .with_backfill(b);
+        let blk = s
+            .claim(1000, Duration::from_secs(1), u64::MAX, s.backfill_span())
+            .unwrap();
+        assert_eq!(s.sim_ms(blk.offsets[19]), Some(1_000_950));
+        assert_eq!(s.at(2.0).unwrap() - s.start, Duration::from_millis(200));
     }
 }

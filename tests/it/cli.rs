@@ -159,3 +159,47 @@ fn completions_are_printed() {
     assert!(o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).contains("kdg"));
 }
+
+#[test]
+fn a_periodic_backfill_stamps_simulated_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("week.txt");
+    std::fs::write(&table, "# every day, every hour: 20 records/s exactly\n* * 20 0\n").unwrap();
+    let t = dir.path().join("t.hbs");
+    std::fs::write(&t, "{{date.simTime \"HH:mm:ss\"}}").unwrap();
+    let o = run(kdg(&[
+        "run",
+        t.to_str().unwrap(),
+        "--periodic",
+        table.to_str().unwrap(),
+        "--backfill",
+        "2026-11-23T09:00:00Z..2026-11-23T09:00:10Z",
+        "--speed",
+        "max",
+        "--tz",
+        "UTC",
+        "--quiet",
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<&str> = std::str::from_utf8(&o.stdout).unwrap().lines().collect();
+    assert_eq!(lines.len(), 200, "20 records in each of 10 simulated seconds");
+    assert_eq!(lines.iter().filter(|l| **l == "09:00:00").count(), 20);
+    assert_eq!(lines.iter().filter(|l| **l == "09:00:09").count(), 20);
+
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, "* * 20 0\nmon-fry 9 1 1\n").unwrap();
+    let o = run(kdg(&[
+        "run",
+        t.to_str().unwrap(),
+        "--periodic",
+        bad.to_str().unwrap(),
+        "-n",
+        "1",
+    ]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(&format!("{}:2:1: ", bad.display())),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -185,6 +185,14 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             .and_then(|_| f.flush())
             .context("--timeline: writing")?;
     }
+    if let Some(path) = &cfg.report_html {
+        let mut f = std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("--report-html: creating `{}`", path.display()))?,
+        );
+        crate::report::html::write_html(&out.report, out.timeline.rows(), &mut f)
+            .and_then(|_| f.flush())
+            .context("--report-html: writing")?;
+    }
     Ok(ExitCode::from(out.report.outcome.exit_code.clamp(0, 255) as u8))
 }
 

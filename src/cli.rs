@@ -215,6 +215,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub timeline: Option<PathBuf>,
 
+    /// Write the final report as one self-contained HTML page (charts and tables; opens offline).
+    #[arg(long, value_name = "PATH")]
+    pub report_html: Option<PathBuf>,
+
     /// A condition the run must meet, checked at the end (repeatable): `p99<200ms`,
     /// `throttled<1%`, `lost==0`, `achieved_rps>=950`. A missed threshold makes the exit code 1.
     #[arg(long = "threshold", value_name = "EXPR")]

@@ -216,6 +216,8 @@ pub struct RunConfig {
     pub report_json: Option<PathBuf>,
     /// Where to write the per-second timeline.
     pub timeline: Option<PathBuf>,
+    /// Where to write the HTML report.
+    pub report_html: Option<PathBuf>,
 }
 
 /// The default most records per batch for local sinks (stdout, file, null).
@@ -401,7 +403,11 @@ impl RunConfig {
         if let Destination::Local(SinkSpec::File(p)) = &destination {
             check_parent(p, "--sink")?;
         }
-        for (p, flag) in [(&a.report_json, "--report-json"), (&a.timeline, "--timeline")] {
+        for (p, flag) in [
+            (&a.report_json, "--report-json"),
+            (&a.timeline, "--timeline"),
+            (&a.report_html, "--report-html"),
+        ] {
             if let Some(p) = p {
                 check_parent(p, flag)?;
             }
@@ -441,6 +447,7 @@ impl RunConfig {
             quiet: a.quiet,
             report_json: a.report_json.clone(),
             timeline: a.timeline.clone(),
+            report_html: a.report_html.clone(),
         })
     }
 }

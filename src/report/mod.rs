@@ -8,6 +8,7 @@
 //!
 //! This module only formats what the engine measured; it decides nothing but the exit code.
 
+pub mod html;
 pub mod text;
 
 use std::collections::BTreeMap;

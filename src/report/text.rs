@@ -166,7 +166,7 @@ fn latency_row(w: &mut impl Write, label: &str, s: &LatencySummary) -> io::Resul
 }
 
 /// `1,234,567`.
-fn count(n: u64) -> String {
+pub(super) fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {
@@ -179,7 +179,7 @@ fn count(n: u64) -> String {
 }
 
 /// A rate: `12.34`, `998.7`, `12,345.6`, `1.23M`.
-fn rate(x: f64) -> String {
+pub(super) fn rate(x: f64) -> String {
     if !x.is_finite() || x < 0.0 {
         return "0".to_owned();
     }
@@ -195,7 +195,7 @@ fn rate(x: f64) -> String {
 
 /// Milliseconds with about three significant figures: `0.123 ms`, `1.23 ms`, `12.3 ms`,
 /// `123 ms`, `12,345 ms`.
-fn ms(x: f64) -> String {
+pub(super) fn ms(x: f64) -> String {
     if !x.is_finite() || x <= 0.0 {
         "0 ms".to_owned()
     } else if x < 1.0 {
@@ -210,7 +210,7 @@ fn ms(x: f64) -> String {
 }
 
 /// Binary units: `412 B`, `1.50 KiB`, `23.57 MiB`.
-fn bytes(x: f64) -> String {
+pub(super) fn bytes(x: f64) -> String {
     if !x.is_finite() || x <= 0.0 {
         return "0 B".to_owned();
     }
@@ -231,7 +231,7 @@ fn bytes(x: f64) -> String {
 }
 
 /// `4.20 s`, `60.25 s (1m 00s)`.
-fn secs(x: f64) -> String {
+pub(super) fn secs(x: f64) -> String {
     if x >= 60.0 {
         let whole = x.round() as u64;
         let (h, m, s) = (whole / 3600, whole / 60 % 60, whole % 60);

@@ -5,5 +5,6 @@ mod cli;
 mod common;
 mod findmax;
 mod firehose;
+mod html;
 mod kinesis;
 mod tail;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::{CommandFactory, Parser};
 
-use crate::cli::{Cli, Command, FindMaxArgs, RenderArgs, RunArgs};
+use crate::cli::{Cli, Command, FindMaxArgs, RenderArgs, ReportCommand, RunArgs};
 use crate::config::{Destination, RunConfig, SinkSpec, TemplateConfig};
 use crate::engine;
 use crate::findmax;
@@ -36,6 +36,11 @@ pub fn main() -> ExitCode {
         Command::Tail(args) => crate::tail::run(&args),
         Command::Plan(args) => crate::plan::run(&args),
         Command::FindMax(args) => find_max(&args),
+        Command::Report(ReportCommand::Merge {
+            reports,
+            output,
+            report_html,
+        }) => merge_reports(&reports, output.as_deref(), report_html.as_deref()),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "kdg", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
@@ -278,6 +283,37 @@ fn find_max(args: &FindMaxArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(EXIT_FAILED)
     })
+}
+
+fn merge_reports(
+    paths: &[std::path::PathBuf],
+    output: Option<&std::path::Path>,
+    html: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    let mut reports = Vec::with_capacity(paths.len());
+    for p in paths {
+        let text = std::fs::read_to_string(p).with_context(|| format!("reading `{}`", p.display()))?;
+        let r: crate::report::Report =
+            serde_json::from_str(&text).with_context(|| format!("`{}` is not a kdg JSON report", p.display()))?;
+        reports.push(r);
+    }
+    let merged = crate::report::Report::merge(&reports).context("merging the reports")?;
+    let json = merged.to_json_pretty() + "\n";
+    match output {
+        Some(p) => std::fs::write(p, json).with_context(|| format!("--output: writing `{}`", p.display()))?,
+        None => std::io::stdout()
+            .write_all(json.as_bytes())
+            .context("writing to stdout")?,
+    }
+    if let Some(p) = html {
+        let mut f = std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("--report-html: creating `{}`", p.display()))?,
+        );
+        crate::report::html::write_html(&merged, &[], &mut f)
+            .and_then(|_| f.flush())
+            .context("--report-html: writing")?;
+    }
+    Ok(ExitCode::from(merged.outcome.exit_code.clamp(0, 255) as u8))
 }
 
 fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {

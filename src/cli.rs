@@ -41,6 +41,10 @@ pub enum Command {
     Tail(Box<TailArgs>),
     /// Size a stream or delivery stream for a target rate: shards, on-demand advice, quotas, cost hints.
     Plan(PlanArgs),
+    /// Work with JSON reports: `kdg report merge a.json b.json …` combines the reports of several
+    /// instances exactly (counters add, latency histograms merge).
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Find the highest rate a stream holds: steps up (×2, then bisecting) until throttling or
     /// latency say stop. Takes `kdg run`'s flags; the rate and duration are the search's.
     FindMax(Box<FindMaxArgs>),
@@ -219,6 +223,16 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub report_html: Option<PathBuf>,
 
+    /// Run as instance I of N (`0/4`): this process takes 1/N of the rate and of --count, and the
+    /// record numbers n with n mod N = I, so N instances with one seed send exactly the records one
+    /// run would.
+    #[arg(long, value_name = "I/N")]
+    pub instance: Option<String>,
+
+    /// Wait until this time (RFC 3339) before starting, so instances begin together.
+    #[arg(long, value_name = "TIME")]
+    pub start_at: Option<String>,
+
     /// A condition the run must meet, checked at the end (repeatable): `p99<200ms`,
     /// `throttled<1%`, `lost==0`, `achieved_rps>=950`. A missed threshold makes the exit code 1.
     #[arg(long = "threshold", value_name = "EXPR")]
@@ -282,6 +296,23 @@ pub struct TailArgs {
     /// How to reach AWS.
     #[command(flatten)]
     pub conn: AwsConnArgs,
+}
+
+/// `kdg report …`.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Merge JSON reports of instances of one run into one report.
+    Merge {
+        /// The reports (`--report-json` files).
+        #[arg(required = true, num_args = 1..)]
+        reports: Vec<PathBuf>,
+        /// Write the merged report here instead of stdout.
+        #[arg(short, long, value_name = "PATH")]
+        output: Option<PathBuf>,
+        /// Also write the merged report as an HTML page.
+        #[arg(long, value_name = "PATH")]
+        report_html: Option<PathBuf>,
+    },
 }
 
 /// `kdg find-max`.

@@ -218,6 +218,48 @@ pub struct RunConfig {
     pub timeline: Option<PathBuf>,
     /// Where to write the HTML report.
     pub report_html: Option<PathBuf>,
+    /// This process's share of a run split across instances.
+    pub instance: Option<Instance>,
+    /// Wall-clock start, ms since the epoch.
+    pub start_at_ms: Option<i64>,
+}
+
+/// One of N processes sharing a run (`--instance I/N`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Instance {
+    /// This instance, `0..count`.
+    pub index: u64,
+    /// How many instances share the run.
+    pub count: u64,
+}
+
+impl Instance {
+    /// Parse `I/N`.
+    ///
+    /// # Errors
+    /// Not two whole numbers with `I < N`.
+    pub fn parse(s: &str) -> Result<Instance, ConfigError> {
+        let bad_value = || bad("--instance", format!("`{s}` is not I/N with 0 <= I < N, e.g. 0/4"));
+        let (i, n) = s.split_once('/').ok_or_else(bad_value)?;
+        let (index, count): (u64, u64) = (
+            i.trim().parse().map_err(|_| bad_value())?,
+            n.trim().parse().map_err(|_| bad_value())?,
+        );
+        if count == 0 || index >= count {
+            return Err(bad_value());
+        }
+        Ok(Instance { index, count })
+    }
+
+    /// The global record number of this instance's `k`th record.
+    pub fn global(&self, k: u64) -> u64 {
+        k * self.count + self.index
+    }
+
+    /// This instance's share of `total` records.
+    pub fn share(&self, total: u64) -> u64 {
+        total / self.count + u64::from(self.index < total % self.count)
+    }
 }
 
 /// The default most records per batch for local sinks (stdout, file, null).
@@ -227,6 +269,27 @@ pub const DEFAULT_LOCAL_LINGER: Duration = Duration::from_millis(1);
 /// How long a record may wait for its batch by default: AWS destinations (the KPL's default
 /// `RecordMaxBufferedTime`).
 pub const DEFAULT_AWS_LINGER: Duration = Duration::from_millis(100);
+
+impl Rate {
+    /// The same rate shape, `factor` times as fast.
+    pub fn scaled(self, factor: f64) -> Rate {
+        use crate::engine::schedule::Profile;
+        match self {
+            Rate::PerSecond(r) => Rate::PerSecond(r * factor),
+            Rate::Profile(Profile::Constant(r)) => Rate::Profile(Profile::Constant(r * factor)),
+            Rate::Profile(Profile::Ramp { from, to, over }) => Rate::Profile(Profile::Ramp {
+                from: from * factor,
+                to: to * factor,
+                over,
+            }),
+            Rate::Profile(Profile::Steps { rates, hold }) => Rate::Profile(Profile::Steps {
+                rates: rates.iter().map(|r| r * factor).collect(),
+                hold,
+            }),
+            other => other,
+        }
+    }
+}
 
 impl RunConfig {
     /// The highest target rate of the run, if paced.
@@ -277,6 +340,25 @@ impl RunConfig {
                 Rate::Periodic(std::sync::Arc::new(p))
             }
             None => rate,
+        };
+        let instance = a.instance.as_deref().map(Instance::parse).transpose()?;
+        let rate = match (instance, rate) {
+            (None, r) => r,
+            (Some(_), Rate::Periodic(_)) => {
+                return Err(bad(
+                    "--instance",
+                    "cannot split a --periodic run; give each instance its own table",
+                ))
+            }
+            (Some(inst), r) => r.scaled(1.0 / inst.count as f64),
+        };
+        let start_at_ms = match &a.start_at {
+            None => None,
+            Some(t) => Some(
+                t.parse::<jiff::Timestamp>()
+                    .map_err(|e| bad("--start-at", format!("`{t}` is not an RFC 3339 time ({e})")))?
+                    .as_millisecond(),
+            ),
         };
         let backfill = match &a.backfill {
             None => None,
@@ -423,7 +505,10 @@ impl RunConfig {
         Ok(RunConfig {
             template,
             rate,
-            count: a.count,
+            count: match (a.count, instance) {
+                (Some(c), Some(inst)) => Some(inst.share(c)),
+                (c, _) => c,
+            },
             duration: a.duration,
             workers,
             destination,
@@ -448,6 +533,8 @@ impl RunConfig {
             report_json: a.report_json.clone(),
             timeline: a.timeline.clone(),
             report_html: a.report_html.clone(),
+            instance,
+            start_at_ms,
         })
     }
 }
@@ -573,6 +660,10 @@ mod tests {
         );
         let r = config(&["--ramp", "0..1k/1m"]).unwrap();
         assert!(matches!(r.rate, Rate::Profile(Profile::Ramp { .. })));
+        assert_eq!(config(&["--instance", "4/4"]).unwrap_err().flag, "--instance");
+        assert_eq!(config(&["--start-at", "soon"]).unwrap_err().flag, "--start-at");
+        let i = config(&["--rps", "1000", "-n", "10", "--instance", "1/3"]).unwrap();
+        assert_eq!((i.rate.clone(), i.count), (Rate::PerSecond(1000.0 / 3.0), Some(3)));
         let c = config(&["--rps", "2k", "-n", "10", "--seed", "5", "--tz", "UTC", "--no-newline"]).unwrap();
         assert_eq!(
             (c.rate, c.count, c.template.seed, c.newline),

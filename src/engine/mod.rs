@@ -140,6 +140,13 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
     observe: &mut (dyn FnMut(&Live) + Send),
 ) -> Result<RunOutput, EngineError> {
+    if let Some(at) = cfg.start_at_ms {
+        // A start barrier for instances: wait for the agreed wall-clock instant.
+        let wait = at - jiff::Timestamp::now().as_millisecond();
+        if wait > 0 {
+            tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+        }
+    }
     let started_at = jiff::Timestamp::now();
     let start = Instant::now();
     let schedule = Schedule::new(
@@ -196,6 +203,7 @@ pub async fn run(
             template: Arc::clone(&template),
             keys: keys.clone(),
             gzip: cfg.gzip,
+            instance: cfg.instance,
             sink: Arc::clone(&sink),
             tx: tx.clone(),
             newline: cfg.newline,
@@ -316,6 +324,7 @@ struct Worker {
     template: Arc<Template>,
     keys: Keys,
     gzip: bool,
+    instance: Option<crate::config::Instance>,
     sink: Arc<Sink>,
     tx: mpsc::UnboundedSender<Recorder>,
     newline: bool,
@@ -352,8 +361,10 @@ impl Worker {
             let dispatch = Instant::now();
             let wall_ms = jiff::Timestamp::now().as_millisecond();
             batch.reset(a);
-            for n in a..b {
-                let offset = block.offsets.get((n - a) as usize);
+            for local in a..b {
+                let offset = block.offsets.get((local - a) as usize);
+                // Instances render the global record numbers that belong to them.
+                let n = self.instance.map_or(local, |i| i.global(local));
                 let now_ms = offset.and_then(|o| schedule.wall_ms(*o)).unwrap_or(wall_ms);
                 ctx.sim_ms = offset.and_then(|o| schedule.sim_ms(*o));
                 if self.gzip {

@@ -224,3 +224,66 @@ async fn poisson_arrivals_keep_the_mean_rate() {
     // 10,000 expected; a Poisson count's standard deviation is 100.
     assert!((n - 10_000.0).abs() < 400.0, "{n}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn instances_together_send_exactly_the_records_of_one_run() {
+    let template = || {
+        Arc::new(
+            Template::compile(
+                "r{{seq}}-{{random.number 1000000}}",
+                "t",
+                &crate::template::Options::default(),
+            )
+            .unwrap(),
+        )
+    };
+    let collect = |sink: &Sink| -> Vec<String> {
+        scripted(sink)
+            .records
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| String::from_utf8(r.clone()).unwrap())
+            .collect()
+    };
+    let single = Arc::new(Sink::Scripted(Scripted {
+        keep: true,
+        ..Scripted::default()
+    }));
+    run(
+        &config(&["--rps", "900", "-n", "100"]),
+        template(),
+        Keys::default(),
+        Arc::clone(&single),
+        std::future::pending(),
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    let mut want = collect(&single);
+    want.sort();
+    let mut got = Vec::new();
+    let mut delivered = 0;
+    for i in 0..3 {
+        let sink = Arc::new(Sink::Scripted(Scripted {
+            keep: true,
+            ..Scripted::default()
+        }));
+        let cfg = config(&["--rps", "900", "-n", "100", "--instance", &format!("{i}/3")]);
+        let out = run(
+            &cfg,
+            template(),
+            Keys::default(),
+            Arc::clone(&sink),
+            std::future::pending(),
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+        delivered += out.report.totals.delivered;
+        got.extend(collect(&sink));
+    }
+    got.sort();
+    assert_eq!(delivered, 100);
+    assert_eq!(got, want, "the union of the instances' records is the single run's");
+}

@@ -17,7 +17,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::stats::{Counters, LatencySummary, Recorder};
+use crate::stats::{Counters, Latency, LatencySummary, Recorder, StatsError};
 
 /// What ended the run.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,6 +189,83 @@ impl Report {
     }
 
     /// The report as indented JSON (no trailing newline).
+    /// Combine the reports of several instances of one run, exactly: counters, errors and
+    /// per-shard counts add, latency histograms merge, the span runs from the earliest start to
+    /// the latest end, and target rates add. Merging is associative.
+    ///
+    /// # Errors
+    /// No reports, or a report whose histograms or times cannot be read.
+    pub fn merge(reports: &[Report]) -> Result<Report, StatsError> {
+        let first = reports
+            .first()
+            .ok_or_else(|| StatsError::Histogram("no reports to merge".into()))?;
+        let mut total = Recorder::default();
+        let mut configs = Vec::new();
+        let mut target = Some(0.0);
+        let mut final_lag_ms: f64 = 0.0;
+        let mut started: Option<jiff::Timestamp> = None;
+        let mut ended: Option<jiff::Timestamp> = None;
+        for r in reports {
+            let time = |t: &str| {
+                t.parse::<jiff::Timestamp>()
+                    .map_err(|e| StatsError::Histogram(format!("bad time `{t}`: {e}")))
+            };
+            let (s, e) = (time(&r.started_at)?, time(&r.ended_at)?);
+            started = Some(started.map_or(s, |x| x.min(s)));
+            ended = Some(ended.map_or(e, |x| x.max(e)));
+            let mut part = Recorder {
+                counters: r.totals,
+                errors: r.errors.clone(),
+                shards: r.shards.clone(),
+                ..Recorder::default()
+            };
+            for (name, h) in [
+                ("record_e2e", &mut part.e2e),
+                ("record_send", &mut part.send),
+                ("request", &mut part.request),
+                ("lag", &mut part.lag),
+            ] {
+                if let Some(text) = r.histograms.get(name) {
+                    *h = Latency::decode(text)?;
+                }
+            }
+            total.merge(&part);
+            target = match (target, r.target_rps) {
+                (Some(a), Some(b)) => Some(a + b),
+                _ => None,
+            };
+            final_lag_ms = final_lag_ms.max(r.lag.final_ms);
+            // Keep the list flat, so merging merged reports gives the same result.
+            match r.config.get("merged") {
+                Some(Value::Array(inner)) => configs.extend(inner.iter().cloned()),
+                _ => configs.push(r.config.clone()),
+            }
+        }
+        let (started, ended) = (
+            started.expect("at least one report"),
+            ended.expect("at least one report"),
+        );
+        let elapsed = Duration::try_from(ended.duration_since(started)).unwrap_or_default();
+        let stopped_by = reports
+            .iter()
+            .map(|r| r.stopped_by)
+            .find(|s| *s != first.stopped_by)
+            .map_or(first.stopped_by, |_| StopReason::Interrupt);
+        let mut merged = Report::build(ReportInput {
+            started_at: started,
+            ended_at: ended,
+            elapsed,
+            config: serde_json::json!({ "merged": configs }),
+            target_rps: target,
+            total: &total,
+            final_lag: Duration::from_nanos((final_lag_ms * 1e6) as u64),
+            generator_bound: reports.iter().any(|r| r.generator_bound),
+            stopped_by,
+        });
+        merged.kdg_version = first.kdg_version.clone();
+        Ok(merged)
+    }
+
     pub fn to_json_pretty(&self) -> String {
         serde_json::to_string_pretty(self).expect("a report serializes: string map keys and plain data")
     }
@@ -399,6 +476,59 @@ pub(crate) mod tests {
             &serde_json::from_str(SCHEMA).expect("JSON"),
             &serde_json::to_value(&r).expect("JSON")
         ));
+    }
+
+    #[test]
+    fn merging_reports_adds_exactly_and_is_associative() {
+        let parts: Vec<Report> = (1..=3)
+            .map(|k| {
+                let mut rec = Recorder::default();
+                rec.counters.delivered = 100 * k;
+                rec.counters.attempted = 100 * k;
+                rec.counters.offered = 100 * k;
+                rec.error("InternalFailure", k);
+                rec.counters.failed = k;
+                rec.shard("shardId-0", 10 * k, k);
+                for v in 1..=(50 * k) {
+                    rec.e2e.record(Duration::from_micros(v * 100));
+                }
+                let t0: jiff::Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+                Report::build(ReportInput {
+                    started_at: t0,
+                    ended_at: t0 + jiff::SignedDuration::from_secs(10 + k as i64),
+                    elapsed: Duration::from_secs(10 + k),
+                    config: serde_json::json!({"instance": k}),
+                    target_rps: Some(100.0),
+                    total: &rec,
+                    final_lag: Duration::ZERO,
+                    generator_bound: false,
+                    stopped_by: StopReason::Count,
+                })
+            })
+            .collect();
+        let all = Report::merge(&parts).unwrap();
+        assert_eq!(all.totals.delivered, 600);
+        assert_eq!(all.errors["InternalFailure"], 6);
+        assert_eq!(all.shards["shardId-0"].accepted, 60);
+        assert_eq!(all.latency.record_e2e.count, 300);
+        assert_eq!(all.target_rps, Some(300.0));
+        assert_eq!(all.elapsed_s, 13.0);
+        assert_eq!(all.outcome.exit_code, 1);
+        let ab = Report::merge(&parts[..2]).unwrap();
+        let ab_c = Report::merge(&[ab, parts[2].clone()]).unwrap();
+        let bc = Report::merge(&parts[1..]).unwrap();
+        let a_bc = Report::merge(&[parts[0].clone(), bc]).unwrap();
+        // Encoded histograms may differ in layout; their contents must not.
+        let json = |r: &Report| {
+            let mut v = serde_json::to_value(r).unwrap();
+            v.as_object_mut().unwrap().remove("histograms");
+            v
+        };
+        let e2e = |r: &Report| Latency::decode(&r.histograms["record_e2e"]).unwrap();
+        for other in [&ab_c, &a_bc] {
+            assert_eq!(json(other), json(&all));
+            assert!(e2e(other) == e2e(&all));
+        }
     }
 
     #[test]

@@ -7,4 +7,5 @@ mod findmax;
 mod firehose;
 mod html;
 mod kinesis;
+mod scale;
 mod tail;

@@ -40,7 +40,15 @@ pub fn main() -> ExitCode {
             reports,
             output,
             report_html,
-        }) => merge_reports(&reports, output.as_deref(), report_html.as_deref()),
+            timelines,
+            timeline_out,
+        }) => merge_reports(
+            &reports,
+            output.as_deref(),
+            report_html.as_deref(),
+            &timelines,
+            timeline_out.as_deref(),
+        ),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "kdg", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
@@ -289,7 +297,23 @@ fn merge_reports(
     paths: &[std::path::PathBuf],
     output: Option<&std::path::Path>,
     html: Option<&std::path::Path>,
+    timelines: &[std::path::PathBuf],
+    timeline_out: Option<&std::path::Path>,
 ) -> anyhow::Result<ExitCode> {
+    let mut parts = Vec::with_capacity(timelines.len());
+    for p in timelines {
+        let text = std::fs::read_to_string(p).with_context(|| format!("--timeline: reading `{}`", p.display()))?;
+        let rows = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                serde_json::from_str::<crate::stats::TimelineRow>(l)
+                    .with_context(|| format!("--timeline: `{}` line {} is not a timeline row", p.display(), i + 1))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        parts.push(rows);
+    }
+    let merged_rows = crate::stats::Timeline::merge(&parts);
     let mut reports = Vec::with_capacity(paths.len());
     for p in paths {
         let text = std::fs::read_to_string(p).with_context(|| format!("reading `{}`", p.display()))?;
@@ -309,9 +333,17 @@ fn merge_reports(
         let mut f = std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("--report-html: creating `{}`", p.display()))?,
         );
-        crate::report::html::write_html(&merged, &[], &mut f)
+        crate::report::html::write_html(&merged, &merged_rows, &mut f)
             .and_then(|_| f.flush())
             .context("--report-html: writing")?;
+    }
+    if let Some(p) = timeline_out {
+        let mut text = String::new();
+        for row in &merged_rows {
+            text.push_str(&serde_json::to_string(row)?);
+            text.push('\n');
+        }
+        std::fs::write(p, text).with_context(|| format!("--timeline-out: writing `{}`", p.display()))?;
     }
     Ok(ExitCode::from(merged.outcome.exit_code.clamp(0, 255) as u8))
 }

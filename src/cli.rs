@@ -312,6 +312,12 @@ pub enum ReportCommand {
         /// Also write the merged report as an HTML page.
         #[arg(long, value_name = "PATH")]
         report_html: Option<PathBuf>,
+        /// Timelines (`--timeline` files) to merge by wall-clock second (repeatable).
+        #[arg(long = "timeline", value_name = "PATH")]
+        timelines: Vec<PathBuf>,
+        /// Where to write the merged timeline (NDJSON).
+        #[arg(long, value_name = "PATH", requires = "timelines")]
+        timeline_out: Option<PathBuf>,
     },
 }
 

@@ -217,7 +217,7 @@ pub async fn run(
     let mut total = Recorder::default();
     let mut second = Recorder::default();
     let mut interval = Recorder::default();
-    let mut timeline = Timeline::new();
+    let mut timeline = Timeline::starting_at(started_at.as_second());
     let mut interrupted = false;
     let mut observe_tick = tokio::time::interval_at(start + OBSERVE_EVERY, OBSERVE_EVERY);
     let mut second_tick = tokio::time::interval_at(start + Duration::from_secs(1), Duration::from_secs(1));

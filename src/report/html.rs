@@ -1092,6 +1092,7 @@ mod tests {
             .map(|t| {
                 let burst = (20..30).contains(&t);
                 TimelineRow {
+                    unix_s: 0,
                     t_s: t,
                     offered: 1000,
                     sent: if burst { 850 } else { 1000 },
@@ -1341,6 +1342,7 @@ mod tests {
         let base = rows(1)[0];
         let long: Vec<TimelineRow> = (0..86_400u64)
             .map(|t| TimelineRow {
+                unix_s: 0,
                 t_s: t,
                 throttled: if t == 40_001 { 10_000 } else { 0 },
                 ..base

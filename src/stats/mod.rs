@@ -174,10 +174,13 @@ impl AddAssign for Recorder {
 }
 
 /// One second of a run: a line of the `--timeline` NDJSON file.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Default)]
 pub struct TimelineRow {
     /// Seconds since the start (row 0 covers the first second).
     pub t_s: u64,
+    /// The wall-clock second this row covers (Unix time), to align the timelines of instances.
+    #[serde(default)]
+    pub unix_s: i64,
     /// Records whose intended time fell in this second.
     pub offered: u64,
     /// Records delivered (acknowledged) in this second.
@@ -199,6 +202,7 @@ pub struct TimelineRow {
 #[derive(Debug, Clone, Default)]
 pub struct Timeline {
     rows: Vec<TimelineRow>,
+    start_unix_s: i64,
 }
 
 impl Timeline {
@@ -207,11 +211,48 @@ impl Timeline {
         Timeline::default()
     }
 
+    /// An empty timeline whose second 0 is the Unix second `start_unix_s`.
+    pub fn starting_at(start_unix_s: i64) -> Self {
+        Timeline {
+            rows: Vec::new(),
+            start_unix_s,
+        }
+    }
+
+    /// Merge the timelines of several instances by wall-clock second: counts add; the p99 and
+    /// lag of a second are the largest of the instances' (an upper bound, since per-second
+    /// histograms are not kept).
+    pub fn merge(parts: &[Vec<TimelineRow>]) -> Vec<TimelineRow> {
+        let mut by_second: BTreeMap<i64, TimelineRow> = BTreeMap::new();
+        for row in parts.iter().flatten() {
+            let m = by_second.entry(row.unix_s).or_insert(TimelineRow {
+                unix_s: row.unix_s,
+                ..TimelineRow::default()
+            });
+            m.offered += row.offered;
+            m.sent += row.sent;
+            m.failed += row.failed;
+            m.throttled += row.throttled;
+            m.bytes += row.bytes;
+            m.p99_ms = m.p99_ms.max(row.p99_ms);
+            m.lag_ms = m.lag_ms.max(row.lag_ms);
+        }
+        let first = by_second.keys().next().copied().unwrap_or_default();
+        by_second
+            .into_values()
+            .map(|mut r| {
+                r.t_s = (r.unix_s - first).max(0) as u64;
+                r
+            })
+            .collect()
+    }
+
     /// Add the row for second `t_s` from what was recorded during that second.
     pub fn push_interval(&mut self, t_s: u64, interval: &Recorder) {
         let c = &interval.counters;
         self.rows.push(TimelineRow {
             t_s,
+            unix_s: self.start_unix_s + t_s as i64,
             offered: c.offered,
             sent: c.delivered,
             failed: c.failed,
@@ -378,7 +419,7 @@ mod tests {
             assert_eq!(&back, row);
         }
         assert!(
-            lines[0].starts_with(r#"{"t_s":0,"offered":100,"sent":98,"#),
+            lines[0].starts_with(r#"{"t_s":0,"unix_s":0,"offered":100,"sent":98,"#),
             "{}",
             lines[0]
         );
@@ -389,5 +430,29 @@ mod tests {
         let mut out = Vec::new();
         Timeline::new().write_ndjson(&mut out).expect("writes");
         assert!(out.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+
+    #[test]
+    fn timelines_of_instances_align_by_wall_clock_second() {
+        let row = |unix_s, sent, p99_ms| TimelineRow {
+            unix_s,
+            sent,
+            offered: sent,
+            p99_ms,
+            ..TimelineRow::default()
+        };
+        let a = vec![row(100, 10, 5.0), row(101, 10, 7.0)];
+        let b = vec![row(101, 20, 3.0), row(102, 20, 9.0)];
+        let m = Timeline::merge(&[a, b]);
+        assert_eq!(
+            m.iter().map(|r| (r.t_s, r.unix_s, r.sent)).collect::<Vec<_>>(),
+            vec![(0, 100, 10), (1, 101, 30), (2, 102, 20)]
+        );
+        assert_eq!(m[1].p99_ms, 7.0, "the larger of the instances' p99s");
     }
 }

@@ -237,6 +237,7 @@ fn html_report_of_a_throttled_failing_run_renders_in_a_browser() {
         .map(|t| {
             let burst = (20..30).contains(&t);
             TimelineRow {
+                unix_s: 0,
                 t_s: t,
                 offered: 2000,
                 sent: if burst { 1500 + 30 * (t - 20) } else { 2000 - t % 3 },

@@ -15,6 +15,7 @@ fn three_instances_send_exactly_one_runs_records_and_their_reports_merge() {
     rt.block_on(create_stream(&client, "split", 2));
     let dir = tempfile::tempdir().unwrap();
     let start_at = jiff::Timestamp::now() + jiff::SignedDuration::from_millis(1500);
+    let timeline_of = |i: usize| dir.path().join(format!("t{i}.ndjson")).display().to_string();
     let children: Vec<_> = (0..3)
         .map(|i| {
             let report = dir.path().join(format!("r{i}.json"));
@@ -38,6 +39,8 @@ fn three_instances_send_exactly_one_runs_records_and_their_reports_merge() {
                 "--quiet",
                 "--report-json",
                 report.to_str().unwrap(),
+                "--timeline",
+                &timeline_of(i),
             ]);
             cmd.spawn().expect("kdg starts")
         })
@@ -62,12 +65,30 @@ fn three_instances_send_exactly_one_runs_records_and_their_reports_merge() {
     let mut args = vec!["report", "merge"];
     args.extend(reports.iter().map(String::as_str));
     args.extend(["-o", merged_path.to_str().unwrap()]);
+    let timelines: Vec<String> = (0..3)
+        .map(|i| dir.path().join(format!("t{i}.ndjson")).display().to_string())
+        .collect();
+    for t in &timelines {
+        args.extend(["--timeline", t.as_str()]);
+    }
+    let merged_timeline = dir.path().join("timeline.ndjson");
+    args.extend(["--timeline-out", merged_timeline.to_str().unwrap()]);
     let o = run(kdg(&args));
     assert!(o.status.success(), "{}", stderr(&o));
     let merged = report(&merged_path);
     assert_eq!(merged["totals"]["delivered"], 3001);
     assert_eq!(merged["latency"]["record_e2e"]["count"], 3001);
     assert_eq!(merged["config"]["merged"].as_array().unwrap().len(), 3);
+    let sent: u64 = std::fs::read_to_string(&merged_timeline)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["sent"]
+                .as_u64()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(sent, 3001, "the merged timeline accounts for every record");
 }
 
 #[test]

@@ -114,6 +114,32 @@ pub enum Preflight {
     Skip,
 }
 
+impl Preflight {
+    /// Run `describe` as this mode says: not at all, failing on any error, or (lenient) turning a
+    /// missing permission into a warning. Returns what was learned and the warning, if any.
+    ///
+    /// # Errors
+    /// What `describe` returned, except a lenient access denial.
+    pub async fn describe<T>(
+        self,
+        describe: impl std::future::Future<Output = Result<T, SetupError>>,
+    ) -> Result<(Option<T>, Option<String>), SetupError> {
+        if self == Preflight::Skip {
+            return Ok((None, None));
+        }
+        match describe.await {
+            Ok(info) => Ok((Some(info), None)),
+            Err(SetupError::AccessDenied(msg)) if self == Preflight::Lenient => Ok((
+                None,
+                Some(format!(
+                    "{msg}; continuing without pre-flight checks (--strict-preflight makes this an error)"
+                )),
+            )),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// How a failed request is treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {

@@ -37,23 +37,8 @@ impl Firehose {
     ) -> Result<(Firehose, Option<DeliveryStreamInfo>, Option<String>), SetupError> {
         let conf = super::aws::load(opts).await?;
         let client = Client::new(&conf);
-        let described = match preflight {
-            Preflight::Skip => None,
-            _ => Some(describe(&client, &name).await),
-        };
-        let f = Firehose { client, name };
-        match described {
-            None => Ok((f, None, None)),
-            Some(Ok(info)) => Ok((f, Some(info), None)),
-            Some(Err(SetupError::AccessDenied(msg))) if preflight == Preflight::Lenient => Ok((
-                f,
-                None,
-                Some(format!(
-                    "{msg}; continuing without pre-flight checks (--strict-preflight makes this an error)"
-                )),
-            )),
-            Some(Err(e)) => Err(e),
-        }
+        let (info, warning) = preflight.describe(describe(&client, &name)).await?;
+        Ok((Firehose { client, name }, info, warning))
     }
 }
 

@@ -51,8 +51,7 @@ impl Kinesis {
     /// permission or an unreachable endpoint is reported before the load starts.
     ///
     /// # Errors
-    /// Any of those.
-    /// With [`Preflight::Lenient`] a missing permission to describe the stream gives no
+    /// Any of those. With [`Preflight::Lenient`] a missing permission to describe the stream gives no
     /// [`StreamInfo`] and a warning instead of an error.
     pub async fn connect(
         opts: &AwsOptions,
@@ -62,24 +61,8 @@ impl Kinesis {
         let conf = super::aws::load(opts).await?;
         let client = Client::new(&conf);
         let k = Kinesis { client, stream };
-        match preflight {
-            Preflight::Skip => Ok((k, None, None)),
-            Preflight::Strict => {
-                let info = k.describe().await?;
-                Ok((k, Some(info), None))
-            }
-            Preflight::Lenient => match k.describe().await {
-                Ok(info) => Ok((k, Some(info), None)),
-                Err(SetupError::AccessDenied(msg)) => Ok((
-                    k,
-                    None,
-                    Some(format!(
-                        "{msg}; continuing without pre-flight checks (--strict-preflight makes this an error)"
-                    )),
-                )),
-                Err(e) => Err(e),
-            },
-        }
+        let (info, warning) = preflight.describe(k.describe()).await?;
+        Ok((k, info, warning))
     }
 
     /// Warnings about a target the stream cannot take, before sending: `peak_rps` records/s of

@@ -176,9 +176,21 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_FAILED));
         }
     };
+    let mut out = out;
+    let checks = crate::threshold::check_all(&cfg.thresholds, &out.report);
+    for c in checks.iter().filter(|c| !c.passed) {
+        out.report.outcome.exit_code = out.report.outcome.exit_code.max(i32::from(EXIT_FAILED));
+        out.report.outcome.reasons.push(format!("threshold missed: {}", c.text));
+    }
     if !cfg.quiet {
         let mut err = std::io::stderr().lock();
         crate::report::text::write_text(&out.report, &mut err).context("writing the report")?;
+        if !checks.is_empty() {
+            writeln!(err, "\nThresholds").context("writing the report")?;
+            for c in &checks {
+                writeln!(err, "  {}", c.text).context("writing the report")?;
+            }
+        }
     }
     if let Some(path) = &cfg.report_json {
         let json = out.report.to_json_pretty();

@@ -220,6 +220,11 @@ pub struct RunConfig {
     pub report_html: Option<PathBuf>,
     /// This process's share of a run split across instances.
     pub instance: Option<Instance>,
+    /// Conditions checked at the end (`--threshold`), as given.
+    pub threshold_exprs: Vec<String>,
+    /// The same, parsed.
+    #[serde(skip)]
+    pub thresholds: Vec<crate::threshold::Threshold>,
     /// Wall-clock start, ms since the epoch.
     pub start_at_ms: Option<i64>,
 }
@@ -342,6 +347,17 @@ impl RunConfig {
             None => rate,
         };
         let instance = a.instance.as_deref().map(Instance::parse).transpose()?;
+        let thresholds = a
+            .thresholds
+            .iter()
+            .map(|t| crate::threshold::Threshold::parse(t))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                bad(
+                    "--threshold",
+                    format!("'{}': column {}: {}", e.expr, e.column, e.message),
+                )
+            })?;
         let rate = match (instance, rate) {
             (None, r) => r,
             (Some(_), Rate::Periodic(_)) => {
@@ -535,6 +551,8 @@ impl RunConfig {
             report_html: a.report_html.clone(),
             instance,
             start_at_ms,
+            threshold_exprs: a.thresholds.clone(),
+            thresholds,
         })
     }
 }
@@ -661,6 +679,10 @@ mod tests {
         let r = config(&["--ramp", "0..1k/1m"]).unwrap();
         assert!(matches!(r.rate, Rate::Profile(Profile::Ramp { .. })));
         assert_eq!(config(&["--instance", "4/4"]).unwrap_err().flag, "--instance");
+        assert!(config(&["--threshold", "p99<2x"])
+            .unwrap_err()
+            .to_string()
+            .contains("column 5"));
         assert_eq!(config(&["--start-at", "soon"]).unwrap_err().flag, "--start-at");
         let i = config(&["--rps", "1000", "-n", "10", "--instance", "1/3"]).unwrap();
         assert_eq!((i.rate.clone(), i.count), (Rate::PerSecond(1000.0 / 3.0), Some(3)));

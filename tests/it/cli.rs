@@ -203,3 +203,51 @@ fn a_periodic_backfill_stamps_simulated_time() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_missed_threshold_fails_the_run_with_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let o = run(kdg(&[
+        "run",
+        "templates/price.hbs",
+        "--rps",
+        "1000",
+        "-n",
+        "500",
+        "--sink",
+        "null",
+        "--threshold",
+        "lost==0",
+        "--threshold",
+        "achieved_rps>=1000000",
+        "--report-json",
+        json.to_str().unwrap(),
+    ]));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("achieved_rps>=1000000: "), "{}", stderr(&o));
+    let r = report(&json);
+    assert_eq!(r["outcome"]["exit_code"], 1);
+    assert!(r["outcome"]["reasons"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("threshold missed: achieved_rps"));
+
+    let o = run(kdg(&["run", "templates/price.hbs", "-n", "1", "--threshold", "p99<<1"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--threshold"), "{}", stderr(&o));
+
+    let o = run(kdg(&[
+        "run",
+        "templates/price.hbs",
+        "--rps",
+        "1000",
+        "-n",
+        "100",
+        "--sink",
+        "null",
+        "--threshold",
+        "lost==0",
+    ]));
+    assert_eq!(o.status.code(), Some(0));
+}

@@ -251,3 +251,27 @@ fn a_missed_threshold_fails_the_run_with_exit_1() {
     ]));
     assert_eq!(o.status.code(), Some(0));
 }
+
+#[test]
+fn plan_sizes_a_stream_from_a_template() {
+    let o = run(kdg(&[
+        "plan",
+        "--rps",
+        "5000",
+        "--record-size",
+        "10",
+        "--headroom",
+        "0",
+        "--json",
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(p["shards"], 5);
+    assert_eq!(p["binding_limit"], "records");
+    let o = run(kdg(&["plan", "--rps", "1k", "--template", "templates/price.hbs"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("shards to provision"));
+    let o = run(kdg(&["plan", "--rps", "1k"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--record-size or --template"), "{}", stderr(&o));
+}

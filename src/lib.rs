@@ -36,6 +36,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod fake_endpoint;
 pub mod faker;
 pub mod findmax;
 pub mod output;

@@ -331,3 +331,29 @@ fn preflight_warns_when_the_target_exceeds_the_shards() {
     assert!(o.status.success());
     assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
 }
+
+#[test]
+fn requests_use_the_aws_json_1_1_protocol() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let fake = rt.block_on(kdg::fake_endpoint::start(0, Default::default())).unwrap();
+    let o = run(kdg(&[
+        "run",
+        TEMPLATE,
+        "--stream",
+        "s",
+        "--endpoint-url",
+        &fake.url(),
+        "-n",
+        "1000",
+        "--rps",
+        "10k",
+        "--quiet",
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(fake.last_content_type().as_deref(), Some("application/x-amz-json-1.1"));
+    assert_eq!(fake.stats().records, 1000);
+}

@@ -191,7 +191,10 @@ fn answer(target: &str, body: &[u8], shared: &Shared, opts: FakeOptions) -> (&'s
                     json.push(',');
                 }
                 let shard = (base + i) % u64::from(opts.shards.max(1));
-                if opts.throttle_every.is_some_and(|k| k > 0 && (base + i + 1).is_multiple_of(k)) {
+                if opts
+                    .throttle_every
+                    .is_some_and(|k| k > 0 && (base + i + 1).is_multiple_of(k))
+                {
                     failed += 1;
                     if kinesis {
                         json.push_str(&format!("{{\"ErrorCode\":\"ProvisionedThroughputExceededException\",\"ErrorMessage\":\"Rate exceeded for shard shardId-{shard:012} in stream bench under account 000000000000.\"}}"));

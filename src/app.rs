@@ -150,6 +150,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         sink,
         rt,
     } = prepare(&cfg)?;
+    let verify_sink = Arc::clone(&sink);
     let mut progress = Progress::stderr(cfg.quiet);
     let outcome = rt.block_on(async {
         let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();
@@ -177,6 +178,36 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let mut out = out;
+    if let (Some(v), Sink::Kinesis(k, _)) = (&cfg.verify, &*verify_sink) {
+        let since = out
+            .report
+            .started_at
+            .parse::<jiff::Timestamp>()
+            .map(|t| t.as_millisecond())
+            .unwrap_or(0)
+            - 5_000;
+        if !cfg.quiet {
+            eprintln!(
+                "kdg: verifying: reading {} back ({} acknowledged records)…",
+                k.stream_name(),
+                out.acked.len()
+            );
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the runtime")?;
+        let summary = rt.block_on(crate::verify::verify(
+            k.client(),
+            k.stream_name(),
+            &out.run_id,
+            v.field.as_deref(),
+            &out.acked,
+            since,
+            v.timeout,
+        ))?;
+        out.report.set_verify(summary);
+    }
     let checks = crate::threshold::check_all(&cfg.thresholds, &out.report);
     for c in checks.iter().filter(|c| !c.passed) {
         out.report.outcome.exit_code = out.report.outcome.exit_code.max(i32::from(EXIT_FAILED));

@@ -435,6 +435,21 @@ pub struct AwsArgs {
     #[arg(long)]
     pub gzip: bool,
 
+    /// After the run, read the stream back and prove delivery: each record carries a marker
+    /// (a JSON field, see --verify-field); the report counts delivered, missing, duplicated and
+    /// foreign records. Missing records make the exit code 1.
+    #[arg(long)]
+    pub verify: bool,
+
+    /// The JSON field that marks records for --verify (`_kdg`); empty: mark the partition key
+    /// instead (`kdg-RUNID-N`), for templates that are not JSON objects.
+    #[arg(long, default_value = "_kdg", value_name = "NAME", requires = "verify")]
+    pub verify_field: String,
+
+    /// How long --verify keeps reading for records it has not seen yet.
+    #[arg(long, default_value = "30s", value_parser = units::parse_duration, value_name = "DURATION", requires = "verify")]
+    pub verify_timeout: std::time::Duration,
+
     /// Do not describe the destination before sending (credentials and region are still checked).
     #[arg(long, conflicts_with = "strict_preflight")]
     pub no_preflight: bool,

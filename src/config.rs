@@ -200,6 +200,8 @@ pub struct RunConfig {
     pub gzip: bool,
     /// How much to check before sending.
     pub preflight: crate::sink::aws::Preflight,
+    /// Read back and prove delivery after the run (`--verify`).
+    pub verify: Option<Verify>,
     /// End each record with `\n`.
     pub newline: bool,
     /// Pacing within a second.
@@ -227,6 +229,15 @@ pub struct RunConfig {
     pub thresholds: Vec<crate::threshold::Threshold>,
     /// Wall-clock start, ms since the epoch.
     pub start_at_ms: Option<i64>,
+}
+
+/// How `--verify` marks and reads back records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verify {
+    /// The JSON field carrying `RUNID-N`; `None` marks the partition key instead.
+    pub field: Option<String>,
+    /// How long to keep reading for records not seen yet.
+    pub timeout: Duration,
 }
 
 /// One of N processes sharing a run (`--instance I/N`).
@@ -474,6 +485,33 @@ impl RunConfig {
                 ));
             }
         }
+        let verify = if aws.verify {
+            if !matches!(destination, Destination::Kinesis(_)) {
+                return Err(bad(
+                    "--verify",
+                    "reads a Kinesis stream back: it needs --stream or --stream-arn",
+                ));
+            }
+            if aws.gzip {
+                return Err(bad(
+                    "--verify",
+                    "cannot find markers inside gzipped records; drop --gzip",
+                ));
+            }
+            let field = Some(aws.verify_field.clone()).filter(|f| !f.is_empty());
+            if field.is_none() && aws.partition_key.is_some() {
+                return Err(bad(
+                    "--verify-field",
+                    "an empty field marks the partition key, which --partition-key sets",
+                ));
+            }
+            Some(Verify {
+                field,
+                timeout: aws.verify_timeout,
+            })
+        } else {
+            None
+        };
         let max_in_flight = match aws.max_in_flight {
             0 => return Err(bad("--max-in-flight", "must be at least 1")),
             n if n > 4096 => return Err(bad("--max-in-flight", "must be at most 4096")),
@@ -535,6 +573,7 @@ impl RunConfig {
             linger,
             retry,
             gzip: aws.gzip,
+            verify,
             preflight: match (aws.no_preflight, aws.strict_preflight) {
                 (true, _) => crate::sink::aws::Preflight::Skip,
                 (_, true) => crate::sink::aws::Preflight::Strict,

@@ -48,3 +48,4 @@ pub mod tail;
 pub mod template;
 pub mod threshold;
 pub mod units;
+pub mod verify;

@@ -82,7 +82,11 @@ fn stream_name(args: &TailArgs) -> String {
         .unwrap_or_default()
 }
 
-async fn list(client: &Client, stream: &str) -> anyhow::Result<Vec<Shard>> {
+/// Every shard of `stream`, open and closed.
+///
+/// # Errors
+/// The stream cannot be described.
+pub(crate) async fn list(client: &Client, stream: &str) -> anyhow::Result<Vec<Shard>> {
     let mut shards = Vec::new();
     let mut start: Option<String> = None;
     loop {

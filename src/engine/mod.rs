@@ -87,6 +87,10 @@ pub struct RunOutput {
     pub report: Report,
     /// One row per second.
     pub timeline: Timeline,
+    /// The run's id (it marks records for `--verify`).
+    pub run_id: String,
+    /// With `--verify`: the numbers of the records the destination acknowledged.
+    pub acked: Vec<u64>,
 }
 
 /// Why the engine could not run at all.
@@ -112,6 +116,8 @@ struct Shared {
     in_flight: AtomicU64,
     last_lag_us: AtomicU64,
     fatal: std::sync::Mutex<Option<String>>,
+    /// With `--verify`: acknowledged record numbers.
+    acked: Option<std::sync::Mutex<Vec<u64>>>,
 }
 
 impl Shared {
@@ -182,6 +188,7 @@ pub async fn run(
         in_flight: AtomicU64::new(0),
         last_lag_us: AtomicU64::new(0),
         fatal: std::sync::Mutex::new(None),
+        acked: cfg.verify.as_ref().map(|_| std::sync::Mutex::new(Vec::new())),
     });
     // Against a remote service each task keeps one request in flight, so --max-in-flight tasks
     // render and send; locally, one task per worker.
@@ -204,6 +211,7 @@ pub async fn run(
             keys: keys.clone(),
             gzip: cfg.gzip,
             instance: cfg.instance,
+            verify: cfg.verify.clone(),
             sink: Arc::clone(&sink),
             tx: tx.clone(),
             newline: cfg.newline,
@@ -289,7 +297,17 @@ pub async fn run(
         generator_bound,
         stopped_by,
     });
-    Ok(RunOutput { report, timeline })
+    let acked = shared
+        .acked
+        .as_ref()
+        .map(|a| std::mem::take(&mut *a.lock().expect("lock")))
+        .unwrap_or_default();
+    Ok(RunOutput {
+        report,
+        timeline,
+        run_id,
+        acked,
+    })
 }
 
 fn live(
@@ -325,6 +343,7 @@ struct Worker {
     keys: Keys,
     gzip: bool,
     instance: Option<crate::config::Instance>,
+    verify: Option<crate::config::Verify>,
     sink: Arc<Sink>,
     tx: mpsc::UnboundedSender<Recorder>,
     newline: bool,
@@ -365,6 +384,8 @@ impl Worker {
                 let offset = block.offsets.get((local - a) as usize);
                 // Instances render the global record numbers that belong to them.
                 let n = self.instance.map_or(local, |i| i.global(local));
+                // --verify marks the partition key when the record cannot carry a field.
+                let mut marked_key = self.verify.as_ref().is_some_and(|v| v.field.is_none());
                 let now_ms = offset.and_then(|o| schedule.wall_ms(*o)).unwrap_or(wall_ms);
                 ctx.sim_ms = offset.and_then(|o| schedule.sim_ms(*o));
                 if self.gzip {
@@ -375,7 +396,11 @@ impl Worker {
                     }
                     gzip_into(&plain, &mut batch.data);
                 } else {
+                    let start = batch.data.len();
                     self.template.render(&mut ctx, n, now_ms, &mut batch.data);
+                    if let Some(field) = self.verify.as_ref().and_then(|v| v.field.as_deref()) {
+                        marked_key = !mark_json(&mut batch.data, start, field, &self.run_id, n);
+                    }
                     if self.newline {
                         batch.data.push(b'\n');
                     }
@@ -383,6 +408,10 @@ impl Worker {
                 batch.end_record();
                 if needs_keys {
                     match (&self.keys.partition, &mut pk_ctx) {
+                        (None, _) if marked_key => {
+                            use std::io::Write as _;
+                            let _ = write!(batch.keys.data, "kdg-{}-{n}", self.run_id);
+                        }
                         (Some(t), Some(c)) => t.render(c, n, now_ms, &mut batch.keys.data),
                         _ => crate::faker::write_int(
                             &mut batch.keys.data,
@@ -418,6 +447,19 @@ impl Worker {
                     for (code, n) in &out.failed {
                         rec.counters.failed += n;
                         rec.error(code, *n);
+                    }
+                    if let Some(acked) = &self.shared.acked {
+                        let global = |i: u64| self.instance.map_or(a + i, |inst| inst.global(a + i));
+                        let mut acked = acked.lock().expect("lock");
+                        if out.acked.is_empty() && out.failed.is_empty() && out.rejected.is_empty() {
+                            acked.extend((0..b - a).map(global));
+                        } else {
+                            acked.extend(
+                                out.acked
+                                    .iter()
+                                    .flat_map(|(_, which)| which.iter().map(|i| global(u64::from(*i)))),
+                            );
+                        }
                     }
                     for (shard, accepted, throttled) in &out.shards {
                         rec.shard(shard, *accepted, *throttled);
@@ -472,6 +514,31 @@ impl Worker {
         }
         let _ = self.tx.send(rec);
     }
+}
+
+/// Add `"field":"RUNID-N"` as the first member of the JSON object that starts at `start` in
+/// `data`. Returns false (and changes nothing) when the record is not a JSON object.
+fn mark_json(data: &mut Vec<u8>, start: usize, field: &str, run_id: &str, n: u64) -> bool {
+    let Some(open) = data[start..]
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map(|p| start + p)
+    else {
+        return false;
+    };
+    if data[open] != b'{' {
+        return false;
+    }
+    let empty = data[open + 1..].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'}');
+    let mut marker = Vec::with_capacity(field.len() + run_id.len() + 28);
+    crate::template::write_json_escaped(&mut marker, field.as_bytes(), true);
+    marker.push(b':');
+    crate::template::write_json_escaped(&mut marker, format!("{run_id}-{n}").as_bytes(), true);
+    if !empty {
+        marker.push(b',');
+    }
+    data.splice(open + 1..open + 1, marker);
+    true
 }
 
 /// Append `plain` as one gzip member.

@@ -105,6 +105,9 @@ pub struct Report {
     pub errors: BTreeMap<String, u64>,
     /// Per Kinesis shard: records accepted and entry attempts throttled (empty for other sinks).
     pub shards: BTreeMap<String, crate::stats::ShardCounts>,
+    /// What `--verify` found reading the stream back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify: Option<crate::verify::VerifySummary>,
     /// The schedule lag grew while the sink reported no throttling: the generator, not the
     /// service, was the limit, so the numbers describe this machine.
     pub generator_bound: bool,
@@ -181,6 +184,7 @@ impl Report {
             },
             errors: total.errors.clone(),
             shards: total.shards.clone(),
+            verify: None,
             generator_bound: input.generator_bound,
             stopped_by: input.stopped_by,
             outcome: outcome(&c, &total.errors, input.stopped_by),
@@ -264,6 +268,23 @@ impl Report {
         });
         merged.kdg_version = first.kdg_version.clone();
         Ok(merged)
+    }
+
+    /// Record what `--verify` found; missing records fail the run.
+    pub fn set_verify(&mut self, v: crate::verify::VerifySummary) {
+        if v.missing > 0 {
+            self.outcome.exit_code = self.outcome.exit_code.max(1);
+            self.outcome.reasons.push(format!(
+                "{} acknowledged records are missing from the stream (e.g. record {})",
+                v.missing,
+                v.missing_examples
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        self.verify = Some(v);
     }
 
     pub fn to_json_pretty(&self) -> String {

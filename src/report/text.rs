@@ -113,6 +113,21 @@ pub fn write_text(report: &Report, w: &mut impl Write) -> io::Result<()> {
         }
     }
 
+    if let Some(v) = &r.verify {
+        writeln!(w)?;
+        writeln!(w, "Verified by reading the stream back")?;
+        writeln!(
+            w,
+            "  acknowledged {}, delivered {}, missing {}, duplicated {}, foreign {} ({} records read)",
+            count(v.acknowledged),
+            count(v.delivered),
+            count(v.missing),
+            count(v.duplicated),
+            count(v.foreign),
+            count(v.read)
+        )?;
+    }
+
     if !r.shards.is_empty() {
         writeln!(w)?;
         let secs = r.elapsed_s.max(1e-9);

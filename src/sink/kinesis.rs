@@ -65,6 +65,19 @@ impl Kinesis {
         Ok((k, info, warning))
     }
 
+    /// The SDK client (for reading back).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The stream's name (the last part of an ARN).
+    pub fn stream_name(&self) -> &str {
+        match &self.stream {
+            StreamId::Name(n) => n,
+            StreamId::Arn(a) => a.rsplit('/').next().unwrap_or(a),
+        }
+    }
+
     /// Warnings about a target the stream cannot take, before sending: `peak_rps` records/s of
     /// `record_bytes` each (data plus partition key).
     pub fn capacity_warnings(info: &StreamInfo, peak_rps: f64, record_bytes: f64) -> Vec<String> {

@@ -35,11 +35,21 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Tests that measure rates (find-max) run alone: every test holding a server shares this lock,
+/// a measuring test takes it exclusively.
+static MACHINE: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// Hold the machine for a test that measures rates: no other server test runs meanwhile.
+pub fn exclusive() -> std::sync::RwLockWriteGuard<'static, ()> {
+    MACHINE.write().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A server process, killed when dropped.
 pub struct Server {
     child: Child,
     /// Its loopback port.
     pub port: u16,
+    _shared: Option<std::sync::RwLockReadGuard<'static, ()>>,
 }
 
 impl Server {
@@ -97,11 +107,24 @@ fn spawn_until(mut cmd: Command, ready: &str, port: u16) -> Server {
             }
         }
     }
-    Server { child, port }
+    Server {
+        child,
+        port,
+        _shared: None,
+    }
 }
 
-/// kinesalite (Kinesis), in memory.
+/// kinesalite (Kinesis), in memory; shares the machine with other tests.
 pub fn kinesalite() -> Option<Server> {
+    let guard = MACHINE.read().unwrap_or_else(|e| e.into_inner());
+    kinesalite_unlocked().map(|mut s| {
+        s._shared = Some(guard);
+        s
+    })
+}
+
+/// kinesalite for a test that already holds [`exclusive`].
+pub fn kinesalite_unlocked() -> Option<Server> {
     let cli = servers_dir().join("kinesalite/node_modules/kinesalite/cli.js");
     if !cli.exists() {
         return missing("kinesalite");
@@ -127,6 +150,7 @@ pub fn kinesalite() -> Option<Server> {
 
 /// moto (Kinesis, Firehose, S3).
 pub fn moto() -> Option<Server> {
+    let guard = MACHINE.read().unwrap_or_else(|e| e.into_inner());
     let bin = servers_dir().join("venv/bin/moto_server");
     if !bin.exists() {
         return missing("moto");
@@ -134,7 +158,9 @@ pub fn moto() -> Option<Server> {
     let port = free_port();
     let mut cmd = Command::new(bin);
     cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
-    Some(spawn_until(cmd, "Running on", port))
+    let mut s = spawn_until(cmd, "Running on", port);
+    s._shared = Some(guard);
+    Some(s)
 }
 
 /// The fault-injecting proxy in front of `upstream`.

@@ -9,3 +9,4 @@ mod html;
 mod kinesis;
 mod scale;
 mod tail;
+mod verify;

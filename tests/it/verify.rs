@@ -1,0 +1,94 @@
+//! `kdg run --verify` against kinesalite, and against the proxy losing records after acknowledging them.
+
+use crate::common::*;
+
+const TEMPLATE: &str = "tests/fixtures/it-record.hbs";
+
+fn verified_run(
+    endpoint: &str,
+    stream: &str,
+    template: &str,
+    n: &str,
+    report_path: &std::path::Path,
+) -> std::process::Output {
+    run(kdg(&[
+        "run",
+        template,
+        "--stream",
+        stream,
+        "--endpoint-url",
+        endpoint,
+        "-n",
+        n,
+        "--rps",
+        "5000",
+        "--verify",
+        "--verify-timeout",
+        "5s",
+        "--quiet",
+        "--report-json",
+        report_path.to_str().unwrap(),
+    ]))
+}
+
+#[test]
+fn a_verified_run_finds_every_record_exactly_once() {
+    let Some(server) = kinesalite() else { return };
+    let rt = rt();
+    let client = kinesis_client(&server.endpoint());
+    rt.block_on(create_stream(&client, "verified", 3));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.json");
+    let o = verified_run(&server.endpoint(), "verified", TEMPLATE, "1500", &path);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = &report(&path)["verify"];
+    assert_eq!(
+        (
+            v["acknowledged"].as_u64(),
+            v["delivered"].as_u64(),
+            v["missing"].as_u64()
+        ),
+        (Some(1500), Some(1500), Some(0)),
+        "{v}"
+    );
+    assert_eq!(
+        (v["duplicated"].as_u64(), v["foreign"].as_u64()),
+        (Some(0), Some(0)),
+        "{v}"
+    );
+    // The marker is a JSON field of each record; the records stay valid JSON.
+    for (_, data) in rt.block_on(read_all(&client, "verified")).iter().take(20) {
+        let rec: serde_json::Value = serde_json::from_slice(data).unwrap();
+        assert!(rec["_kdg"].as_str().unwrap().ends_with(&format!("-{}", rec["seq"])));
+    }
+}
+
+#[test]
+fn records_that_are_not_json_objects_are_marked_by_partition_key() {
+    let Some(server) = kinesalite() else { return };
+    let rt = rt();
+    rt.block_on(create_stream(&kinesis_client(&server.endpoint()), "logs", 2));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.json");
+    let o = verified_run(&server.endpoint(), "logs", "templates/weblog.hbs", "400", &path);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(report(&path)["verify"]["delivered"], 400);
+}
+
+#[test]
+fn records_lost_after_acknowledgement_are_reported_missing() {
+    let Some(server) = kinesalite() else { return };
+    let rt = rt();
+    rt.block_on(create_stream(&kinesis_client(&server.endpoint()), "lossy", 2));
+    let p = proxy(&server, &["--records-per-shard", "100000", "--drop-prob", "0.05"]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.json");
+    let o = verified_run(&p.endpoint(), "lossy", TEMPLATE, "1000", &path);
+    assert_eq!(o.status.code(), Some(1), "missing records fail the run: {}", stderr(&o));
+    let r = report(&path);
+    let dropped = proxy_stats(&p)["rec_dropped"].as_u64().unwrap();
+    assert!(dropped > 0);
+    assert_eq!(r["verify"]["missing"].as_u64(), Some(dropped), "{}", r["verify"]);
+    assert_eq!(r["verify"]["delivered"].as_u64(), Some(1000 - dropped));
+    assert!(r["outcome"]["reasons"].to_string().contains("missing from the stream"));
+}

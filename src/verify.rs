@@ -14,8 +14,10 @@ use aws_sdk_kinesis::types::ShardIteratorType;
 use aws_sdk_kinesis::Client;
 use serde::{Deserialize, Serialize};
 
+use crate::stats::{Latency, LatencySummary};
+
 /// What reading the stream back showed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct VerifySummary {
     /// Records the service acknowledged during the run.
     pub acknowledged: u64,
@@ -31,6 +33,10 @@ pub struct VerifySummary {
     pub read: u64,
     /// Up to 10 missing record numbers.
     pub missing_examples: Vec<u64>,
+    /// Send → `ApproximateArrivalTimestamp`, for the records found.
+    pub arrival: LatencySummary,
+    /// Send → read back by the verifier.
+    pub readable: LatencySummary,
 }
 
 /// The marker of record `n`, if `data`/`key` carry one of run `run_id`. `Err(())`: foreign.
@@ -64,7 +70,7 @@ pub async fn verify(
     stream: &str,
     run_id: &str,
     field: Option<&str>,
-    acked: &[u64],
+    acked: &[(u64, i64)],
     since_ms: i64,
     timeout: Duration,
 ) -> anyhow::Result<VerifySummary> {
@@ -101,7 +107,10 @@ pub async fn verify(
         };
         iterators.extend(it);
     }
-    let mut expected: HashMap<u64, u32> = acked.iter().map(|n| (*n, 0)).collect();
+    let sent_at: HashMap<u64, i64> = acked.iter().copied().collect();
+    let mut expected: HashMap<u64, u32> = acked.iter().map(|(n, _)| (*n, 0)).collect();
+    let (mut arrival, mut readable) = (Latency::new(), Latency::new());
+    let since_ms_ms = |ms: i64| Duration::from_millis(ms.max(0) as u64);
     let mut summary = VerifySummary {
         acknowledged: expected.len() as u64,
         ..VerifySummary::default()
@@ -137,6 +146,11 @@ pub async fn verify(
                             *seen += 1;
                             if *seen == 1 {
                                 unseen -= 1;
+                                let sent = sent_at.get(&n).copied().unwrap_or_default();
+                                if let Some(at) = rec.approximate_arrival_timestamp().and_then(|t| t.to_millis().ok()) {
+                                    arrival.record(since_ms_ms(at - sent));
+                                }
+                                readable.record(since_ms_ms(jiff::Timestamp::now().as_millisecond() - sent));
                             } else {
                                 summary.duplicated += 1;
                             }
@@ -156,7 +170,13 @@ pub async fn verify(
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
-    let mut missing: Vec<u64> = acked.iter().copied().filter(|n| expected.get(n) == Some(&0)).collect();
+    summary.arrival = arrival.summary();
+    summary.readable = readable.summary();
+    let mut missing: Vec<u64> = acked
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| expected.get(n) == Some(&0))
+        .collect();
     missing.sort_unstable();
     summary.missing = missing.len() as u64;
     summary.delivered = summary.acknowledged - summary.missing;

@@ -89,8 +89,9 @@ pub struct RunOutput {
     pub timeline: Timeline,
     /// The run's id (it marks records for `--verify`).
     pub run_id: String,
-    /// With `--verify`: the numbers of the records the destination acknowledged.
-    pub acked: Vec<u64>,
+    /// With `--verify`: the records the destination acknowledged, with the wall-clock time
+    /// (ms) their batch was sent.
+    pub acked: Vec<(u64, i64)>,
 }
 
 /// Why the engine could not run at all.
@@ -117,7 +118,7 @@ struct Shared {
     last_lag_us: AtomicU64,
     fatal: std::sync::Mutex<Option<String>>,
     /// With `--verify`: acknowledged record numbers.
-    acked: Option<std::sync::Mutex<Vec<u64>>>,
+    acked: Option<std::sync::Mutex<Vec<(u64, i64)>>>,
 }
 
 impl Shared {
@@ -449,7 +450,7 @@ impl Worker {
                         rec.error(code, *n);
                     }
                     if let Some(acked) = &self.shared.acked {
-                        let global = |i: u64| self.instance.map_or(a + i, |inst| inst.global(a + i));
+                        let global = |i: u64| (self.instance.map_or(a + i, |inst| inst.global(a + i)), wall_ms);
                         let mut acked = acked.lock().expect("lock");
                         if out.acked.is_empty() && out.failed.is_empty() && out.rejected.is_empty() {
                             acked.extend((0..b - a).map(global));

@@ -126,6 +126,14 @@ pub fn write_text(report: &Report, w: &mut impl Write) -> io::Result<()> {
             count(v.foreign),
             count(v.read)
         )?;
+        writeln!(
+            w,
+            "  send → arrival (ApproximateArrivalTimestamp) p50 {} p99 {}; send → read back p50 {} p99 {}",
+            ms(v.arrival.p50_ms),
+            ms(v.arrival.p99_ms),
+            ms(v.readable.p50_ms),
+            ms(v.readable.p99_ms)
+        )?;
     }
 
     if !r.shards.is_empty() {

@@ -357,3 +357,36 @@ fn requests_use_the_aws_json_1_1_protocol() {
     assert_eq!(fake.last_content_type().as_deref(), Some("application/x-amz-json-1.1"));
     assert_eq!(fake.stats().records, 1000);
 }
+
+#[test]
+fn a_stream_can_be_named_by_its_arn() {
+    // kinesalite has no ARN addressing; moto does.
+    let Some(server) = moto() else { return };
+    let rt = rt();
+    let client = kinesis_client(&server.endpoint());
+    rt.block_on(create_stream(&client, "by-arn", 2));
+    let arn = rt.block_on(async {
+        let d = client
+            .describe_stream_summary()
+            .stream_name("by-arn")
+            .send()
+            .await
+            .unwrap();
+        d.stream_description_summary().unwrap().stream_arn().to_string()
+    });
+    let o = run(kdg(&[
+        "run",
+        TEMPLATE,
+        "--stream-arn",
+        &arn,
+        "--endpoint-url",
+        &server.endpoint(),
+        "-n",
+        "300",
+        "--rps",
+        "3000",
+        "--quiet",
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(rt.block_on(read_all(&client, "by-arn")).len(), 300);
+}

@@ -119,7 +119,7 @@ fn prepare(cfg: &RunConfig) -> anyhow::Result<Prepared> {
             if let Some(w) = warning {
                 eprintln!("kdg: warning: {w}");
             }
-            Sink::Firehose(f, cfg.retry)
+            Sink::Firehose(Box::new(f), cfg.retry)
         }
     });
     Ok(Prepared {
@@ -178,7 +178,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let mut out = out;
-    if let (Some(v), Sink::Kinesis(k, _)) = (&cfg.verify, &*verify_sink) {
+    if let Some(v) = &cfg.verify {
         let since = out
             .report
             .started_at
@@ -188,8 +188,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             - 5_000;
         if !cfg.quiet {
             eprintln!(
-                "kdg: verifying: reading {} back ({} acknowledged records)…",
-                k.stream_name(),
+                "kdg: verifying {} acknowledged records by reading them back…",
                 out.acked.len()
             );
         }
@@ -197,15 +196,27 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             .enable_all()
             .build()
             .context("starting the runtime")?;
-        let summary = rt.block_on(crate::verify::verify(
-            k.client(),
-            k.stream_name(),
-            &out.run_id,
-            v.field.as_deref(),
-            &out.acked,
-            since,
-            v.timeout,
-        ))?;
+        let summary = match (&*verify_sink, &v.s3) {
+            (Sink::Kinesis(k, _), _) => rt.block_on(crate::verify::verify(
+                k.client(),
+                k.stream_name(),
+                &out.run_id,
+                v.field.as_deref(),
+                &out.acked,
+                since,
+                v.timeout,
+            ))?,
+            (Sink::Firehose(f, _), Some((bucket, prefix))) => rt.block_on(crate::verify::verify_s3(
+                f.sdk_config(),
+                bucket,
+                prefix,
+                &out.run_id,
+                v.field.as_deref().unwrap_or("_kdg"),
+                &out.acked,
+                v.timeout,
+            ))?,
+            _ => unreachable!("config allows --verify only for Kinesis, or Firehose with --verify-s3"),
+        };
         out.report.set_verify(summary);
     }
     let checks = crate::threshold::check_all(&cfg.thresholds, &out.report);

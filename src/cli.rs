@@ -441,13 +441,18 @@ pub struct AwsArgs {
     #[arg(long)]
     pub verify: bool,
 
+    /// For --delivery-stream: where Firehose delivers (`s3://bucket/prefix`); --verify reads the
+    /// objects there. Implies --verify.
+    #[arg(long, value_name = "S3_URL", requires = "delivery_stream")]
+    pub verify_s3: Option<String>,
+
     /// The JSON field that marks records for --verify (`_kdg`); empty: mark the partition key
     /// instead (`kdg-RUNID-N`), for templates that are not JSON objects.
-    #[arg(long, default_value = "_kdg", value_name = "NAME", requires = "verify")]
+    #[arg(long, default_value = "_kdg", value_name = "NAME")]
     pub verify_field: String,
 
     /// How long --verify keeps reading for records it has not seen yet.
-    #[arg(long, default_value = "30s", value_parser = units::parse_duration, value_name = "DURATION", requires = "verify")]
+    #[arg(long, default_value = "30s", value_parser = units::parse_duration, value_name = "DURATION")]
     pub verify_timeout: std::time::Duration,
 
     /// Do not describe the destination before sending (credentials and region are still checked).

@@ -238,6 +238,8 @@ pub struct Verify {
     pub field: Option<String>,
     /// How long to keep reading for records not seen yet.
     pub timeout: Duration,
+    /// Firehose: the bucket and key prefix it delivers to.
+    pub s3: Option<(String, String)>,
 }
 
 /// One of N processes sharing a run (`--instance I/N`).
@@ -485,13 +487,30 @@ impl RunConfig {
                 ));
             }
         }
-        let verify = if aws.verify {
-            if !matches!(destination, Destination::Kinesis(_)) {
-                return Err(bad(
-                    "--verify",
-                    "reads a Kinesis stream back: it needs --stream or --stream-arn",
-                ));
-            }
+        let verify = if aws.verify || aws.verify_s3.is_some() {
+            let s3 = match (&destination, &aws.verify_s3) {
+                (Destination::Kinesis(_), _) => None,
+                (Destination::Firehose(_), Some(url)) => {
+                    let rest = url
+                        .strip_prefix("s3://")
+                        .filter(|r| !r.is_empty())
+                        .ok_or_else(|| bad("--verify-s3", format!("`{url}` is not s3://bucket/prefix")))?;
+                    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+                    Some((bucket.to_string(), prefix.to_string()))
+                }
+                (Destination::Firehose(_), None) => {
+                    return Err(bad(
+                        "--verify",
+                        "for a delivery stream, give --verify-s3 s3://bucket/prefix where it delivers",
+                    ))
+                }
+                (Destination::Local(_), _) => {
+                    return Err(bad(
+                        "--verify",
+                        "reads the destination back: it needs --stream, --stream-arn or --delivery-stream",
+                    ))
+                }
+            };
             if aws.gzip {
                 return Err(bad(
                     "--verify",
@@ -499,15 +518,16 @@ impl RunConfig {
                 ));
             }
             let field = Some(aws.verify_field.clone()).filter(|f| !f.is_empty());
-            if field.is_none() && aws.partition_key.is_some() {
+            if field.is_none() && (aws.partition_key.is_some() || s3.is_some()) {
                 return Err(bad(
                     "--verify-field",
-                    "an empty field marks the partition key, which --partition-key sets",
+                    "an empty field marks the partition key, which --partition-key sets (and Firehose records have none)",
                 ));
             }
             Some(Verify {
                 field,
                 timeout: aws.verify_timeout,
+                s3,
             })
         } else {
             None

@@ -61,6 +61,156 @@ fn marker(data: &[u8], key: &str, field: Option<&str>, run_id: &str) -> Result<u
     Err(())
 }
 
+/// Accounts for records as they are read back.
+struct Tally<'a> {
+    acked: &'a [(u64, i64)],
+    sent_at: HashMap<u64, i64>,
+    seen: HashMap<u64, u32>,
+    unseen: usize,
+    summary: VerifySummary,
+    arrival: Latency,
+    readable: Latency,
+}
+
+impl<'a> Tally<'a> {
+    fn new(acked: &'a [(u64, i64)]) -> Tally<'a> {
+        let seen: HashMap<u64, u32> = acked.iter().map(|(n, _)| (*n, 0)).collect();
+        let summary = VerifySummary {
+            acknowledged: seen.len() as u64,
+            ..VerifySummary::default()
+        };
+        Tally {
+            acked,
+            sent_at: acked.iter().copied().collect(),
+            unseen: seen.len(),
+            seen,
+            summary,
+            arrival: Latency::new(),
+            readable: Latency::new(),
+        }
+    }
+
+    /// One record read back: its marker (or `Err` for a foreign record) and, if known, when it arrived.
+    fn observe(&mut self, marker: Result<u64, ()>, arrival_ms: Option<i64>) {
+        self.summary.read += 1;
+        let Ok(n) = marker else {
+            self.summary.foreign += 1;
+            return;
+        };
+        let ms = |d: i64| Duration::from_millis(d.max(0) as u64);
+        match self.seen.get_mut(&n) {
+            Some(count) => {
+                *count += 1;
+                if *count > 1 {
+                    self.summary.duplicated += 1;
+                    return;
+                }
+                self.unseen -= 1;
+                let sent = self.sent_at.get(&n).copied().unwrap_or_default();
+                if let Some(at) = arrival_ms {
+                    self.arrival.record(ms(at - sent));
+                }
+                self.readable.record(ms(jiff::Timestamp::now().as_millisecond() - sent));
+            }
+            // Ours but never acknowledged (a request that timed out after writing).
+            None => {
+                self.seen.insert(n, 1);
+            }
+        }
+    }
+
+    fn finish(mut self) -> VerifySummary {
+        self.summary.arrival = self.arrival.summary();
+        self.summary.readable = self.readable.summary();
+        let mut missing: Vec<u64> = self
+            .acked
+            .iter()
+            .map(|(n, _)| *n)
+            .filter(|n| self.seen.get(n) == Some(&0))
+            .collect();
+        missing.sort_unstable();
+        self.summary.missing = missing.len() as u64;
+        self.summary.delivered = self.summary.acknowledged - self.summary.missing;
+        self.summary.missing_examples = missing.into_iter().take(10).collect();
+        self.summary
+    }
+}
+
+/// Read the objects under `s3://bucket/prefix` (where a delivery stream writes) and account for
+/// the `acked` records of run `run_id`, one record per line.
+///
+/// # Errors
+/// The bucket cannot be listed or an object read.
+pub async fn verify_s3(
+    conf: &aws_config::SdkConfig,
+    bucket: &str,
+    prefix: &str,
+    run_id: &str,
+    field: &str,
+    acked: &[(u64, i64)],
+    timeout: Duration,
+) -> anyhow::Result<VerifySummary> {
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(conf).force_path_style(true).build());
+    let mut tally = Tally::new(acked);
+    let mut read: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let mut token: Option<String> = None;
+        loop {
+            let page = s3
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .set_continuation_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "--verify-s3: listing s3://{bucket}/{prefix} failed: {}",
+                        aws_sdk_s3::error::DisplayErrorContext(&e)
+                    )
+                })?;
+            for obj in page.contents() {
+                let Some(key) = obj.key() else { continue };
+                if !read.insert(key.to_string()) {
+                    continue;
+                }
+                let body = s3
+                    .get_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        anyhow::anyhow!(
+                            "--verify-s3: reading s3://{bucket}/{key} failed: {}",
+                            aws_sdk_s3::error::DisplayErrorContext(&e)
+                        )
+                    })?
+                    .body
+                    .collect()
+                    .await
+                    .map_err(|e| anyhow::anyhow!("--verify-s3: reading s3://{bucket}/{key} failed: {e}"))?
+                    .into_bytes();
+                let arrival = obj.last_modified().and_then(|t| t.to_millis().ok());
+                for line in body.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+                    tally.observe(marker(line, "", Some(field), run_id), arrival);
+                }
+            }
+            token = page.next_continuation_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        if tally.unseen == 0 || tokio::time::Instant::now() >= deadline {
+            break;
+        }
+        // Firehose delivers after its buffer interval: look again shortly.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    Ok(tally.finish())
+}
+
 /// Read `stream` back from `since_ms` and account for the `acked` records of run `run_id`.
 ///
 /// # Errors
@@ -107,17 +257,9 @@ pub async fn verify(
         };
         iterators.extend(it);
     }
-    let sent_at: HashMap<u64, i64> = acked.iter().copied().collect();
-    let mut expected: HashMap<u64, u32> = acked.iter().map(|(n, _)| (*n, 0)).collect();
-    let (mut arrival, mut readable) = (Latency::new(), Latency::new());
-    let since_ms_ms = |ms: i64| Duration::from_millis(ms.max(0) as u64);
-    let mut summary = VerifySummary {
-        acknowledged: expected.len() as u64,
-        ..VerifySummary::default()
-    };
-    let mut unseen = expected.len();
+    let mut tally = Tally::new(acked);
     let deadline = tokio::time::Instant::now() + timeout;
-    while unseen > 0 && !iterators.is_empty() && tokio::time::Instant::now() < deadline {
+    while tally.unseen > 0 && !iterators.is_empty() && tokio::time::Instant::now() < deadline {
         let mut got_any = false;
         let mut next = Vec::with_capacity(iterators.len());
         for it in iterators.drain(..) {
@@ -134,54 +276,25 @@ pub async fn verify(
             };
             for rec in r.records() {
                 got_any = true;
-                summary.read += 1;
-                match marker(
+                let found = marker(
                     rec.data().as_ref(),
                     rec.partition_key().unwrap_or_default(),
                     field,
                     run_id,
-                ) {
-                    Ok(n) => match expected.get_mut(&n) {
-                        Some(seen) => {
-                            *seen += 1;
-                            if *seen == 1 {
-                                unseen -= 1;
-                                let sent = sent_at.get(&n).copied().unwrap_or_default();
-                                if let Some(at) = rec.approximate_arrival_timestamp().and_then(|t| t.to_millis().ok()) {
-                                    arrival.record(since_ms_ms(at - sent));
-                                }
-                                readable.record(since_ms_ms(jiff::Timestamp::now().as_millisecond() - sent));
-                            } else {
-                                summary.duplicated += 1;
-                            }
-                        }
-                        // Ours but never acknowledged (a request that timed out after writing).
-                        None => {
-                            expected.insert(n, 1);
-                        }
-                    },
-                    Err(()) => summary.foreign += 1,
-                }
+                );
+                tally.observe(
+                    found,
+                    rec.approximate_arrival_timestamp().and_then(|t| t.to_millis().ok()),
+                );
             }
             next.extend(r.next_shard_iterator().map(str::to_string));
         }
         iterators = next;
-        if !got_any && unseen > 0 {
+        if !got_any && tally.unseen > 0 {
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
-    summary.arrival = arrival.summary();
-    summary.readable = readable.summary();
-    let mut missing: Vec<u64> = acked
-        .iter()
-        .map(|(n, _)| *n)
-        .filter(|n| expected.get(n) == Some(&0))
-        .collect();
-    missing.sort_unstable();
-    summary.missing = missing.len() as u64;
-    summary.delivered = summary.acknowledged - summary.missing;
-    summary.missing_examples = missing.into_iter().take(10).collect();
-    Ok(summary)
+    Ok(tally.finish())
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub struct DeliveryStreamInfo {
 pub struct Firehose {
     client: Client,
     name: String,
+    conf: aws_config::SdkConfig,
 }
 
 impl Firehose {
@@ -38,7 +39,7 @@ impl Firehose {
         let conf = super::aws::load(opts).await?;
         let client = Client::new(&conf);
         let (info, warning) = preflight.describe(describe(&client, &name)).await?;
-        Ok((Firehose { client, name }, info, warning))
+        Ok((Firehose { client, name, conf }, info, warning))
     }
 }
 
@@ -83,6 +84,13 @@ async fn describe(client: &Client, name: &str) -> Result<DeliveryStreamInfo, Set
             }
         };
         Ok(info)
+    }
+}
+
+impl Firehose {
+    /// The SDK configuration it was built with (for reading the destination back).
+    pub fn sdk_config(&self) -> &aws_config::SdkConfig {
+        &self.conf
     }
 }
 

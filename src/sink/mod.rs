@@ -196,7 +196,7 @@ pub enum Sink {
     /// A Kinesis data stream.
     Kinesis(kinesis::Kinesis, aws::RetryPolicy),
     /// A Firehose delivery stream.
-    Firehose(firehose::Firehose, aws::RetryPolicy),
+    Firehose(Box<firehose::Firehose>, aws::RetryPolicy),
 }
 
 impl Sink {
@@ -228,7 +228,7 @@ impl Sink {
             Sink::Null => Ok(Outcome::all_delivered(batch)),
             Sink::Scripted(s) => s.send(batch).await,
             Sink::Kinesis(k, policy) => Ok(aws::send(k, batch, policy).await),
-            Sink::Firehose(f, policy) => Ok(aws::send(f, batch, policy).await),
+            Sink::Firehose(f, policy) => Ok(aws::send(&**f, batch, policy).await),
         }
     }
 

@@ -92,3 +92,70 @@ fn records_lost_after_acknowledgement_are_reported_missing() {
     assert_eq!(r["verify"]["delivered"].as_u64(), Some(1000 - dropped));
     assert!(r["outcome"]["reasons"].to_string().contains("missing from the stream"));
 }
+
+#[test]
+fn firehose_delivery_to_s3_is_verified_and_foreign_objects_are_counted() {
+    let Some(server) = moto() else { return };
+    let endpoint = server.endpoint();
+    // A bucket with a foreign object already under the prefix, and a delivery stream writing there.
+    let script = format!(
+        "import boto3\nkw = dict(endpoint_url={endpoint:?}, region_name='us-east-1', aws_access_key_id='a', aws_secret_access_key='b')\n\
+         s3 = boto3.client('s3', **kw)\ns3.create_bucket(Bucket='kdg-verify')\n\
+         s3.put_object(Bucket='kdg-verify', Key='out/old.txt', Body=b'{{\"x\":1}}\\nnot ours\\n')\n\
+         boto3.client('firehose', **kw).create_delivery_stream(DeliveryStreamName='vhose', DeliveryStreamType='DirectPut', \
+         ExtendedS3DestinationConfiguration={{'RoleARN': 'arn:aws:iam::123456789012:role/kdg', 'BucketARN': 'arn:aws:s3:::kdg-verify', 'Prefix': 'out/'}})"
+    );
+    let o = std::process::Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.json");
+    let o = run(kdg(&[
+        "run",
+        TEMPLATE,
+        "--delivery-stream",
+        "vhose",
+        "--endpoint-url",
+        &endpoint,
+        "-n",
+        "700",
+        "--rps",
+        "5000",
+        "--verify-s3",
+        "s3://kdg-verify/out/",
+        "--verify-timeout",
+        "5s",
+        "--quiet",
+        "--report-json",
+        path.to_str().unwrap(),
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = &report(&path)["verify"];
+    assert_eq!(
+        (v["delivered"].as_u64(), v["missing"].as_u64()),
+        (Some(700), Some(0)),
+        "{v}"
+    );
+    assert_eq!(
+        v["foreign"].as_u64(),
+        Some(2),
+        "the two lines already under the prefix: {v}"
+    );
+
+    let o = run(kdg(&[
+        "run",
+        TEMPLATE,
+        "--delivery-stream",
+        "vhose",
+        "--endpoint-url",
+        &endpoint,
+        "-n",
+        "1",
+        "--verify",
+    ]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--verify-s3"), "{}", stderr(&o));
+}

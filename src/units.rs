@@ -118,9 +118,12 @@ pub fn human_count(v: f64) -> String {
     }
 }
 
-/// Format bytes with binary units: `512 B`, `1.5 KiB`, `3.25 MiB`.
+/// Format bytes with binary units: `512 B`, `1.50 KiB`, `3.25 MiB`; nothing, or nonsense, is `0 B`.
 pub fn human_bytes(v: f64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    if !v.is_finite() || v <= 0.0 {
+        return "0 B".to_owned();
+    }
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
     let mut v = v;
     let mut u = 0;
     while v >= 1024.0 && u < UNITS.len() - 1 {

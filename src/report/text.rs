@@ -234,23 +234,7 @@ pub(super) fn ms(x: f64) -> String {
 
 /// Binary units: `412 B`, `1.50 KiB`, `23.57 MiB`.
 pub(super) fn bytes(x: f64) -> String {
-    if !x.is_finite() || x <= 0.0 {
-        return "0 B".to_owned();
-    }
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
-    if x < 1024.0 {
-        return format!("{x:.0} B");
-    }
-    let mut v = x / 1024.0;
-    let mut unit = UNITS[0];
-    for u in &UNITS[1..] {
-        if v < 1024.0 {
-            break;
-        }
-        v /= 1024.0;
-        unit = u;
-    }
-    format!("{v:.2} {unit}")
+    crate::units::human_bytes(x)
 }
 
 /// `4.20 s`, `60.25 s (1m 00s)`.

@@ -17,6 +17,7 @@ fn bench_render(c: &mut Criterion) {
     let opts = Options {
         compat: Compat::Tolerant,
         tz: jiff::tz::TimeZone::UTC,
+        ..Options::default()
     };
     let mut group = c.benchmark_group("render");
     group.throughput(Throughput::Elements(1));

@@ -20,6 +20,7 @@ use crate::output::Progress;
 use crate::sink::firehose::Firehose;
 use crate::sink::kinesis::Kinesis;
 use crate::sink::Sink;
+use crate::source::Source;
 use crate::template::Template;
 
 /// Exit code: usage, template or setup error.
@@ -62,7 +63,7 @@ pub fn main() -> ExitCode {
 
 /// A run ready to start: template compiled, destination connected.
 struct Prepared {
-    template: Arc<Template>,
+    source: Arc<Source>,
     keys: engine::Keys,
     sink: Arc<Sink>,
     rt: tokio::runtime::Runtime,
@@ -70,7 +71,7 @@ struct Prepared {
 
 /// Compile the templates, start the runtime and connect to the destination (pre-flight).
 fn prepare(cfg: &RunConfig) -> anyhow::Result<Prepared> {
-    let template = Arc::new(Template::from_file(&cfg.template.path, &cfg.template.options())?);
+    let source = Arc::new(build_source(cfg)?);
     let key_template = |text: &Option<String>, flag: &str| -> anyhow::Result<Option<Arc<Template>>> {
         match text {
             None => Ok(None),
@@ -102,7 +103,7 @@ fn prepare(cfg: &RunConfig) -> anyhow::Result<Prepared> {
                     eprintln!("kdg: stream {} ({mode}, {shards} open shards)", info.name);
                 }
                 if let Some(peak) = cfg.peak_rps() {
-                    let size = average_record_bytes(&template, cfg) + 10.0;
+                    let size = source.mean_size(cfg.template.seed, 200) + f64::from(u8::from(cfg.newline)) + 10.0;
                     warnings.extend(Kinesis::capacity_warnings(info, peak, size));
                 }
             }
@@ -122,34 +123,42 @@ fn prepare(cfg: &RunConfig) -> anyhow::Result<Prepared> {
             Sink::Firehose(Box::new(f), cfg.retry)
         }
     });
-    Ok(Prepared {
-        template,
-        keys,
-        sink,
-        rt,
-    })
+    Ok(Prepared { source, keys, sink, rt })
 }
 
-/// The mean size of a template's records (with the newline), from a sample.
-fn average_record_bytes(template: &Template, cfg: &RunConfig) -> f64 {
-    const SAMPLE: u64 = 200;
-    let mut ctx = template.context(cfg.template.seed, "preflight");
-    let mut buf = Vec::new();
-    let now = jiff::Timestamp::now().as_millisecond();
-    for n in 0..SAMPLE {
-        template.render(&mut ctx, n, now, &mut buf);
+/// The records' source: the template(s), and the file to replay. A replay's file is opened
+/// here once, so a missing, empty or headerless file is a setup error before anything is sent.
+fn build_source(cfg: &RunConfig) -> anyhow::Result<Source> {
+    let mut opts = cfg.template.options();
+    if let Some(spec) = &cfg.replay {
+        let mut reader = crate::replay::Reader::open(spec, false)?;
+        reader.next_into(&mut crate::replay::Row::default())?;
+        if spec.format == crate::replay::Format::Csv {
+            opts.row_fields = Some(reader.header());
+        }
     }
-    buf.len() as f64 / SAMPLE as f64 + f64::from(u8::from(cfg.newline))
+    let main = cfg
+        .template
+        .path
+        .as_ref()
+        .map(|p| Template::from_file(p, &opts))
+        .transpose()?;
+    if let Some(spec) = &cfg.replay {
+        return Ok(Source::replay(spec.clone(), main));
+    }
+    if cfg.mix.is_empty() {
+        return Ok(Source::single(main.expect("config requires a template")));
+    }
+    let mut parts: Vec<(Template, f64)> = main.into_iter().map(|t| (t, 1.0)).collect();
+    for (path, weight) in &cfg.mix {
+        parts.push((Template::from_file(path, &opts)?, *weight));
+    }
+    Ok(Source::mix(parts))
 }
 
 fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let cfg = RunConfig::from_args(args)?;
-    let Prepared {
-        template,
-        keys,
-        sink,
-        rt,
-    } = prepare(&cfg)?;
+    let Prepared { source, keys, sink, rt } = prepare(&cfg)?;
     let verify_sink = Arc::clone(&sink);
     let mut progress = Progress::stderr(cfg.quiet);
     let outcome = rt.block_on(async {
@@ -166,7 +175,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         let shutdown = async {
             let _ = first_rx.await;
         };
-        engine::run(&cfg, template, keys, sink, shutdown, &mut |live| progress.update(live)).await
+        engine::run(&cfg, source, keys, sink, shutdown, &mut |live| progress.update(live)).await
     });
     progress.finish();
     rt.shutdown_background();
@@ -281,12 +290,7 @@ fn find_max(args: &FindMaxArgs) -> anyhow::Result<ExitCode> {
     cfg.count = None;
     let quiet = cfg.quiet;
     cfg.quiet = true;
-    let Prepared {
-        template,
-        keys,
-        sink,
-        rt,
-    } = prepare(&cfg)?;
+    let Prepared { source, keys, sink, rt } = prepare(&cfg)?;
     let criteria = findmax::Criteria {
         max_throttle: args.max_throttle / 100.0,
         max_p99: args.max_p99,
@@ -298,7 +302,7 @@ fn find_max(args: &FindMaxArgs) -> anyhow::Result<ExitCode> {
         step.duration = Some(args.step_time);
         let out = rt.block_on(engine::run(
             &step,
-            Arc::clone(&template),
+            Arc::clone(&source),
             keys.clone(),
             Arc::clone(&sink),
             std::future::pending(),
@@ -404,7 +408,8 @@ fn merge_reports(
 
 fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
     let tcfg = TemplateConfig::from_args(&args.template)?;
-    let template = Template::from_file(&tcfg.path, &tcfg.options())?;
+    let path = tcfg.path.as_ref().context("kdg render needs a template file")?;
+    let template = Template::from_file(path, &tcfg.options())?;
     let mut ctx = template.context(tcfg.seed, "render");
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

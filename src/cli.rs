@@ -59,8 +59,8 @@ pub enum Command {
 #[derive(Debug, Args, Clone)]
 pub struct TemplateArgs {
     /// The template file: KDG syntax (`{{random.number(50)}}`) or Handlebars syntax
-    /// (`{{random.number min=1 max=50}}`).
-    pub template: PathBuf,
+    /// (`{{random.number min=1 max=50}}`). `kdg run` may instead take --mix, --from or --scenario.
+    pub template: Option<PathBuf>,
 
     /// Seed for the random data; the same seed gives the same records. Default: a random seed,
     /// printed in the report.
@@ -237,6 +237,36 @@ pub struct RunArgs {
     /// `throttled<1%`, `lost==0`, `achieved_rps>=950`. A missed threshold makes the exit code 1.
     #[arg(long = "threshold", value_name = "EXPR")]
     pub thresholds: Vec<String>,
+
+    /// Mix in another template (repeatable): `FILE` or `FILE=WEIGHT`. Each record comes from one
+    /// template, chosen by weight (the positional template, if any, has weight 1).
+    #[arg(long, value_name = "FILE[=WEIGHT]")]
+    pub mix: Vec<String>,
+
+    /// Replay a file: each row of a CSV (header = keys; numbers stay numbers, empty = null) or
+    /// NDJSON file becomes one JSON record, in order, at the given rate. With a template, the
+    /// template renders each record and reads the row as `{{row.NAME}}` (`{{row}}` = the row).
+    #[arg(long, value_name = "FILE", conflicts_with = "mix")]
+    pub from: Option<PathBuf>,
+
+    /// With --from: start again at the first row after the last (else the run ends there).
+    #[arg(long = "loop", requires = "from")]
+    pub looped: bool,
+
+    /// With --from: what to do with a row that does not parse; either way it is counted and
+    /// reported with its line number.
+    #[arg(long, value_enum, default_value_t = crate::replay::OnBadRow::Fail, requires = "from")]
+    pub on_bad_row: crate::replay::OnBadRow,
+
+    /// Send this share of records twice (`0.01` or `1%`), the copy right after the original, to
+    /// test consumers' de-duplication. Copies are counted as records and in the report.
+    #[arg(long, value_name = "SHARE", allow_negative_numbers = true)]
+    pub duplicates: Option<String>,
+
+    /// Run the jobs of a scenario file (TOML): several templates, rates and destinations at once.
+    /// Flags given here override every job's settings.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["template", "mix", "from"])]
+    pub scenario: Option<PathBuf>,
 
     /// The AWS destination and how to reach it.
     #[command(flatten)]
@@ -518,7 +548,16 @@ mod tests {
             let e = parse(args).unwrap_err().to_string();
             assert!(e.contains(flag), "{args:?}: {e}");
         }
-        assert!(parse(&["run"]).is_err(), "the template is required");
+        let no_template = run_args(&["run"]);
+        let e = crate::config::RunConfig::from_args(&no_template)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("TEMPLATE") && e.contains("--from"), "{e}");
+        assert!(parse(&["run", "--loop"]).is_err(), "--loop needs --from");
+        assert!(
+            parse(&["run", "t.hbs", "--scenario", "s.toml"]).is_err(),
+            "a scenario has its own templates"
+        );
     }
 
     #[test]

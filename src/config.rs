@@ -112,8 +112,8 @@ impl SinkSpec {
 /// How a template is compiled and seeded.
 #[derive(Debug, Clone, Serialize)]
 pub struct TemplateConfig {
-    /// The template file.
-    pub path: PathBuf,
+    /// The template file (`kdg run` may do without one: --mix, --from).
+    pub path: Option<PathBuf>,
     /// The seed of the run.
     pub seed: u64,
     /// KDG compatibility mode.
@@ -165,6 +165,7 @@ impl TemplateConfig {
         template::Options {
             compat: self.compat,
             tz: self.tz.clone(),
+            row_fields: None,
         }
     }
 }
@@ -174,6 +175,12 @@ impl TemplateConfig {
 pub struct RunConfig {
     /// The template.
     pub template: TemplateConfig,
+    /// Templates mixed in (`--mix`), with their weights; the positional template weighs 1.
+    pub mix: Vec<(PathBuf, f64)>,
+    /// A file to replay (`--from`).
+    pub replay: Option<crate::replay::ReplaySpec>,
+    /// Share of records sent twice (`--duplicates`).
+    pub duplicates: f64,
     /// The target rate.
     pub rate: Rate,
     /// Stop after this many records.
@@ -280,6 +287,30 @@ impl Instance {
     }
 }
 
+/// Parse `--mix FILE[=WEIGHT]`.
+fn parse_mix(s: &str) -> Result<(PathBuf, f64), ConfigError> {
+    match s.rsplit_once('=') {
+        Some((path, w)) if !path.is_empty() => match w.trim().parse::<f64>() {
+            Ok(w) if w.is_finite() && w > 0.0 => Ok((PathBuf::from(path), w)),
+            _ => Err(bad(
+                "--mix",
+                format!("`{w}` in `{s}` is not a weight; use a positive number, e.g. --mix prices.hbs=3"),
+            )),
+        },
+        _ if s.is_empty() => Err(bad("--mix", "needs a template file")),
+        _ => Ok((PathBuf::from(s), 1.0)),
+    }
+}
+
+/// Parse a share: `0.05` or `5%`, between 0 and 1.
+pub fn parse_share(s: &str) -> Option<f64> {
+    let v = match s.trim().strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().ok()? / 100.0,
+        None => s.trim().parse::<f64>().ok()?,
+    };
+    (0.0..=1.0).contains(&v).then_some(v)
+}
+
 /// The default most records per batch for local sinks (stdout, file, null).
 pub const DEFAULT_LOCAL_BATCH: usize = 1024;
 /// How long a record may wait for its batch by default: local sinks.
@@ -328,6 +359,42 @@ impl RunConfig {
     /// The first flag that is wrong, with what is accepted.
     pub fn from_args(a: &RunArgs) -> Result<RunConfig, ConfigError> {
         let template = TemplateConfig::from_args(&a.template)?;
+        if a.scenario.is_some() {
+            return Err(bad("--scenario", "is read by the scenario runner, not as one run"));
+        }
+        let mix = a.mix.iter().map(|m| parse_mix(m)).collect::<Result<Vec<_>, _>>()?;
+        let replay = match &a.from {
+            None => None,
+            Some(path) => Some(crate::replay::ReplaySpec {
+                format: crate::replay::Format::from_path(path).ok_or_else(|| {
+                    bad(
+                        "--from",
+                        format!(
+                            "cannot tell the format of `{}`: name it .csv, or .ndjson/.jsonl for JSON lines",
+                            path.display()
+                        ),
+                    )
+                })?,
+                path: path.clone(),
+                looped: a.looped,
+                on_bad_row: a.on_bad_row,
+            }),
+        };
+        if template.path.is_none() && mix.is_empty() && replay.is_none() {
+            return Err(bad(
+                "TEMPLATE",
+                "give a template file (or --mix FILE, --from DATA, --scenario FILE)",
+            ));
+        }
+        let duplicates = match &a.duplicates {
+            None => 0.0,
+            Some(text) => parse_share(text).ok_or_else(|| {
+                bad(
+                    "--duplicates",
+                    format!("`{text}` is not a share between 0 and 1 (e.g. 0.01 or 1%)"),
+                )
+            })?,
+        };
         let rate = match a.rps {
             RateArg::PerSecond(r) if r > 10_000_000_000.0 => {
                 return Err(bad(
@@ -578,6 +645,9 @@ impl RunConfig {
         }
         Ok(RunConfig {
             template,
+            mix,
+            replay,
+            duplicates,
             rate,
             count: match (a.count, instance) {
                 (Some(c), Some(inst)) => Some(inst.share(c)),
@@ -750,5 +820,26 @@ mod tests {
             (c.rate, c.count, c.template.seed, c.newline),
             (Rate::PerSecond(2000.0), Some(10), 5, false)
         );
+    }
+
+    #[test]
+    fn mix_replay_and_duplicates_are_validated() {
+        let c = config(&["--mix", "b.hbs=3", "--mix", "c.hbs", "--duplicates", "2%"]).unwrap();
+        assert_eq!(c.mix, [(PathBuf::from("b.hbs"), 3.0), (PathBuf::from("c.hbs"), 1.0)]);
+        assert!((c.duplicates - 0.02).abs() < 1e-12);
+        for bad_mix in ["b.hbs=0", "b.hbs=-1", "b.hbs=x", ""] {
+            assert_eq!(config(&["--mix", bad_mix]).unwrap_err().flag, "--mix", "{bad_mix}");
+        }
+        for bad_share in ["2", "-0.1", "150%", "lots"] {
+            assert_eq!(config(&["--duplicates", bad_share]).unwrap_err().flag, "--duplicates");
+        }
+        let r = config(&["--from", "rows.csv", "--loop", "--on-bad-row", "skip"]).unwrap();
+        let spec = r.replay.expect("replay");
+        assert_eq!(
+            (spec.format, spec.looped, spec.on_bad_row),
+            (crate::replay::Format::Csv, true, crate::replay::OnBadRow::Skip)
+        );
+        let e = config(&["--from", "rows.txt"]).unwrap_err();
+        assert!(e.flag == "--from" && e.message.contains(".csv"), "{e}");
     }
 }

@@ -199,6 +199,7 @@ fn measure(path: &std::path::Path) -> anyhow::Result<f64> {
     let opts = crate::template::Options {
         compat: crate::faker::Compat::Tolerant,
         tz: jiff::tz::TimeZone::UTC,
+        row_fields: None,
     };
     let t = crate::template::Template::from_file(path, &opts).with_context(|| "--template")?;
     let mut ctx = t.context(1, "plan");

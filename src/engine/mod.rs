@@ -30,8 +30,10 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::config::RunConfig;
+use crate::replay::{InputSummary, Next, OnBadRow, Reader, Row};
 use crate::report::{Report, ReportInput, StopReason};
 use crate::sink::{Batch, Sink, SinkError};
+use crate::source::Source;
 use crate::stats::{Recorder, Timeline};
 use crate::template::Template;
 
@@ -94,12 +96,28 @@ pub struct RunOutput {
     pub acked: Vec<(u64, i64)>,
 }
 
+/// A replay's reader and what it has seen, shared by the workers.
+struct ReplayState {
+    reader: Reader,
+    on_bad_row: OnBadRow,
+    /// The index of the next good row.
+    next_index: u64,
+    done: bool,
+    summary: InputSummary,
+}
+
+/// How many bad rows the report lists.
+const BAD_ROW_EXAMPLES: usize = 10;
+
 /// Why the engine could not run at all.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// The destination failed for good.
     #[error("destination failed: {0}")]
     Sink(String),
+    /// The input file could not be read.
+    #[error("{0}")]
+    Input(String),
 }
 
 struct Shared {
@@ -119,18 +137,78 @@ struct Shared {
     fatal: std::sync::Mutex<Option<String>>,
     /// With `--verify`: acknowledged record numbers.
     acked: Option<std::sync::Mutex<Vec<(u64, i64)>>>,
+    /// With `--from`: the file being replayed.
+    replay: Option<std::sync::Mutex<ReplayState>>,
+    instance: Option<crate::config::Instance>,
 }
 
 impl Shared {
-    /// Claim the next block of records.
-    fn claim(&self) -> Option<Block> {
+    /// Claim the next block of records; with a replay, read their rows into `rows`.
+    fn claim(&self, rows: &mut Vec<Row>) -> Option<Block> {
         if *self.stop.borrow() || self.closed.load(Ordering::Relaxed) {
             return None;
         }
         if self.deadline.is_some_and(|d| Instant::now() >= d) {
             return None;
         }
-        self.schedule.claim(self.block_max, self.linger, self.limit, self.until)
+        let Some(replay) = &self.replay else {
+            return self.schedule.claim(self.block_max, self.linger, self.limit, self.until);
+        };
+        // Rows are read while the lock is held, so blocks and rows stay in the same order.
+        let mut st = replay.lock().expect("replay lock");
+        if st.done {
+            return None;
+        }
+        let mut block = self
+            .schedule
+            .claim(self.block_max, self.linger, self.limit, self.until)?;
+        if rows.len() < block.len as usize {
+            rows.resize_with(block.len as usize, Row::default);
+        }
+        let mut got = 0usize;
+        'records: for local in block.first..block.first + block.len {
+            // An instance takes the rows whose index belongs to it and passes over the others.
+            let want = self.instance.map_or(local, |i| i.global(local));
+            loop {
+                match st.reader.next_into(&mut rows[got]) {
+                    Ok(Next::Row) => {
+                        let index = st.next_index;
+                        st.next_index += 1;
+                        if index == want {
+                            got += 1;
+                            continue 'records;
+                        }
+                    }
+                    Ok(Next::Bad { line, message }) => {
+                        let s = &mut st.summary;
+                        s.bad_rows += 1;
+                        let at = format!("{}:{line}: {message}", s.file);
+                        if s.bad_examples.len() < BAD_ROW_EXAMPLES {
+                            s.bad_examples.push(at.clone());
+                        }
+                        if st.on_bad_row == OnBadRow::Fail {
+                            st.summary.failed = Some(format!("{at} (--on-bad-row skip passes over such rows)"));
+                            st.done = true;
+                            break 'records;
+                        }
+                    }
+                    Ok(Next::End) => {
+                        st.done = true;
+                        break 'records;
+                    }
+                    Err(e) => {
+                        st.summary.failed = Some(e.to_string());
+                        st.done = true;
+                        break 'records;
+                    }
+                }
+            }
+        }
+        st.summary.rows += got as u64;
+        st.summary.passes = st.reader.passes;
+        block.len = got as u64;
+        block.offsets.truncate(got);
+        (got > 0).then_some(block)
     }
 }
 
@@ -141,7 +219,7 @@ impl Shared {
 /// The sink failed for good (per-record failures are counted, not errors).
 pub async fn run(
     cfg: &RunConfig,
-    template: Arc<Template>,
+    source: Arc<Source>,
     keys: Keys,
     sink: Arc<Sink>,
     shutdown: impl Future<Output = ()>,
@@ -177,6 +255,22 @@ pub async fn run(
     let target_rps = schedule.mean_rate(cfg.duration);
     let deadline = if paced { None } else { cfg.duration.map(|d| start + d) };
     let (stop_tx, stop_rx) = watch::channel(false);
+    let replay = match &source.replay {
+        Some(spec) => {
+            let reader = Reader::open(spec, source.reads_fields()).map_err(|e| EngineError::Input(e.to_string()))?;
+            Some(std::sync::Mutex::new(ReplayState {
+                reader,
+                on_bad_row: spec.on_bad_row,
+                next_index: 0,
+                done: false,
+                summary: InputSummary {
+                    file: spec.path.display().to_string(),
+                    ..InputSummary::default()
+                },
+            }))
+        }
+        None => None,
+    };
     let shared = Arc::new(Shared {
         schedule,
         limit: cfg.count.unwrap_or(u64::MAX),
@@ -190,6 +284,8 @@ pub async fn run(
         last_lag_us: AtomicU64::new(0),
         fatal: std::sync::Mutex::new(None),
         acked: cfg.verify.as_ref().map(|_| std::sync::Mutex::new(Vec::new())),
+        replay,
+        instance: cfg.instance,
     });
     // Against a remote service each task keeps one request in flight, so --max-in-flight tasks
     // render and send; locally, one task per worker.
@@ -208,7 +304,7 @@ pub async fn run(
     for _ in 0..tasks {
         let w = Worker {
             shared: Arc::clone(&shared),
-            template: Arc::clone(&template),
+            source: Arc::clone(&source),
             keys: keys.clone(),
             gzip: cfg.gzip,
             instance: cfg.instance,
@@ -218,6 +314,7 @@ pub async fn run(
             newline: cfg.newline,
             seed: cfg.template.seed,
             run_id: run_id.clone(),
+            duplicates: cfg.duplicates,
         };
         workers.spawn(w.run());
     }
@@ -273,8 +370,20 @@ pub async fn run(
     if let Err(SinkError::Fatal(msg)) = flushed {
         return Err(EngineError::Sink(msg));
     }
+    let input = shared
+        .replay
+        .as_ref()
+        .map(|r| r.lock().expect("replay lock").summary.clone());
+    let input_ended = shared
+        .replay
+        .as_ref()
+        .is_some_and(|r| r.lock().expect("replay lock").done);
     let stopped_by = if interrupted || closed {
         StopReason::Interrupt
+    } else if input.as_ref().is_some_and(|i| i.failed.is_some()) {
+        StopReason::Error
+    } else if input_ended {
+        StopReason::EndOfInput
     } else if cfg.count.is_some_and(|c| total.counters.offered >= c) {
         StopReason::Count
     } else {
@@ -287,7 +396,7 @@ pub async fn run(
     if let Some(o) = config.as_object_mut() {
         o.insert("run_id".into(), run_id.clone().into());
     }
-    let report = Report::build(ReportInput {
+    let mut report = Report::build(ReportInput {
         started_at,
         ended_at: jiff::Timestamp::now(),
         elapsed,
@@ -298,6 +407,9 @@ pub async fn run(
         generator_bound,
         stopped_by,
     });
+    if let Some(input) = input {
+        report.set_input(input);
+    }
     let acked = shared
         .acked
         .as_ref()
@@ -340,7 +452,7 @@ fn live(
 
 struct Worker {
     shared: Arc<Shared>,
-    template: Arc<Template>,
+    source: Arc<Source>,
     keys: Keys,
     gzip: bool,
     instance: Option<crate::config::Instance>,
@@ -350,11 +462,14 @@ struct Worker {
     newline: bool,
     seed: u64,
     run_id: String,
+    duplicates: f64,
 }
 
 impl Worker {
     async fn run(self) {
-        let mut ctx = self.template.context(self.seed, &self.run_id);
+        let mut sc = self.source.context(self.seed, &self.run_id);
+        let mut rows: Vec<Row> = Vec::new();
+        let mut entry_record: Vec<u32> = Vec::new();
         // Keys draw from their own random stream, so adding a key template leaves records as they were.
         let key_seed = crate::faker::splitmix64(self.seed ^ 0x6b65_7973);
         let mut pk_ctx = self.keys.partition.as_ref().map(|t| t.context(key_seed, &self.run_id));
@@ -366,7 +481,8 @@ impl Worker {
         let mut stop = self.shared.stop.clone();
         let mut last_flush = Instant::now();
         let schedule = &self.shared.schedule;
-        while let Some(block) = self.shared.claim() {
+        let replaying = self.shared.replay.is_some();
+        while let Some(block) = self.shared.claim(&mut rows) {
             let (a, b) = (block.first, block.first + block.len);
             // Records are due at their offsets; a flat-out run treats them as due at dispatch.
             let due_of = |n: u64| block.offsets.get((n - a) as usize).and_then(|o| schedule.at(*o));
@@ -381,6 +497,7 @@ impl Worker {
             let dispatch = Instant::now();
             let wall_ms = jiff::Timestamp::now().as_millisecond();
             batch.reset(a);
+            entry_record.clear();
             for local in a..b {
                 let offset = block.offsets.get((local - a) as usize);
                 // Instances render the global record numbers that belong to them.
@@ -388,17 +505,18 @@ impl Worker {
                 // --verify marks the partition key when the record cannot carry a field.
                 let mut marked_key = self.verify.as_ref().is_some_and(|v| v.field.is_none());
                 let now_ms = offset.and_then(|o| schedule.wall_ms(*o)).unwrap_or(wall_ms);
-                ctx.sim_ms = offset.and_then(|o| schedule.sim_ms(*o));
+                sc.set_sim_ms(offset.and_then(|o| schedule.sim_ms(*o)));
+                let row = rows.get_mut((local - a) as usize).filter(|_| replaying);
                 if self.gzip {
                     plain.clear();
-                    self.template.render(&mut ctx, n, now_ms, &mut plain);
+                    self.source.render(&mut sc, n, now_ms, row, &mut plain);
                     if self.newline {
                         plain.push(b'\n');
                     }
                     gzip_into(&plain, &mut batch.data);
                 } else {
                     let start = batch.data.len();
-                    self.template.render(&mut ctx, n, now_ms, &mut batch.data);
+                    self.source.render(&mut sc, n, now_ms, row, &mut batch.data);
                     if let Some(field) = self.verify.as_ref().and_then(|v| v.field.as_deref()) {
                         marked_key = !mark_json(&mut batch.data, start, field, &self.run_id, n);
                     }
@@ -407,6 +525,11 @@ impl Worker {
                     }
                 }
                 batch.end_record();
+                let copies = if self.duplicates > 0.0 && duplicate(self.seed, n, self.duplicates) {
+                    2
+                } else {
+                    1
+                };
                 if needs_keys {
                     match (&self.keys.partition, &mut pk_ctx) {
                         (None, _) if marked_key => {
@@ -425,8 +548,18 @@ impl Worker {
                         batch.hash_keys.end();
                     }
                 }
+                if self.duplicates > 0.0 {
+                    entry_record.push((local - a) as u32);
+                    if copies == 2 {
+                        batch.repeat_last();
+                        entry_record.push((local - a) as u32);
+                        rec.counters.duplicates += 1;
+                    }
+                }
             }
-            let k = b - a;
+            // Entry i of the batch carries record a + record_of(i) (copies repeat a record).
+            let record_of = |i: u64| entry_record.get(i as usize).map_or(i, |&r| u64::from(r));
+            let k = batch.len() as u64;
             rec.counters.offered += k;
             rec.counters.attempted += k;
             let lag = due_of(b - 1).map_or(Duration::ZERO, |due| dispatch.saturating_duration_since(due));
@@ -450,10 +583,13 @@ impl Worker {
                         rec.error(code, *n);
                     }
                     if let Some(acked) = &self.shared.acked {
-                        let global = |i: u64| (self.instance.map_or(a + i, |inst| inst.global(a + i)), wall_ms);
+                        let global = |i: u64| {
+                            let local = a + record_of(i);
+                            (self.instance.map_or(local, |inst| inst.global(local)), wall_ms)
+                        };
                         let mut acked = acked.lock().expect("lock");
                         if out.acked.is_empty() && out.failed.is_empty() && out.rejected.is_empty() {
-                            acked.extend((0..b - a).map(global));
+                            acked.extend((0..k).map(global));
                         } else {
                             acked.extend(
                                 out.acked
@@ -477,7 +613,7 @@ impl Worker {
                             rec.send
                                 .record_n(at.saturating_duration_since(dispatch), which.len() as u64);
                             for &i in which {
-                                let due = due_of(a + u64::from(i)).unwrap_or(dispatch);
+                                let due = due_of(a + record_of(u64::from(i))).unwrap_or(dispatch);
                                 rec.e2e.record(at.saturating_duration_since(due));
                             }
                         }
@@ -489,8 +625,8 @@ impl Worker {
                         } else {
                             // Charge each record from its own intended time. With failures we
                             // do not know which records they were, so charge the earliest.
-                            for n in a..a + out.delivered {
-                                let due = due_of(n).unwrap_or(dispatch);
+                            for i in 0..out.delivered {
+                                let due = due_of(a + record_of(i)).unwrap_or(dispatch);
                                 rec.e2e.record(done.saturating_duration_since(due));
                             }
                         }
@@ -515,6 +651,13 @@ impl Worker {
         }
         let _ = self.tx.send(rec);
     }
+}
+
+/// Whether record `n` is sent twice (`--duplicates`): a pure function of the seed and `n`.
+fn duplicate(seed: u64, n: u64, share: f64) -> bool {
+    const SALT: u64 = 0x6475_705f_7368_6172;
+    let u = (crate::faker::splitmix64(seed ^ SALT ^ crate::faker::splitmix64(n)) >> 11) as f64 / (1u64 << 53) as f64;
+    u < share
 }
 
 /// Add `"field":"RUNID-N"` as the first member of the JSON object that starts at `start` in

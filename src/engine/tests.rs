@@ -12,8 +12,10 @@ fn config(args: &[&str]) -> RunConfig {
     RunConfig::from_args(&r).expect("valid")
 }
 
-fn template() -> Arc<Template> {
-    Arc::new(Template::compile("r{{seq}}", "t", &crate::template::Options::default()).expect("compiles"))
+fn template() -> Arc<Source> {
+    Arc::new(Source::single(
+        Template::compile("r{{seq}}", "t", &crate::template::Options::default()).expect("compiles"),
+    ))
 }
 
 async fn run_with(cfg: &RunConfig, sink: Scripted, shutdown: impl Future<Output = ()>) -> (RunOutput, Arc<Sink>) {
@@ -228,14 +230,14 @@ async fn poisson_arrivals_keep_the_mean_rate() {
 #[tokio::test(start_paused = true)]
 async fn instances_together_send_exactly_the_records_of_one_run() {
     let template = || {
-        Arc::new(
+        Arc::new(Source::single(
             Template::compile(
                 "r{{seq}}-{{random.number 1000000}}",
                 "t",
                 &crate::template::Options::default(),
             )
             .unwrap(),
-        )
+        ))
     };
     let collect = |sink: &Sink| -> Vec<String> {
         scripted(sink)
@@ -286,4 +288,157 @@ async fn instances_together_send_exactly_the_records_of_one_run() {
     got.sort();
     assert_eq!(delivered, 100);
     assert_eq!(got, want, "the union of the instances' records is the single run's");
+}
+
+/// Run `source` with `args` into a keeping scripted sink; the records as strings.
+async fn run_source(args: &[&str], source: Source) -> (RunOutput, Vec<String>) {
+    let cfg = config(args);
+    let sink = Arc::new(Sink::Scripted(Scripted {
+        keep: true,
+        ..Scripted::default()
+    }));
+    let out = run(
+        &cfg,
+        Arc::new(source),
+        Keys::default(),
+        Arc::clone(&sink),
+        std::future::pending(),
+        &mut |_| {},
+    )
+    .await
+    .expect("runs");
+    let records = scripted(&sink)
+        .records
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| String::from_utf8(r.clone()).unwrap())
+        .collect();
+    (out, records)
+}
+
+fn csv_source(dir: &tempfile::TempDir, text: &str, looped: bool, on_bad_row: crate::replay::OnBadRow) -> Source {
+    let path = dir.path().join("rows.csv");
+    std::fs::write(&path, text).unwrap();
+    Source::replay(
+        crate::replay::ReplaySpec {
+            path,
+            format: crate::replay::Format::Csv,
+            looped,
+            on_bad_row,
+        },
+        None,
+    )
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_replay_sends_every_row_in_order_then_ends_and_counts_skipped_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = csv_source(&dir, "a,b\n1,x\n2\n3,z\n4,w\n", false, crate::replay::OnBadRow::Skip);
+    let (out, records) = run_source(&["--rps", "100", "--workers", "2"], src).await;
+    assert_eq!(
+        records,
+        [
+            "{\"a\":1,\"b\":\"x\"}\n",
+            "{\"a\":3,\"b\":\"z\"}\n",
+            "{\"a\":4,\"b\":\"w\"}\n"
+        ]
+    );
+    assert_eq!(out.report.stopped_by, StopReason::EndOfInput);
+    let input = out.report.input.as_ref().expect("input summary");
+    assert_eq!((input.rows, input.bad_rows, input.passes), (3, 1, 1));
+    assert!(input.bad_examples[0].ends_with("rows.csv:3: 1 fields, but the header has 2"));
+    assert_eq!(out.report.outcome.exit_code, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bad_row_stops_a_replay_that_must_not_skip_and_fails_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = csv_source(&dir, "a,b\n1,x\n2\n3,z\n", false, crate::replay::OnBadRow::Fail);
+    let (out, records) = run_source(&["--rps", "100"], src).await;
+    assert_eq!(records, ["{\"a\":1,\"b\":\"x\"}\n"]);
+    assert_eq!(out.report.stopped_by, StopReason::Error);
+    assert_eq!(out.report.outcome.exit_code, 1);
+    assert!(
+        out.report.outcome.reasons.iter().any(|r| r.contains("rows.csv:3")),
+        "{:?}",
+        out.report.outcome.reasons
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_looping_replay_runs_until_its_count_and_instances_split_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "n\n0\n1\n2\n";
+    let src = csv_source(&dir, text, true, crate::replay::OnBadRow::Fail);
+    let (out, records) = run_source(&["--rps", "1000", "-n", "7"], src).await;
+    assert_eq!(
+        records.concat(),
+        "{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n{\"n\":0}\n"
+    );
+    assert_eq!(out.report.input.as_ref().unwrap().passes, 2);
+    let mut union = Vec::new();
+    for i in 0..2 {
+        let src = csv_source(&dir, text, true, crate::replay::OnBadRow::Fail);
+        let inst = format!("{i}/2");
+        let (_, r) = run_source(&["--rps", "1000", "-n", "7", "--instance", &inst], src).await;
+        union.extend(r);
+    }
+    union.sort();
+    let mut want = records.clone();
+    want.sort();
+    assert_eq!(union, want);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_replay_through_a_template_reads_the_rows_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.csv");
+    std::fs::write(&path, "sym,px\nAAPL,1.50\nMSFT,\n").unwrap();
+    let opts = crate::template::Options {
+        row_fields: Some(vec!["sym".into(), "px".into()]),
+        ..crate::template::Options::default()
+    };
+    let t = Template::compile("{{row.sym}}={{row.px}} #{{seq}} {{row}}", "t", &opts).unwrap();
+    let spec = crate::replay::ReplaySpec {
+        path,
+        format: crate::replay::Format::Csv,
+        looped: false,
+        on_bad_row: crate::replay::OnBadRow::Fail,
+    };
+    let (_, records) = run_source(&["--rps", "100"], Source::replay(spec, Some(t))).await;
+    assert_eq!(
+        records,
+        [
+            "AAPL=1.50 #0 {\"sym\":\"AAPL\",\"px\":1.50}\n",
+            "MSFT=null #1 {\"sym\":\"MSFT\",\"px\":null}\n"
+        ]
+    );
+    let e = Template::compile("{{row.price}}", "t", &opts).unwrap_err();
+    assert!(
+        e.message.contains("no column `price`") && e.message.contains("sym, px"),
+        "{e}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn duplicates_send_a_share_of_records_twice_back_to_back() {
+    let (out, records) = run_source(
+        &["--rps", "10k", "-n", "2000", "--duplicates", "10%"],
+        Source::single(Template::compile("r{{seq}}", "t", &crate::template::Options::default()).unwrap()),
+    )
+    .await;
+    let d = out.report.totals.duplicates;
+    assert!((150..250).contains(&d), "{d} duplicates of 2000 at 10%");
+    assert_eq!(records.len() as u64, 2000 + d);
+    assert_eq!(out.report.totals.delivered, 2000 + d);
+    let mut seen = std::collections::HashMap::new();
+    for r in &records {
+        *seen.entry(r.clone()).or_insert(0u32) += 1;
+    }
+    assert_eq!(seen.len(), 2000);
+    assert_eq!(seen.values().filter(|c| **c == 2).count() as u64, d);
+    // Each copy follows its original directly (one worker here: records arrive in order).
+    let twice: Vec<usize> = (1..records.len()).filter(|&i| records[i] == records[i - 1]).collect();
+    assert_eq!(twice.len() as u64, d);
 }

@@ -75,6 +75,8 @@ pub struct Ctx {
     pub slots: Vec<Slot>,
     /// Scratch buffer for generators that compose text before writing it.
     pub scratch: Vec<u8>,
+    /// The row being replayed (`--from`), read by `{{row.NAME}}`.
+    pub row: crate::replay::Row,
 }
 
 /// Mutable state owned by one call site in one worker, e.g. a cached formatted timestamp.
@@ -100,6 +102,7 @@ impl Ctx {
             run_id,
             slots: vec![Slot::default(); slots],
             scratch: Vec::with_capacity(256),
+            row: crate::replay::Row::default(),
         }
     }
 

@@ -31,6 +31,9 @@ pub enum StopReason {
     Interrupt,
     /// The run stopped on an error.
     Error,
+    /// The `--from` file ended (without `--loop`).
+    #[serde(rename = "end_of_input")]
+    EndOfInput,
 }
 
 impl StopReason {
@@ -41,6 +44,7 @@ impl StopReason {
             StopReason::Duration => "duration",
             StopReason::Interrupt => "interrupt",
             StopReason::Error => "error",
+            StopReason::EndOfInput => "end_of_input",
         }
     }
 }
@@ -108,6 +112,9 @@ pub struct Report {
     /// What `--verify` found reading the stream back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify: Option<crate::verify::VerifySummary>,
+    /// What a replay (`--from`) read: rows, bad rows, passes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<crate::replay::InputSummary>,
     /// The schedule lag grew while the sink reported no throttling: the generator, not the
     /// service, was the limit, so the numbers describe this machine.
     pub generator_bound: bool,
@@ -185,6 +192,7 @@ impl Report {
             errors: total.errors.clone(),
             shards: total.shards.clone(),
             verify: None,
+            input: None,
             generator_bound: input.generator_bound,
             stopped_by: input.stopped_by,
             outcome: outcome(&c, &total.errors, input.stopped_by),
@@ -192,7 +200,6 @@ impl Report {
         }
     }
 
-    /// The report as indented JSON (no trailing newline).
     /// Combine the reports of several instances of one run, exactly: counters, errors and
     /// per-shard counts add, latency histograms merge, the span runs from the earliest start to
     /// the latest end, and target rates add. Merging is associative.
@@ -287,6 +294,16 @@ impl Report {
         self.verify = Some(v);
     }
 
+    /// Attach what a replay read; a replay that stopped on a bad row or a read error fails the run.
+    pub fn set_input(&mut self, input: crate::replay::InputSummary) {
+        if let Some(why) = &input.failed {
+            self.outcome.exit_code = self.outcome.exit_code.max(1);
+            self.outcome.reasons.push(format!("the input stopped early: {why}"));
+        }
+        self.input = Some(input);
+    }
+
+    /// The report as indented JSON (no trailing newline).
     pub fn to_json_pretty(&self) -> String {
         serde_json::to_string_pretty(self).expect("a report serializes: string map keys and plain data")
     }
@@ -377,6 +394,7 @@ pub(crate) mod tests {
             retried: 1_300,
             bytes: 60_000 * 412,
             requests: 130,
+            duplicates: 0,
         };
         let mut total = Recorder {
             counters,

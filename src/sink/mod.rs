@@ -94,6 +94,21 @@ impl Batch {
         self.ends.push(self.data.len());
     }
 
+    /// Append a copy of the last record (with its keys) as one more record.
+    pub fn repeat_last(&mut self) {
+        let i = self.ends.len() - 1;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.data.extend_from_within(start..self.ends[i]);
+        self.end_record();
+        for col in [&mut self.keys, &mut self.hash_keys] {
+            if col.ends.len() == i + 1 {
+                let start = if i == 0 { 0 } else { col.ends[i - 1] };
+                col.data.extend_from_within(start..col.ends[i]);
+                col.end();
+            }
+        }
+    }
+
     /// Number of records.
     pub fn len(&self) -> usize {
         self.ends.len()

@@ -62,6 +62,9 @@ pub struct Counters {
     pub bytes: u64,
     /// Sink requests made (`PutRecords` / `PutRecordBatch` calls, or writes for local sinks).
     pub requests: u64,
+    /// Records sent a second time on purpose (`--duplicates`); included in the counts above.
+    #[serde(default)]
+    pub duplicates: u64,
 }
 
 impl AddAssign for Counters {
@@ -75,6 +78,7 @@ impl AddAssign for Counters {
         self.retried += o.retried;
         self.bytes += o.bytes;
         self.requests += o.requests;
+        self.duplicates += o.duplicates;
     }
 }
 
@@ -297,6 +301,7 @@ mod tests {
             retried: 7 * k,
             bytes: 8 * k,
             requests: 9 * k,
+            duplicates: 10 * k,
         }
     }
 

@@ -31,6 +31,8 @@ pub struct Options {
     pub compat: Compat,
     /// The zone `{{date.now}}` and friends render in.
     pub tz: jiff::tz::TimeZone,
+    /// With `--from` a CSV file: its column names, so `{{row.NAME}}` is checked at compile time.
+    pub row_fields: Option<Vec<String>>,
 }
 
 impl Default for Options {
@@ -38,6 +40,7 @@ impl Default for Options {
         Options {
             compat: Compat::Tolerant,
             tz: jiff::tz::TimeZone::system(),
+            row_fields: None,
         }
     }
 }
@@ -145,6 +148,7 @@ impl Template {
             scanned: &scanned,
             cx: BuildCx::new(opts.compat, opts.tz.clone()),
             err: &err,
+            row_fields: opts.row_fields.as_deref(),
         };
         let nodes = compiler.elements(&hb, 0)?;
         let slots = compiler.cx.slots();
@@ -325,6 +329,7 @@ struct Compiler<'a> {
     scanned: &'a scan::Scanned,
     cx: BuildCx,
     err: &'a dyn Fn(usize, String) -> TemplateError,
+    row_fields: Option<&'a [String]>,
 }
 
 type CompileResult<T> = Result<T, TemplateError>;
@@ -367,6 +372,28 @@ impl Compiler<'_> {
             nodes.push(node);
         }
         Ok(nodes)
+    }
+
+    /// `{{row.NAME}}`: the replayed row's field, as text (`null` when empty or absent).
+    fn row_field(&self, key: &str, at: usize) -> CompileResult<Node> {
+        if let Some(cols) = self.row_fields {
+            if !cols.iter().any(|c| c == key) {
+                return Err((self.err)(
+                    at,
+                    format!(
+                        "the --from file has no column `{key}`; its columns are: {}",
+                        cols.join(", ")
+                    ),
+                ));
+            }
+        }
+        let key = key.to_string();
+        Ok(Node::Gen(Box::new(move |ctx: &mut Ctx, out: &mut Vec<u8>| {
+            match ctx.row.get(&key) {
+                Some((v, crate::replay::Kind::Str | crate::replay::Kind::Raw)) => out.extend_from_slice(v),
+                _ => out.extend_from_slice(b"null"),
+            }
+        })))
     }
 
     fn name_of(p: &Parameter) -> Option<String> {
@@ -463,6 +490,20 @@ impl Compiler<'_> {
                     inner,
                     quote: name == "json",
                 })
+            }
+            "row" if bare => Ok(Node::Gen(Box::new(|ctx: &mut Ctx, out: &mut Vec<u8>| {
+                out.extend_from_slice(ctx.row.json())
+            }))),
+            "row" => match (params, hash.is_empty()) {
+                ([Parameter::Literal(Value::String(key))], true) => self.row_field(key, at),
+                _ => Err((self.err)(
+                    at,
+                    "`row` takes one column name, e.g. {{row \"first name\"}}".into(),
+                )),
+            },
+            path if bare && path.starts_with("row.") => {
+                let key = path["row.".len()..].trim_start_matches('[').trim_end_matches(']');
+                self.row_field(key, at)
             }
             path if bare && (path == "this" || path.starts_with("this.")) => {
                 let segs = path["this".len()..].split('.').filter(|s| !s.is_empty());

@@ -9,6 +9,7 @@ fn opts() -> Options {
     Options {
         compat: Compat::Tolerant,
         tz: jiff::tz::TimeZone::UTC,
+        ..Options::default()
     }
 }
 
@@ -16,6 +17,7 @@ fn strict() -> Options {
     Options {
         compat: Compat::Strict,
         tz: jiff::tz::TimeZone::UTC,
+        ..Options::default()
     }
 }
 

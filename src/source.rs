@@ -1,0 +1,191 @@
+//! What records are made of: one template, several templates mixed by weight, or rows replayed
+//! from a file (sent as they are, or through a template that reads their fields).
+//!
+//! A mix picks record *n*'s template from a hash of `(seed, n)`, so record *n* is still a pure
+//! function of the seed and its number, whichever worker renders it. Replayed rows are read in
+//! order by the engine (see [`crate::replay`]) and handed to [`Source::render`].
+
+use std::sync::Arc;
+
+use crate::faker::{splitmix64, Ctx};
+use crate::replay::{ReplaySpec, Row};
+use crate::template::Template;
+
+/// Salt for the mix's choice, so it draws independently of the records' own randomness.
+const MIX_SALT: u64 = 0x6d69_785f_7069_636b;
+
+/// Where records come from.
+#[derive(Debug)]
+pub struct Source {
+    templates: Vec<Arc<Template>>,
+    /// Cumulative weights, normalised so the last is 1.
+    cumulative: Vec<f64>,
+    /// Rows to replay, if any.
+    pub replay: Option<ReplaySpec>,
+}
+
+/// A worker's rendering state: one context per template.
+pub struct SourceCtx {
+    ctxs: Vec<Ctx>,
+}
+
+impl SourceCtx {
+    /// Set the simulated instant (`--backfill`) for the next records.
+    pub fn set_sim_ms(&mut self, sim_ms: Option<i64>) {
+        for c in &mut self.ctxs {
+            c.sim_ms = sim_ms;
+        }
+    }
+}
+
+impl Source {
+    /// Records from one template.
+    pub fn single(template: Template) -> Source {
+        Source {
+            templates: vec![Arc::new(template)],
+            cumulative: vec![1.0],
+            replay: None,
+        }
+    }
+
+    /// Records from several templates: each record picks one with probability proportional to
+    /// its weight. Weights must be positive and finite.
+    pub fn mix(parts: Vec<(Template, f64)>) -> Source {
+        let total: f64 = parts.iter().map(|(_, w)| w).sum();
+        let mut acc = 0.0;
+        let mut cumulative = Vec::with_capacity(parts.len());
+        let mut templates = Vec::with_capacity(parts.len());
+        for (t, w) in parts {
+            acc += w / total;
+            cumulative.push(acc);
+            templates.push(Arc::new(t));
+        }
+        if let Some(last) = cumulative.last_mut() {
+            *last = 1.0;
+        }
+        Source {
+            templates,
+            cumulative,
+            replay: None,
+        }
+    }
+
+    /// Rows from a file, each sent as a JSON object, or rendered through `template`.
+    pub fn replay(spec: ReplaySpec, template: Option<Template>) -> Source {
+        let mut s = match template {
+            Some(t) => Source::single(t),
+            None => Source {
+                templates: Vec::new(),
+                cumulative: Vec::new(),
+                replay: None,
+            },
+        };
+        s.replay = Some(spec);
+        s
+    }
+
+    /// Whether templates read the replayed rows' fields (so the reader must split them out).
+    pub fn reads_fields(&self) -> bool {
+        !self.templates.is_empty()
+    }
+
+    /// A fresh per-worker state.
+    pub fn context(&self, seed: u64, run_id: &str) -> SourceCtx {
+        SourceCtx {
+            ctxs: self.templates.iter().map(|t| t.context(seed, run_id)).collect(),
+        }
+    }
+
+    /// Which template renders record `n`.
+    pub fn pick(&self, seed: u64, n: u64) -> usize {
+        if self.templates.len() <= 1 {
+            return 0;
+        }
+        let u = (splitmix64(seed ^ MIX_SALT ^ splitmix64(n)) >> 11) as f64 / (1u64 << 53) as f64;
+        self.cumulative
+            .partition_point(|c| *c <= u)
+            .min(self.templates.len() - 1)
+    }
+
+    /// Render record `n` at `now_ms`, appending to `out`. With a replay, `row` is the record's
+    /// row: written as it is when there is no template, else lent to the template's context.
+    pub fn render(&self, sc: &mut SourceCtx, n: u64, now_ms: i64, row: Option<&mut Row>, out: &mut Vec<u8>) {
+        if self.templates.is_empty() {
+            if let Some(row) = row {
+                out.extend_from_slice(row.json());
+            }
+            return;
+        }
+        let i = self.pick(sc.ctxs[0].seed, n);
+        let ctx = &mut sc.ctxs[i];
+        match row {
+            Some(row) => {
+                std::mem::swap(&mut ctx.row, row);
+                self.templates[i].render(ctx, n, now_ms, out);
+                std::mem::swap(&mut ctx.row, row);
+            }
+            None => self.templates[i].render(ctx, n, now_ms, out),
+        }
+    }
+
+    /// The mean size of a record in bytes, from a sample of `samples` records (0 for a replay
+    /// without a template: its size is known only as it is read).
+    pub fn mean_size(&self, seed: u64, samples: u64) -> f64 {
+        if self.templates.is_empty() || samples == 0 {
+            return 0.0;
+        }
+        let mut sc = self.context(seed, "sample");
+        let mut buf = Vec::new();
+        let now = jiff::Timestamp::now().as_millisecond();
+        let mut row = self.replay.as_ref().map(|_| Row::default());
+        for n in 0..samples {
+            self.render(&mut sc, n, now, row.as_mut(), &mut buf);
+        }
+        buf.len() as f64 / samples as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(text: &str) -> Template {
+        Template::compile(text, "t", &crate::template::Options::default()).expect("compiles")
+    }
+
+    #[test]
+    fn a_mix_follows_its_weights_and_is_a_function_of_seed_and_n() {
+        let s = Source::mix(vec![(t("a"), 3.0), (t("b"), 1.0)]);
+        let mut sc = s.context(7, "r");
+        let mut counts = [0u32; 2];
+        for n in 0..40_000 {
+            let mut out = Vec::new();
+            s.render(&mut sc, n, 0, None, &mut out);
+            counts[usize::from(out == b"b")] += 1;
+        }
+        let share = f64::from(counts[0]) / 40_000.0;
+        assert!((share - 0.75).abs() < 0.01, "{counts:?}");
+        // Another worker, another order: the same record numbers give the same records.
+        let mut other = s.context(7, "r");
+        for n in [39_999u64, 5, 17, 5] {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            s.render(&mut sc, n, 0, None, &mut a);
+            s.render(&mut other, n, 0, None, &mut b);
+            assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn a_replay_without_a_template_sends_the_row() {
+        let s = Source::replay(
+            ReplaySpec {
+                path: "x.csv".into(),
+                format: crate::replay::Format::Csv,
+                looped: false,
+                on_bad_row: crate::replay::OnBadRow::Fail,
+            },
+            None,
+        );
+        assert_eq!(s.mean_size(1, 10), 0.0);
+    }
+}

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Install the local AWS-compatible servers the integration tests run against:
 #   kinesalite (npm) for Kinesis, moto (PyPI) for Kinesis, Firehose and S3, with boto3 for
-#   independent read-back, and aws_kinesis_agg to decode KPL aggregated records. Idempotent; everything goes under $KDG_SERVERS
-#   (default ~/.cache/kdg/servers). The tests start and stop the servers themselves, on
-#   127.0.0.1 and free ports.
+#   independent read-back and aws_kinesis_agg to decode KPL aggregated records. Idempotent;
+#   everything goes under $KDG_SERVERS (default ~/.cache/kdg/servers). The tests start and stop
+#   the servers themselves, on 127.0.0.1 and free ports.
 #   scripts/local-servers.sh install
 #   scripts/local-servers.sh path      # print $KDG_SERVERS
 set -euo pipefail

@@ -30,7 +30,7 @@ for n, line in enumerate(open(sys.argv[1])):
 
 fn have_aws_kinesis_agg() -> bool {
     let ok = Command::new(python())
-        .args(["-c", "import aws_kinesis_agg"])
+        .args(["-c", "import aws_kinesis_agg.deaggregator"])
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {

@@ -20,12 +20,13 @@
 //! ```text
 //! F3 89 9A C2  ‖  protobuf AggregatedRecord  ‖  MD5(protobuf bytes), 16 bytes
 //!
-//! message AggregatedRecord {                      message Record {
-//!   repeated string partition_key_table     = 1;    required uint64 partition_key_index     = 1;
-//!   repeated string explicit_hash_key_table = 2;    optional uint64 explicit_hash_key_index = 2;
-//!   repeated Record records                 = 3;    required bytes  data                    = 3;
-//! }                                                 repeated Tag    tags                    = 4;
-//! message Tag { required string key = 1; optional string value = 2; }    }
+//! message AggregatedRecord {                        message Record {
+//!   repeated string partition_key_table     = 1;      required uint64 partition_key_index     = 1;
+//!   repeated string explicit_hash_key_table = 2;      optional uint64 explicit_hash_key_index = 2;
+//!   repeated Record records                 = 3;      required bytes  data                    = 3;
+//! }                                                   repeated Tag    tags                    = 4;
+//!                                                   }
+//! message Tag { required string key = 1; optional string value = 2; }
 //! ```
 //!
 //! (proto2; <https://github.com/awslabs/amazon-kinesis-producer/blob/master/aggregation-format.md>.)

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Install the local AWS-compatible servers the integration tests run against:
 #   kinesalite (npm) for Kinesis, moto (PyPI) for Kinesis, Firehose and S3, with boto3 for
-#   independent read-back. Idempotent; everything goes under $KDG_SERVERS
-#   (default ~/.cache/kdg/servers). The tests start and stop the servers themselves, on
-#   127.0.0.1 and free ports.
+#   independent read-back and aws_kinesis_agg to decode KPL aggregated records. Idempotent;
+#   everything goes under $KDG_SERVERS (default ~/.cache/kdg/servers). The tests start and stop
+#   the servers themselves, on 127.0.0.1 and free ports.
 #   scripts/local-servers.sh install
 #   scripts/local-servers.sh path      # print $KDG_SERVERS
 set -euo pipefail
@@ -21,6 +21,10 @@ if [ ! -x "$KDG_SERVERS/venv/bin/moto_server" ]; then
   # Enough for moto_server's Kinesis + Firehose + S3 (moto[server] pulls in much more).
   "$KDG_SERVERS/venv/bin/pip" install -q 'moto[s3]==5.2.5' flask flask-cors boto3
 fi
+# An independent decoder of KPL aggregated records (tests/it/aggregate.rs). Its deaggregator
+# imports six without declaring it.
+"$KDG_SERVERS/venv/bin/python" -c 'import aws_kinesis_agg.deaggregator' 2>/dev/null \
+  || "$KDG_SERVERS/venv/bin/pip" install -q 'aws_kinesis_agg==1.2.3' six
 if [ ! -f "$KDG_SERVERS/kinesalite/node_modules/kinesalite/cli.js" ]; then
   (cd "$KDG_SERVERS/kinesalite" && { [ -f package.json ] || npm init -y >/dev/null; } \
     && npm install --no-audit --no-fund --loglevel=error kinesalite@3.3.3)

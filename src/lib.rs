@@ -22,6 +22,8 @@
 //!   hands them to a [`sink`]; [`stats`] recorders are merged into a [`report`].
 //! * [`cli`] defines the flags, [`config`] validates them once, [`app`] is the edge that touches
 //!   files, the terminal, signals and exit codes; [`output`] draws the progress line.
+//! * [`aggregate`] packs several logical records into one Kinesis record (KPL aggregation) or one
+//!   Firehose record (newline packing), and reads them back.
 //!
 //! # Dependency rules
 //!
@@ -32,6 +34,7 @@
 //! * Only `engine` spawns tasks.
 #![forbid(unsafe_code)]
 
+pub mod aggregate;
 pub mod app;
 pub mod cli;
 pub mod config;

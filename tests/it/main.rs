@@ -1,6 +1,7 @@
 //! Integration tests: the `kdg` binary end to end, against real Kinesis/Firehose-compatible
 //! servers on loopback. One test binary, so the AWS SDK is linked once.
 
+mod aggregate;
 mod cli;
 mod common;
 mod findmax;

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches, Parser};
 
 use crate::cli::{Cli, Command, FindMaxArgs, RenderArgs, ReportCommand, RunArgs};
 use crate::config::{Destination, RunConfig, SinkSpec, TemplateConfig};
@@ -30,8 +30,13 @@ pub const EXIT_FAILED: u8 = 1;
 
 /// Run the `kdg` command line.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
+        Command::Run(args) if args.scenario.is_some() => {
+            let run_matches = matches.subcommand_matches("run").expect("the run subcommand");
+            run_scenario(&args, run_matches)
+        }
         Command::Run(args) => run(&args),
         Command::Render(args) => render(&args),
         Command::Tail(args) => crate::tail::run(&args),
@@ -71,6 +76,27 @@ struct Prepared {
 
 /// Compile the templates, start the runtime and connect to the destination (pre-flight).
 fn prepare(cfg: &RunConfig) -> anyhow::Result<Prepared> {
+    let rt = runtime(cfg.workers.get())?;
+    let (source, keys, sink) = connect(cfg, &rt, None)?;
+    Ok(Prepared { source, keys, sink, rt })
+}
+
+/// A multi-threaded runtime with `workers` threads.
+fn runtime(workers: usize) -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .context("starting the runtime")
+}
+
+/// Compile the templates and connect to the destination (pre-flight) on `rt`. Jobs that write
+/// to stdout share `stdout`, so their records never interleave mid-record.
+fn connect(
+    cfg: &RunConfig,
+    rt: &tokio::runtime::Runtime,
+    stdout: Option<&Arc<Sink>>,
+) -> anyhow::Result<(Arc<Source>, engine::Keys, Arc<Sink>)> {
     let source = Arc::new(build_source(cfg)?);
     let key_template = |text: &Option<String>, flag: &str| -> anyhow::Result<Option<Arc<Template>>> {
         match text {
@@ -82,11 +108,9 @@ fn prepare(cfg: &RunConfig) -> anyhow::Result<Prepared> {
         partition: key_template(&cfg.partition_key, "--partition-key")?,
         hash: key_template(&cfg.explicit_hash_key, "--explicit-hash-key")?,
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(cfg.workers.get())
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
+    if let (Destination::Local(SinkSpec::Stdout), Some(shared)) = (&cfg.destination, stdout) {
+        return Ok((source, keys, Arc::clone(shared)));
+    }
     let sink = Arc::new(match &cfg.destination {
         Destination::Local(SinkSpec::Stdout) => Sink::stdout(),
         Destination::Local(SinkSpec::Null) => Sink::Null,
@@ -123,7 +147,7 @@ fn prepare(cfg: &RunConfig) -> anyhow::Result<Prepared> {
             Sink::Firehose(Box::new(f), cfg.retry)
         }
     });
-    Ok(Prepared { source, keys, sink, rt })
+    Ok((source, keys, sink))
 }
 
 /// The records' source: the template(s), and the file to replay. A replay's file is opened
@@ -162,19 +186,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let verify_sink = Arc::clone(&sink);
     let mut progress = Progress::stderr(cfg.quiet);
     let outcome = rt.block_on(async {
-        let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                let _ = first_tx.send(());
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    eprintln!("kdg: aborted by a second Ctrl-C; no report written");
-                    std::process::exit(130);
-                }
-            }
-        });
-        let shutdown = async {
-            let _ = first_rx.await;
-        };
+        let shutdown = stopped(ctrl_c_flag());
         engine::run(&cfg, source, keys, sink, shutdown, &mut |live| progress.update(live)).await
     });
     progress.finish();
@@ -186,7 +198,48 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_FAILED));
         }
     };
-    let mut out = out;
+    let (out, checks) = conclude(&cfg, out, &verify_sink)?;
+    if !cfg.quiet {
+        print_report(&out.report, &checks, None)?;
+    }
+    let files = ReportFiles {
+        json: cfg.report_json.clone(),
+        timeline: cfg.timeline.clone(),
+        html: cfg.report_html.clone(),
+    };
+    files.write(&out.report.to_json_pretty(), &out.report, out.timeline.rows())?;
+    Ok(ExitCode::from(out.report.outcome.exit_code.clamp(0, 255) as u8))
+}
+
+/// A flag that turns true at the first Ctrl-C (runs drain and report); a second Ctrl-C aborts
+/// the process. Call inside the runtime.
+fn ctrl_c_flag() -> tokio::sync::watch::Receiver<bool> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = tx.send(true);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("kdg: aborted by a second Ctrl-C; no report written");
+                std::process::exit(130);
+            }
+        }
+        // Without signal handling, runs end by their own limits.
+        std::future::pending::<()>().await;
+    });
+    rx
+}
+
+/// Resolves when `flag` turns true.
+async fn stopped(mut flag: tokio::sync::watch::Receiver<bool>) {
+    let _ = flag.wait_for(|stop| *stop).await;
+}
+
+/// After a run: read back (`--verify`) and check `--threshold`s, updating the outcome.
+fn conclude(
+    cfg: &RunConfig,
+    mut out: engine::RunOutput,
+    sink: &Sink,
+) -> anyhow::Result<(engine::RunOutput, Vec<crate::threshold::Check>)> {
     if let Some(v) = &cfg.verify {
         let since = out
             .report
@@ -205,7 +258,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             .enable_all()
             .build()
             .context("starting the runtime")?;
-        let summary = match (&*verify_sink, &v.s3) {
+        let summary = match (sink, &v.s3) {
             (Sink::Kinesis(k, _), _) => rt.block_on(crate::verify::verify(
                 k.client(),
                 k.stream_name(),
@@ -233,43 +286,227 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         out.report.outcome.exit_code = out.report.outcome.exit_code.max(i32::from(EXIT_FAILED));
         out.report.outcome.reasons.push(format!("threshold missed: {}", c.text));
     }
-    if !cfg.quiet {
-        let mut err = std::io::stderr().lock();
-        crate::report::text::write_text(&out.report, &mut err).context("writing the report")?;
-        if !checks.is_empty() {
-            writeln!(err, "\nThresholds").context("writing the report")?;
-            for c in &checks {
-                writeln!(err, "  {}", c.text).context("writing the report")?;
+    Ok((out, checks))
+}
+
+/// Print a text report (and threshold results) to stderr, under `title` if given.
+fn print_report(
+    report: &crate::report::Report,
+    checks: &[crate::threshold::Check],
+    title: Option<&str>,
+) -> anyhow::Result<()> {
+    let mut err = std::io::stderr().lock();
+    if let Some(t) = title {
+        writeln!(err, "\n== {t} ==").context("writing the report")?;
+    }
+    crate::report::text::write_text(report, &mut err).context("writing the report")?;
+    if !checks.is_empty() {
+        writeln!(err, "\nThresholds").context("writing the report")?;
+        for c in checks {
+            writeln!(err, "  {}", c.text).context("writing the report")?;
+        }
+    }
+    Ok(())
+}
+
+/// Where a run's (or a scenario's) report goes besides the terminal.
+struct ReportFiles {
+    json: Option<std::path::PathBuf>,
+    timeline: Option<std::path::PathBuf>,
+    html: Option<std::path::PathBuf>,
+}
+
+impl ReportFiles {
+    /// Write `json` (the JSON report text), the timeline and the HTML page, where asked.
+    fn write(
+        &self,
+        json: &str,
+        report: &crate::report::Report,
+        rows: &[crate::stats::TimelineRow],
+    ) -> anyhow::Result<()> {
+        if let Some(path) = &self.json {
+            if path.as_os_str() == "-" {
+                println!("{json}");
+            } else {
+                std::fs::write(path, format!("{json}\n"))
+                    .with_context(|| format!("--report-json: writing `{}`", path.display()))?;
             }
         }
-    }
-    if let Some(path) = &cfg.report_json {
-        let json = out.report.to_json_pretty();
-        if path.as_os_str() == "-" {
-            println!("{json}");
-        } else {
-            std::fs::write(path, json + "\n")
-                .with_context(|| format!("--report-json: writing `{}`", path.display()))?;
+        if let Some(path) = &self.timeline {
+            let mut f = std::io::BufWriter::new(
+                std::fs::File::create(path).with_context(|| format!("--timeline: creating `{}`", path.display()))?,
+            );
+            for row in rows {
+                serde_json::to_writer(&mut f, row).context("--timeline: writing")?;
+                f.write_all(b"\n").context("--timeline: writing")?;
+            }
+            f.flush().context("--timeline: writing")?;
         }
+        if let Some(path) = &self.html {
+            let mut f = std::io::BufWriter::new(
+                std::fs::File::create(path).with_context(|| format!("--report-html: creating `{}`", path.display()))?,
+            );
+            crate::report::html::write_html(report, rows, &mut f)
+                .and_then(|_| f.flush())
+                .context("--report-html: writing")?;
+        }
+        Ok(())
     }
-    if let Some(path) = &cfg.timeline {
-        let mut f = std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("--timeline: creating `{}`", path.display()))?,
-        );
-        out.timeline
-            .write_ndjson(&mut f)
-            .and_then(|_| f.flush())
-            .context("--timeline: writing")?;
+}
+
+/// `kdg run --scenario FILE`: every job of the file at once, one live line per job, a report per
+/// job and one for the total.
+fn run_scenario(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
+    use crate::scenario::{Scenario, Setting, SCENARIO_FLAGS};
+    let path = args.scenario.as_ref().expect("checked by the caller");
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("--scenario: cannot read `{}`", path.display()))?;
+    let run_cmd = Cli::command();
+    let run_cmd = run_cmd.find_subcommand("run").expect("the run subcommand");
+    let mut flags = crate::scenario::FlagTable::new();
+    let mut overrides = std::collections::BTreeMap::new();
+    for arg in run_cmd.get_arguments() {
+        let Some(long) = arg.get_long() else { continue };
+        let key = long.replace('-', "_");
+        let takes_values = arg.get_action().takes_values();
+        flags.insert(key.clone(), takes_values);
+        let id = arg.get_id().as_str();
+        if SCENARIO_FLAGS.contains(&key.as_str())
+            || matches.value_source(id) != Some(clap::parser::ValueSource::CommandLine)
+        {
+            continue;
+        }
+        let setting = if takes_values {
+            Setting::Values(
+                matches
+                    .get_raw(id)
+                    .into_iter()
+                    .flatten()
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .collect(),
+            )
+        } else {
+            Setting::Switch
+        };
+        overrides.insert(key, setting);
     }
-    if let Some(path) = &cfg.report_html {
-        let mut f = std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("--report-html: creating `{}`", path.display()))?,
-        );
-        crate::report::html::write_html(&out.report, out.timeline.rows(), &mut f)
-            .and_then(|_| f.flush())
-            .context("--report-html: writing")?;
+    let file = path.display().to_string();
+    let scenario = Scenario::parse(&file, &text, &flags, &overrides)?;
+    let mut jobs = Vec::with_capacity(scenario.jobs.len());
+    for job in &scenario.jobs {
+        let argv = ["kdg", "run"]
+            .into_iter()
+            .map(String::from)
+            .chain(job.args.iter().cloned());
+        let parsed = Cli::try_parse_from(argv).map_err(|e| {
+            let flag = e
+                .get(clap::error::ContextKind::InvalidArg)
+                .map(|a| a.to_string())
+                .unwrap_or_default();
+            let flag = flag.split_whitespace().next().unwrap_or_default().to_string();
+            let text = e.to_string();
+            let first = text
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+                .to_string();
+            scenario.job_error(job, &flag, &first)
+        })?;
+        let Command::Run(run_args) = parsed.command else {
+            unreachable!("parsed as kdg run")
+        };
+        let mut cfg = RunConfig::from_args(&run_args).map_err(|e| scenario.job_error(job, e.flag, &e.message))?;
+        cfg.quiet = args.quiet;
+        jobs.push((job.name.clone(), cfg));
     }
-    Ok(ExitCode::from(out.report.outcome.exit_code.clamp(0, 255) as u8))
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let rt = runtime(workers)?;
+    let mut stdout: Option<Arc<Sink>> = None;
+    let mut prepared = Vec::with_capacity(jobs.len());
+    for (name, cfg) in &jobs {
+        let (source, keys, sink) = connect(cfg, &rt, stdout.as_ref()).with_context(|| format!("job `{name}`"))?;
+        if matches!(cfg.destination, Destination::Local(SinkSpec::Stdout)) {
+            stdout = Some(Arc::clone(&sink));
+        }
+        prepared.push((source, keys, sink));
+    }
+    let names: Vec<String> = jobs.iter().map(|(n, _)| n.clone()).collect();
+    let progress = Arc::new(std::sync::Mutex::new(crate::output::JobsProgress::stderr(
+        args.quiet, &names,
+    )));
+    let results = rt.block_on(async {
+        let flag = ctrl_c_flag();
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, ((_, cfg), (source, keys, sink))) in jobs.iter().zip(&prepared).enumerate() {
+            let (cfg, source, keys, sink) = (cfg.clone(), Arc::clone(source), keys.clone(), Arc::clone(sink));
+            let shutdown = stopped(flag.clone());
+            let progress = Arc::clone(&progress);
+            tasks.spawn(async move {
+                let out = engine::run(&cfg, source, keys, sink, shutdown, &mut |live| {
+                    progress.lock().expect("progress lock").update(i, live)
+                })
+                .await;
+                (i, out)
+            });
+        }
+        let mut results: Vec<Option<Result<engine::RunOutput, engine::EngineError>>> =
+            (0..jobs.len()).map(|_| None).collect();
+        while let Some(done) = tasks.join_next().await {
+            let (i, out) = done.expect("a job task does not panic");
+            results[i] = Some(out);
+        }
+        results
+    });
+    progress.lock().expect("progress lock").finish();
+    rt.shutdown_background();
+    let mut reports = Vec::with_capacity(jobs.len());
+    let mut timelines = Vec::with_capacity(jobs.len());
+    let mut exit = 0;
+    for (((name, cfg), (_, _, sink)), result) in jobs.iter().zip(&prepared).zip(results) {
+        let out = match result.expect("every job ran") {
+            Ok(out) => out,
+            Err(e) => {
+                eprintln!("kdg: error: job `{name}`: {e}");
+                exit = exit.max(i32::from(EXIT_FAILED));
+                continue;
+            }
+        };
+        let (out, checks) = conclude(cfg, out, sink)?;
+        if !args.quiet {
+            print_report(&out.report, &checks, Some(&format!("job {name}")))?;
+        }
+        let files = ReportFiles {
+            json: cfg.report_json.clone(),
+            timeline: cfg.timeline.clone(),
+            html: cfg.report_html.clone(),
+        };
+        files.write(&out.report.to_json_pretty(), &out.report, out.timeline.rows())?;
+        exit = exit.max(out.report.outcome.exit_code);
+        timelines.push(out.timeline.rows().to_vec());
+        reports.push((name.clone(), out.report));
+    }
+    if reports.is_empty() {
+        return Ok(ExitCode::from(EXIT_FAILED));
+    }
+    let all: Vec<crate::report::Report> = reports.iter().map(|(_, r)| r.clone()).collect();
+    let total = crate::report::Report::merge(&all).context("adding up the jobs' reports")?;
+    if !args.quiet && reports.len() > 1 {
+        print_report(&total, &[], Some(&format!("total of {} jobs", reports.len())))?;
+    }
+    let json = serde_json::to_string_pretty(&serde_json::json!({
+        "scenario": file,
+        "jobs": reports.iter().map(|(name, r)| serde_json::json!({"name": name, "report": r})).collect::<Vec<_>>(),
+        "total": total,
+    }))
+    .context("writing the scenario report")?;
+    let files = ReportFiles {
+        json: args.report_json.clone(),
+        timeline: args.timeline.clone(),
+        html: args.report_html.clone(),
+    };
+    files.write(&json, &total, &crate::stats::Timeline::merge(&timelines))?;
+    Ok(ExitCode::from(exit.clamp(0, 255) as u8))
 }
 
 fn find_max(args: &FindMaxArgs) -> anyhow::Result<ExitCode> {

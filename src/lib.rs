@@ -46,6 +46,7 @@ pub mod output;
 pub mod plan;
 pub mod replay;
 pub mod report;
+pub mod scenario;
 pub mod sink;
 pub mod source;
 pub mod stats;

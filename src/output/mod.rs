@@ -1,4 +1,5 @@
-//! Everything kdg writes for people: the live progress line on stderr.
+//! Everything kdg writes for people: the live progress line on stderr (one per job for a
+//! scenario).
 //!
 //! The engine hands over [`Live`] views; this module decides how (and whether) to show them: an
 //! indicatif line redrawn in place when stderr is a terminal, one plain line every 5 s when it is
@@ -62,6 +63,76 @@ impl Progress {
     pub fn finish(&mut self) {
         if let Mode::Bar(bar) = &self.mode {
             bar.finish_and_clear();
+        }
+    }
+}
+
+/// The live display of a scenario: one line per job, each prefixed with its name.
+pub struct JobsProgress {
+    names: Vec<String>,
+    mode: JobsMode,
+}
+
+enum JobsMode {
+    Quiet,
+    Bars(indicatif::MultiProgress, Vec<ProgressBar>),
+    Plain { last: Vec<Instant> },
+}
+
+impl JobsProgress {
+    /// A display for stderr: hidden with `quiet`, plain lines when stderr is not a terminal.
+    pub fn stderr(quiet: bool, names: &[String]) -> JobsProgress {
+        let mode = if quiet {
+            JobsMode::Quiet
+        } else if std::io::stderr().is_terminal() {
+            let multi = indicatif::MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(4));
+            let style = ProgressStyle::with_template("{prefix:.bold} {msg}").expect("valid template");
+            let width = names.iter().map(String::len).max().unwrap_or(0);
+            let bars = names
+                .iter()
+                .map(|n| {
+                    let bar = multi.add(ProgressBar::hidden());
+                    bar.set_style(style.clone());
+                    bar.set_prefix(format!("{n:<width$}"));
+                    bar
+                })
+                .collect();
+            JobsMode::Bars(multi, bars)
+        } else {
+            JobsMode::Plain {
+                last: vec![Instant::now(); names.len()],
+            }
+        };
+        JobsProgress {
+            names: names.to_vec(),
+            mode,
+        }
+    }
+
+    /// Show job `i`'s live view.
+    pub fn update(&mut self, i: usize, live: &Live) {
+        match &mut self.mode {
+            JobsMode::Quiet => {}
+            JobsMode::Bars(_, bars) => {
+                bars[i].set_message(line(live));
+                bars[i].tick();
+            }
+            JobsMode::Plain { last } => {
+                if last[i].elapsed() >= PLAIN_EVERY {
+                    last[i] = Instant::now();
+                    eprintln!("{}: {}", self.names[i], line(live));
+                }
+            }
+        }
+    }
+
+    /// Remove the live lines before the reports are printed.
+    pub fn finish(&mut self) {
+        if let JobsMode::Bars(multi, bars) = &self.mode {
+            for b in bars {
+                b.finish_and_clear();
+            }
+            let _ = multi.clear();
         }
     }
 }

@@ -263,6 +263,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "SHARE", allow_negative_numbers = true)]
     pub duplicates: Option<String>,
 
+    /// Pack up to N records into each Kinesis record (KPL aggregation, which the KCL and Lambda
+    /// de-aggregate) or each Firehose record (newline-separated). The report counts records
+    /// and, separately, the destination records that carried them.
+    #[arg(long, value_name = "N")]
+    pub aggregate: Option<u32>,
+
     /// Run the jobs of a scenario file (TOML): several templates, rates and destinations at once.
     /// Flags given here override every job's settings.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["template", "mix", "from"])]

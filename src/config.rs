@@ -181,6 +181,8 @@ pub struct RunConfig {
     pub replay: Option<crate::replay::ReplaySpec>,
     /// Share of records sent twice (`--duplicates`).
     pub duplicates: f64,
+    /// Most records packed into one destination record (`--aggregate`); `None` = one each.
+    pub aggregate: Option<NonZeroUsize>,
     /// The target rate.
     pub rate: Rate,
     /// Stop after this many records.
@@ -643,11 +645,23 @@ impl RunConfig {
                 "cannot write to stdout while records go there; give a file",
             ));
         }
+        let aggregate = match a.aggregate {
+            None | Some(1) => None,
+            Some(0) => return Err(bad("--aggregate", "must be at least 1")),
+            Some(_) if !destination.is_remote() => {
+                return Err(bad(
+                    "--aggregate",
+                    "packs records for --stream or --delivery-stream; local sinks write one record per line",
+                ))
+            }
+            Some(n) => NonZeroUsize::new(n as usize),
+        };
         Ok(RunConfig {
             template,
             mix,
             replay,
             duplicates,
+            aggregate,
             rate,
             count: match (a.count, instance) {
                 (Some(c), Some(inst)) => Some(inst.share(c)),

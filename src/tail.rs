@@ -305,6 +305,8 @@ async fn read_shard(client: Client, stream: String, shard: String, from: From, t
     let _ = tx.send(Event::Closed(shard)).await;
 }
 
+/// Write one record, or each record inside a KPL aggregated record (with `--json`, each line
+/// says which sub-record it was).
 fn write_record(
     out: &mut impl Write,
     shard: &str,
@@ -312,30 +314,45 @@ fn write_record(
     json: bool,
 ) -> std::io::Result<()> {
     let data = r.data().as_ref();
-    if !json {
-        out.write_all(data)?;
-        if !data.ends_with(b"\n") {
-            out.write_all(b"\n")?;
-        }
-        return Ok(());
-    }
-    let arrival = r
-        .approximate_arrival_timestamp()
-        .and_then(|t| t.to_millis().ok())
-        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
-        .map(|t| format!("{t:.3}"));
-    let mut obj = serde_json::json!({
-        "shard": shard,
-        "sequence_number": r.sequence_number(),
-        "partition_key": r.partition_key(),
-        "arrival": arrival,
+    let key = r.partition_key().unwrap_or_default();
+    let subs = crate::aggregate::deaggregate(data, key).unwrap_or_else(|_| {
+        vec![crate::aggregate::SubRecord {
+            data,
+            partition_key: key,
+            explicit_hash_key: None,
+        }]
     });
-    match std::str::from_utf8(data) {
-        Ok(text) => obj["data"] = text.strip_suffix('\n').unwrap_or(text).into(),
-        Err(_) => obj["data_base64"] = base64::engine::general_purpose::STANDARD.encode(data).into(),
+    let aggregated = crate::aggregate::is_aggregated(data);
+    for (i, sub) in subs.iter().enumerate() {
+        if !json {
+            out.write_all(sub.data)?;
+            if !sub.data.ends_with(b"\n") {
+                out.write_all(b"\n")?;
+            }
+            continue;
+        }
+        let arrival = r
+            .approximate_arrival_timestamp()
+            .and_then(|t| t.to_millis().ok())
+            .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+            .map(|t| format!("{t:.3}"));
+        let mut obj = serde_json::json!({
+            "shard": shard,
+            "sequence_number": r.sequence_number(),
+            "partition_key": sub.partition_key,
+            "arrival": arrival,
+        });
+        if aggregated {
+            obj["sub_sequence"] = i.into();
+        }
+        match std::str::from_utf8(sub.data) {
+            Ok(text) => obj["data"] = text.strip_suffix('\n').unwrap_or(text).into(),
+            Err(_) => obj["data_base64"] = base64::engine::general_purpose::STANDARD.encode(sub.data).into(),
+        }
+        serde_json::to_writer(&mut *out, &obj)?;
+        out.write_all(b"\n")?;
     }
-    serde_json::to_writer(&mut *out, &obj)?;
-    out.write_all(b"\n")
+    Ok(())
 }
 
 #[cfg(test)]

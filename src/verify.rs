@@ -276,16 +276,17 @@ pub async fn verify(
             };
             for rec in r.records() {
                 got_any = true;
-                let found = marker(
-                    rec.data().as_ref(),
-                    rec.partition_key().unwrap_or_default(),
-                    field,
-                    run_id,
-                );
-                tally.observe(
-                    found,
-                    rec.approximate_arrival_timestamp().and_then(|t| t.to_millis().ok()),
-                );
+                let arrival = rec.approximate_arrival_timestamp().and_then(|t| t.to_millis().ok());
+                let (data, key) = (rec.data().as_ref(), rec.partition_key().unwrap_or_default());
+                // KPL aggregated records (`--aggregate`) carry several records, each with its key.
+                match crate::aggregate::deaggregate(data, key) {
+                    Ok(subs) => {
+                        for sub in subs {
+                            tally.observe(marker(sub.data, sub.partition_key, field, run_id), arrival);
+                        }
+                    }
+                    Err(_) => tally.observe(Err(()), arrival),
+                }
             }
             next.extend(r.next_shard_iterator().map(str::to_string));
         }

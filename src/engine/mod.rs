@@ -18,6 +18,7 @@
 //!
 //! This is the only module that spawns tasks. It never touches the terminal.
 
+pub mod pack;
 pub mod periodic;
 pub mod schedule;
 
@@ -315,6 +316,13 @@ pub async fn run(
             seed: cfg.template.seed,
             run_id: run_id.clone(),
             duplicates: cfg.duplicates,
+            aggregate: cfg.aggregate.map(|n| {
+                let packer = match cfg.destination {
+                    crate::config::Destination::Firehose(_) => pack::Packer::Lines(crate::aggregate::LinePacker::new()),
+                    _ => pack::Packer::Kpl(Box::default()),
+                };
+                (n.get(), packer)
+            }),
         };
         workers.spawn(w.run());
     }
@@ -463,13 +471,17 @@ struct Worker {
     seed: u64,
     run_id: String,
     duplicates: f64,
+    /// `--aggregate N`: most records per packed record, and the packer.
+    aggregate: Option<(usize, pack::Packer)>,
 }
 
 impl Worker {
-    async fn run(self) {
+    async fn run(mut self) {
         let mut sc = self.source.context(self.seed, &self.run_id);
         let mut rows: Vec<Row> = Vec::new();
         let mut entry_record: Vec<u32> = Vec::new();
+        let mut packed = Batch::with_capacity(0, 0);
+        let mut packs = pack::Packs::new();
         // Keys draw from their own random stream, so adding a key template leaves records as they were.
         let key_seed = crate::faker::splitmix64(self.seed ^ 0x6b65_7973);
         let mut pk_ctx = self.keys.partition.as_ref().map(|t| t.context(key_seed, &self.run_id));
@@ -567,12 +579,27 @@ impl Worker {
             self.shared.last_lag_us.store(lag.as_micros() as u64, Ordering::Relaxed);
 
             self.shared.in_flight.fetch_add(1, Ordering::Relaxed);
-            let result = self.sink.send(&batch).await;
+            let to_send = match &mut self.aggregate {
+                Some((most, packer)) => {
+                    packer.pack(&batch, *most, &mut packed, &mut packs);
+                    &packed
+                }
+                None => &batch,
+            };
+            let result = self.sink.send(to_send).await;
             self.shared.in_flight.fetch_sub(1, Ordering::Relaxed);
             let done = Instant::now();
             match result {
                 Ok(out) => {
+                    let (out, entries) = match self.aggregate {
+                        Some(_) => pack::unpack(out, &packs),
+                        None => {
+                            let delivered = out.delivered;
+                            (out, delivered)
+                        }
+                    };
                     let c = &mut rec.counters;
+                    c.destination_records += entries;
                     c.delivered += out.delivered;
                     c.bytes += out.bytes;
                     c.requests += out.requests;

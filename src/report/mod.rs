@@ -395,6 +395,7 @@ pub(crate) mod tests {
             bytes: 60_000 * 412,
             requests: 130,
             duplicates: 0,
+            destination_records: 60_000 - failed - rejected,
         };
         let mut total = Recorder {
             counters,

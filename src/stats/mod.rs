@@ -65,6 +65,10 @@ pub struct Counters {
     /// Records sent a second time on purpose (`--duplicates`); included in the counts above.
     #[serde(default)]
     pub duplicates: u64,
+    /// Records as the destination counted them: fewer than `delivered` with `--aggregate`
+    /// (each carries several), otherwise the same.
+    #[serde(default)]
+    pub destination_records: u64,
 }
 
 impl AddAssign for Counters {
@@ -79,6 +83,7 @@ impl AddAssign for Counters {
         self.bytes += o.bytes;
         self.requests += o.requests;
         self.duplicates += o.duplicates;
+        self.destination_records += o.destination_records;
     }
 }
 
@@ -302,6 +307,7 @@ mod tests {
             bytes: 8 * k,
             requests: 9 * k,
             duplicates: 10 * k,
+            destination_records: 11 * k,
         }
     }
 

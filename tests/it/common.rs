@@ -343,3 +343,23 @@ pub fn rendered(template: &Path, seed: u64, n: u64) -> Vec<Vec<u8>> {
 pub fn report(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("report written")).expect("report is JSON")
 }
+
+/// Run a boto3 snippet against moto; `ENDPOINT` is defined for it.
+pub fn boto3(endpoint: &str, code: &str) -> String {
+    let script = format!(
+        "import boto3, json\nENDPOINT = {endpoint:?}\nkw = dict(endpoint_url=ENDPOINT, region_name='us-east-1', \
+         aws_access_key_id='AKIDKDGTEST', aws_secret_access_key='kdg-test-secret')\n{code}"
+    );
+    let o = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("python runs");
+    assert!(
+        o.status.success(),
+        "boto3 failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).expect("utf8")
+}

@@ -1,30 +1,8 @@
 //! `kdg run --delivery-stream` against moto's Firehose, delivering to moto's S3.
 
-use std::process::Command;
-
 use crate::common::*;
 
 const TEMPLATE: &str = "tests/fixtures/it-record.hbs";
-
-/// Run a boto3 snippet against moto; `ENDPOINT` is defined for it.
-fn boto3(endpoint: &str, code: &str) -> String {
-    let script = format!(
-        "import boto3, json\nENDPOINT = {endpoint:?}\nkw = dict(endpoint_url=ENDPOINT, region_name='us-east-1', \
-         aws_access_key_id='AKIDKDGTEST', aws_secret_access_key='kdg-test-secret')\n{code}"
-    );
-    let o = Command::new(python())
-        .arg("-c")
-        .arg(script)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("python runs");
-    assert!(
-        o.status.success(),
-        "boto3 failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).expect("utf8")
-}
 
 #[test]
 fn firehose_delivers_exactly_n_newline_terminated_records_to_s3() {

@@ -9,5 +9,6 @@ mod firehose;
 mod html;
 mod kinesis;
 mod scale;
+mod scenario;
 mod tail;
 mod verify;

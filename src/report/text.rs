@@ -65,6 +65,23 @@ pub fn write_text(report: &Report, w: &mut impl Write) -> io::Result<()> {
         };
         writeln!(w, "  {:<LABEL$}{:>width$}{extra}", label, count(n))?;
     }
+    if c.destination_records > 0 && c.destination_records != c.delivered {
+        writeln!(
+            w,
+            "  {:<LABEL$}{:>width$}   ({:.1} records each, --aggregate)",
+            "packed into",
+            count(c.destination_records),
+            c.delivered as f64 / c.destination_records as f64
+        )?;
+    }
+    if c.duplicates > 0 {
+        writeln!(
+            w,
+            "  {:<LABEL$}{:>width$}   (sent twice on purpose, included above)",
+            "duplicates",
+            count(c.duplicates)
+        )?;
+    }
 
     let latencies = [
         ("record e2e (corrected)", &r.latency.record_e2e),

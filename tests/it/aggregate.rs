@@ -12,7 +12,7 @@ use crate::common::*;
 
 /// Reads JSON lines `{"data": base64, "pk": key}`, one per Kinesis record, de-aggregates each as
 /// a boto3 GetRecords record and prints one JSON line per logical record.
-const DEAGGREGATE: &str = r#"
+pub const DEAGGREGATE: &str = r#"
 import base64, json, sys
 from aws_kinesis_agg.deaggregator import iter_deaggregate_records
 for n, line in enumerate(open(sys.argv[1])):
@@ -28,7 +28,7 @@ for n, line in enumerate(open(sys.argv[1])):
                           'pk': k['partitionKey'], 'ehk': k.get('explicitHashKey')}))
 "#;
 
-fn have_aws_kinesis_agg() -> bool {
+pub fn have_aws_kinesis_agg() -> bool {
     let ok = Command::new(python())
         .args(["-c", "import aws_kinesis_agg.deaggregator"])
         .output()
@@ -189,4 +189,111 @@ fn aws_kinesis_agg_deaggregates_what_kdg_aggregates() {
     for (g, e) in got.iter().zip(&expect) {
         assert_eq!(g, e);
     }
+}
+
+/// `kdg run --aggregate` into kinesalite: the stream holds fewer, larger records, the report
+/// counts both, and aws_kinesis_agg turns what is in the stream back into exactly the records
+/// `kdg render` gives; `--verify` de-aggregates too and finds every record.
+#[test]
+fn an_aggregated_run_deaggregates_to_exactly_the_rendered_records() {
+    if !have_aws_kinesis_agg() {
+        return;
+    }
+    let Some(server) = kinesalite() else { return };
+    let endpoint = server.endpoint();
+    let client = kinesis_client(&endpoint);
+    let rt = rt();
+    rt.block_on(create_stream(&client, "agg", 2));
+    rt.block_on(create_stream(&client, "agg-verify", 2));
+    let template = "tests/fixtures/it-record.hbs";
+    let dir = tempfile::tempdir().unwrap();
+    let report_path = dir.path().join("r.json");
+    let o = run(kdg(&[
+        "run",
+        template,
+        "--stream",
+        "agg",
+        "--endpoint-url",
+        &endpoint,
+        "--aggregate",
+        "40",
+        "--count",
+        "1000",
+        "--rps",
+        "5000",
+        "--seed",
+        "4",
+        "--quiet",
+        "--report-json",
+        report_path.to_str().unwrap(),
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let records = rt.block_on(read_records(&client, "agg"));
+    let r = report(&report_path);
+    assert_eq!(r["totals"]["delivered"], 1000);
+    assert_eq!(
+        r["totals"]["destination_records"],
+        records.len() as u64,
+        "the report counts Kinesis records"
+    );
+    assert!(
+        records.len() >= 25 && records.len() < 100,
+        "{} Kinesis records for 1000",
+        records.len()
+    );
+    let input = dir.path().join("kinesis.jsonl");
+    let lines: Vec<String> = records
+        .iter()
+        .map(|(_, rec)| json!({"data": B64.encode(rec.data().as_ref()), "pk": rec.partition_key()}).to_string())
+        .collect();
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let o = Command::new(python())
+        .arg("-c")
+        .arg(DEAGGREGATE)
+        .arg(&input)
+        .output()
+        .expect("python runs");
+    assert!(
+        o.status.success() && o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut got: Vec<Vec<u8>> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            B64.decode(v["data"].as_str().unwrap()).unwrap()
+        })
+        .collect();
+    let mut want = rendered(&root().join(template), 4, 1000);
+    got.sort();
+    want.sort();
+    assert_eq!(got.len(), 1000);
+    assert!(got == want, "de-aggregated records differ from `kdg render`");
+
+    let verify_path = dir.path().join("v.json");
+    let o = run(kdg(&[
+        "run",
+        template,
+        "--stream",
+        "agg-verify",
+        "--endpoint-url",
+        &endpoint,
+        "--aggregate",
+        "40",
+        "--count",
+        "500",
+        "--rps",
+        "5000",
+        "--quiet",
+        "--verify",
+        "--report-json",
+        verify_path.to_str().unwrap(),
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = report(&verify_path);
+    assert_eq!(v["verify"]["delivered"], 500);
+    assert_eq!(v["verify"]["missing"], 0);
+    assert_eq!(v["verify"]["foreign"], 0);
 }

@@ -278,6 +278,18 @@ pub async fn create_stream(client: &aws_sdk_kinesis::Client, name: &str, shards:
 
 /// Every record in every shard of `name`, as `(shard id, data)`.
 pub async fn read_all(client: &aws_sdk_kinesis::Client, name: &str) -> Vec<(String, Vec<u8>)> {
+    read_records(client, name)
+        .await
+        .into_iter()
+        .map(|(shard, r)| (shard, r.data().as_ref().to_vec()))
+        .collect()
+}
+
+/// Every record in every shard of `name`, as `(shard id, record)`.
+pub async fn read_records(
+    client: &aws_sdk_kinesis::Client,
+    name: &str,
+) -> Vec<(String, aws_sdk_kinesis::types::Record)> {
     let d = client
         .describe_stream()
         .stream_name(name)
@@ -314,11 +326,7 @@ pub async fn read_all(client: &aws_sdk_kinesis::Client, name: &str) -> Vec<(Stri
             if r.records().is_empty() {
                 break;
             }
-            out.extend(
-                r.records()
-                    .iter()
-                    .map(|rec| (shard.clone(), rec.data().as_ref().to_vec())),
-            );
+            out.extend(r.records().iter().map(|rec| (shard.clone(), rec.clone())));
             it = r.next_shard_iterator().map(str::to_string);
         }
     }

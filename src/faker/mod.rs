@@ -35,6 +35,7 @@ pub mod moment;
 pub mod name;
 pub mod phone;
 pub mod random;
+pub mod state;
 pub mod system;
 
 /// The random generator every generator draws from. PCG's 128-bit MCG: fast, small, and its
@@ -75,6 +76,8 @@ pub struct Ctx {
     pub slots: Vec<Slot>,
     /// Scratch buffer for generators that compose text before writing it.
     pub scratch: Vec<u8>,
+    /// The entity of the innermost `{{#entity}}` block being rendered.
+    pub entity: state::EntityCur,
 }
 
 /// Mutable state owned by one call site in one worker, e.g. a cached formatted timestamp.
@@ -100,6 +103,7 @@ impl Ctx {
             run_id,
             slots: vec![Slot::default(); slots],
             scratch: Vec::with_capacity(256),
+            entity: state::EntityCur::default(),
         }
     }
 

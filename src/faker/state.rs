@@ -470,3 +470,223 @@ pub fn build_timestamp(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, Ar
         slot: cx.slot(),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faker::Compat;
+
+    fn cx() -> BuildCx {
+        BuildCx::new(Compat::Tolerant, TimeZone::UTC)
+    }
+
+    fn named(pairs: &[(&str, Value)]) -> Args {
+        Args {
+            positional: Vec::new(),
+            named: pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+        }
+    }
+
+    fn mean_sd(xs: &[f64]) -> (f64, f64) {
+        let n = xs.len() as f64;
+        let mean = xs.iter().sum::<f64>() / n;
+        let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0);
+        (mean, var.sqrt())
+    }
+
+    #[test]
+    fn permute_is_a_bijection_for_every_count() {
+        for count in (1..=300).chain([1000, 1024, 1025, 65_537]) {
+            for key in [0, 1, 0xdead_beef] {
+                let mut seen = vec![false; count as usize];
+                for x in 0..count {
+                    let y = permute(key, count, x);
+                    assert!(y < count && !seen[y as usize], "count {count} key {key}: {x} -> {y}");
+                    seen[y as usize] = true;
+                }
+            }
+        }
+        // Different keys give different orders.
+        let order = |key| (0..50).map(|x| permute(key, 50, x)).collect::<Vec<_>>();
+        assert_ne!(order(1), order(2));
+    }
+
+    #[test]
+    fn cycle_selection_deals_every_entity_once_per_round() {
+        let sel = Selector {
+            name: hash_str("device"),
+            count: 13,
+            pick: PickMode::Cycle,
+        };
+        let mut orders = Vec::new();
+        for round in 0..20u64 {
+            let mut ids: Vec<u64> = (0..13).map(|p| sel.select(5, round * 13 + p)).map(|e| e.id).collect();
+            orders.push(ids.clone());
+            ids.sort_unstable();
+            assert_eq!(ids, (0..13).collect::<Vec<_>>());
+            assert!((0..13).all(|p| sel.select(5, round * 13 + p).seq == round));
+        }
+        orders.dedup();
+        assert!(orders.len() > 15, "rounds are shuffled differently");
+    }
+
+    #[test]
+    fn random_selection_is_uniform_and_seq_is_the_record_number() {
+        let sel = Selector {
+            name: hash_str("user"),
+            count: 10,
+            pick: PickMode::Random,
+        };
+        let mut hits = [0u32; 10];
+        for n in 0..100_000 {
+            let e = sel.select(3, n);
+            assert_eq!(e.seq, n);
+            hits[e.id as usize] += 1;
+        }
+        assert!(hits.iter().all(|h| (9_500..10_500).contains(h)), "{hits:?}");
+    }
+
+    #[test]
+    fn brownian_starts_at_zero_and_has_independent_unit_increments() {
+        let key = hash_str("AAPL");
+        assert_eq!(brownian(key, 0), 0.0);
+        let path: Vec<f64> = (0..100_001).map(|t| brownian(key, t)).collect();
+        let steps: Vec<f64> = path.windows(2).map(|w| w[1] - w[0]).collect();
+        let (mean, sd) = mean_sd(&steps);
+        assert!(mean.abs() < 0.015, "mean {mean}");
+        assert!((sd - 1.0).abs() < 0.015, "sd {sd}");
+        // Lag-1 correlation of the increments is ~0.
+        let lag1 = steps.windows(2).map(|w| (w[0] - mean) * (w[1] - mean)).sum::<f64>() / steps.len() as f64;
+        assert!(lag1.abs() < 0.015, "lag-1 covariance {lag1}");
+        // Four-sigma increments exist but are rare, as for a Gaussian.
+        let big = steps.iter().filter(|s| s.abs() > 3.0).count();
+        assert!((150..400).contains(&big), "{big} increments beyond 3 sd (expect ~270)");
+    }
+
+    #[test]
+    fn brownian_variance_grows_with_time_across_keys() {
+        for t in [1u64, 7, 1000, 1 << 20] {
+            let xs: Vec<f64> = (0..4000).map(|k| brownian(mix(99, k), t)).collect();
+            let (mean, sd) = mean_sd(&xs);
+            let want = (t as f64).sqrt();
+            assert!(mean.abs() < 0.06 * want, "t={t} mean {mean}");
+            assert!((sd / want - 1.0).abs() < 0.05, "t={t} sd {sd}, want {want}");
+        }
+    }
+
+    #[test]
+    fn reflect_folds_into_the_bounds() {
+        assert_eq!(reflect(5.0, 0.0, 10.0), 5.0);
+        assert_eq!(reflect(12.0, 0.0, 10.0), 8.0);
+        assert_eq!(reflect(-3.0, 0.0, 10.0), 3.0);
+        assert_eq!(reflect(23.0, 0.0, 10.0), 3.0);
+        assert_eq!(reflect(-3.0, 0.0, f64::INFINITY), 3.0);
+        assert_eq!(reflect(13.0, f64::NEG_INFINITY, 10.0), 7.0);
+        assert_eq!(reflect(13.0, 4.0, 4.0), 4.0);
+    }
+
+    fn emit(g: &dyn Gen, ctx: &mut Ctx, n: u64) -> String {
+        ctx.begin_record(n, 1_000_000_000);
+        let mut out = Vec::new();
+        g.emit(ctx, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn walk_starts_at_start_stays_in_bounds_and_prints_fixed_decimals() {
+        let mut b = cx();
+        let mut args = named(&[
+            ("start", 10.0.into()),
+            ("step", 3.0.into()),
+            ("min", 0.0.into()),
+            ("max", 20.0.into()),
+        ]);
+        args.positional.push("x".into());
+        let g = build_walk(&args, &mut b, false).unwrap();
+        let mut ctx = Ctx::new(1, String::new(), b.slots());
+        assert_eq!(emit(&*g, &mut ctx, 0), "10.00");
+        for n in 0..20_000 {
+            let v: f64 = emit(&*g, &mut ctx, n).parse().unwrap();
+            assert!((0.0..=20.0).contains(&v), "{v}");
+        }
+        // Another seed, another path; the same seed, the same path in any context.
+        let mut other = Ctx::new(2, String::new(), b.slots());
+        let mut again = Ctx::new(1, String::new(), b.slots());
+        assert_ne!(emit(&*g, &mut other, 500), emit(&*g, &mut ctx, 500));
+        assert_eq!(emit(&*g, &mut again, 500), emit(&*g, &mut ctx, 500));
+    }
+
+    #[test]
+    fn walk_arguments_are_checked() {
+        let key = |mut a: Args| {
+            a.positional.push("k".into());
+            a
+        };
+        let err = |a: Args| build_walk(&a, &mut cx(), false).err().expect("an error").0;
+        assert!(err(key(named(&[("step", (-1.0).into())]))).contains("negative"));
+        assert!(err(key(named(&[("min", 5.0.into()), ("max", 1.0.into())]))).contains("greater"));
+        assert!(err(key(named(&[("stride", 1.0.into())]))).contains("unknown option `stride=`"));
+        assert!(err(key(named(&[("start", 50.0.into()), ("max", 10.0.into())]))).contains("between"));
+        assert!(err(named(&[])).contains("KEY"));
+        assert!(
+            build_walk(&named(&[]), &mut cx(), true).is_ok(),
+            "KEY is optional in an entity"
+        );
+    }
+
+    fn timestamp(pairs: &[(&str, Value)]) -> (Box<dyn Gen>, Ctx) {
+        let mut b = cx();
+        let g = build_timestamp(&named(pairs), &mut b).unwrap_or_else(|e| panic!("{e}"));
+        (g, Ctx::new(11, String::new(), b.slots()))
+    }
+
+    #[test]
+    fn timestamp_jitter_stays_within_bounds() {
+        let (g, mut ctx) = timestamp(&[("jitter", "2s".into()), ("format", "unix_ms".into())]);
+        let offsets: Vec<i64> = (0..5000)
+            .map(|n| emit(&*g, &mut ctx, n).parse::<i64>().unwrap() - 1_000_000_000)
+            .collect();
+        assert!(offsets.iter().all(|o| (-2000..=2000).contains(o)));
+        assert!(offsets.iter().any(|o| *o < -1900) && offsets.iter().any(|o| *o > 1900));
+    }
+
+    #[test]
+    fn timestamp_late_share_and_lateness() {
+        let (g, mut ctx) = timestamp(&[
+            ("late", 0.05.into()),
+            ("late_by", "10m".into()),
+            ("format", "unix_ms".into()),
+        ]);
+        let offsets: Vec<i64> = (0..20_000)
+            .map(|n| emit(&*g, &mut ctx, n).parse::<i64>().unwrap() - 1_000_000_000)
+            .collect();
+        let late: Vec<i64> = offsets.iter().copied().filter(|o| *o != 0).collect();
+        let share = late.len() as f64 / offsets.len() as f64;
+        assert!((0.045..0.055).contains(&share), "late share {share}");
+        assert!(late.iter().all(|o| (-600_000..0).contains(o)));
+        assert!(late.iter().any(|o| *o < -500_000) && late.iter().any(|o| *o > -100_000));
+    }
+
+    #[test]
+    fn timestamp_formats_and_backfill_time() {
+        let (g, mut ctx) = timestamp(&[]);
+        assert_eq!(emit(&*g, &mut ctx, 0), "1970-01-12T13:46:40.000Z");
+        let (g, mut ctx) = timestamp(&[("format", "unix".into())]);
+        assert_eq!(emit(&*g, &mut ctx, 0), "1000000");
+        let (g, mut ctx) = timestamp(&[("format", "YYYY-MM-DD HH:mm".into())]);
+        assert_eq!(emit(&*g, &mut ctx, 0), "1970-01-12 13:46");
+        ctx.sim_ms = Some(0);
+        let mut out = Vec::new();
+        g.emit(&mut ctx, &mut out);
+        assert_eq!(out, b"1970-01-01 00:00");
+    }
+
+    #[test]
+    fn timestamp_arguments_are_checked() {
+        let err = |pairs: &[(&str, Value)]| build_timestamp(&named(pairs), &mut cx()).err().expect("an error").0;
+        assert!(err(&[("late", 1.5.into())]).contains("between 0 and 1"));
+        assert!(err(&[("jitter", "soon".into())]).contains("not a duration"));
+        assert!(err(&[("lateness", 0.1.into())]).contains("unknown option"));
+        assert!(err(&[("format", 5.into())]).contains("format"));
+    }
+}

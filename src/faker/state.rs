@@ -14,16 +14,26 @@
 //!   With `pick="random"`, `k` is a hash of `(seed, NAME, n)`, uniform; the sequence number is
 //!   then the record number `n`. [`EntityCur`] is the entity a record is in; entity attributes
 //!   ([`attr_rng`]) are generated from an rng seeded by `(seed, NAME, k, attribute)`, so they are
-//!   the same in every record of entity `k`.
+//!   the same in every record of entity `k`. An attribute is identified by its method, its
+//!   arguments and an optional `key=` (not by its position in the template), so the same
+//!   `{{entity.attr "address.city"}}` written twice prints the same city, and editing other parts
+//!   of a template does not change it. The record's own rng is restored afterwards, so attributes
+//!   do not shift any other value of the record.
 //! * **Random walk** (`{{walk KEY start= step=}}`, [`build_walk`]): `W(t) = start + step·B(t)`
 //!   where `B` is a standard Brownian motion sampled at whole `t` ([`brownian`]). `B(2^j)` are
 //!   sums of independent increments; inside `[2^j, 2^(j+1)]` the path is filled in by Brownian
 //!   bridges at dyadic midpoints, each midpoint's noise hashed from `(seed, KEY, midpoint)`. So
 //!   `W(t)` costs `O(log t)` with no state, and `W(t+1) - W(t)` is `N(0, step²)`, independent
-//!   across `t`. `min=`/`max=` reflect the path at the bounds.
+//!   across `t`. `min=`/`max=` reflect the path at the bounds. Outside an entity block time is
+//!   the record number and the walk is keyed by `(seed, KEY)`; inside one, time is `entity.seq`
+//!   and the key is `(seed, NAME, k, KEY)`, so each entity has its own walk that moves one step
+//!   per appearance. `start=[lo, hi]` gives each key a start drawn uniformly from the range.
 //! * **Event timestamps** (`{{timestamp jitter= late= late_by= format=}}`, [`build_timestamp`]):
-//!   the record's instant plus uniform jitter, with a share of late events; drawn from the
-//!   record's rng.
+//!   the record's instant (the simulated instant in a backfill run) plus a uniform jitter in
+//!   `[-jitter, +jitter]` ms; with probability `late` the event is moved back by a uniform
+//!   `(0, late_by]` ms (default one minute). Drawn from the record's rng: one draw for the
+//!   jitter, two for lateness (the amount is drawn even when the event is on time, so the draws
+//!   after it do not depend on the outcome).
 
 use jiff::tz::TimeZone;
 use serde_json::Value;

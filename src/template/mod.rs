@@ -9,6 +9,23 @@
 //!   parses; this module compiles its elements into a flat plan of literal bytes and generators,
 //!   so rendering a record never looks a name up or parses anything.
 //!
+//! Stateful-looking helpers ([`crate::faker::state`] has the maths), all pure in `(seed, n)`:
+//!
+//! * `{{#entity NAME COUNT}}…{{/entity}}`, `{{#entity NAME of="AAPL,MSFT"}}` (or `of=[…]`), option
+//!   `pick="cycle"` (default: every entity once per round of COUNT records, shuffled per round)
+//!   or `pick="random"`. Inside: `{{entity.id}}` (0..COUNT), `{{entity.name}}` (the `of` item, else
+//!   the id), `{{entity.seq}}` (the entity's own counter 0, 1, 2, …; with `pick="random"` it is
+//!   the record number), `{{entity.attr "ns.method" ARGS…}}` (a faker value fixed per entity; the
+//!   same method and arguments give the same value wherever they appear, `key="…"` tells two
+//!   apart). Blocks nest; the innermost is current. Selection depends on the record number only,
+//!   so every repetition of a `#repeat`/`#each` inside one record sees the same entity.
+//! * `{{walk KEY start=150 step=0.5 min= max= decimals=2}}`: a Gaussian random walk at time `n`,
+//!   or inside an entity block at time `entity.seq`, one walk per entity (KEY is then optional
+//!   and tells several walks of one entity apart). `start=[lo,hi]` draws each walk's start.
+//! * `{{timestamp jitter="2s" late=0.05 late_by="10m" format="iso"}}`: the record's instant
+//!   (backfill: the simulated one) ± uniform jitter, a share `late` of events moved back by up to
+//!   `late_by` (default 1m); `format` is `iso`, `unix`, `unix_ms` or a moment.js format.
+//!
 //! Record *n* is a pure function of `(seed, n)` and the instant the caller gives it: the caller
 //! calls [`Template::render`] (or [`crate::faker::Ctx::begin_record`] and
 //! [`Template::render_into`]). This module does no I/O and knows nothing of tokio or AWS.

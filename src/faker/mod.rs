@@ -35,6 +35,7 @@ pub mod moment;
 pub mod name;
 pub mod phone;
 pub mod random;
+pub mod state;
 pub mod system;
 
 /// The random generator every generator draws from. PCG's 128-bit MCG: fast, small, and its
@@ -77,6 +78,8 @@ pub struct Ctx {
     pub scratch: Vec<u8>,
     /// The row being replayed (`--from`), read by `{{row.NAME}}`.
     pub row: crate::replay::Row,
+    /// The entity of the innermost `{{#entity}}` block being rendered.
+    pub entity: state::EntityCur,
 }
 
 /// Mutable state owned by one call site in one worker, e.g. a cached formatted timestamp.
@@ -103,6 +106,7 @@ impl Ctx {
             slots: vec![Slot::default(); slots],
             scratch: Vec::with_capacity(256),
             row: crate::replay::Row::default(),
+            entity: state::EntityCur::default(),
         }
     }
 

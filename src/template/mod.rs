@@ -9,6 +9,23 @@
 //!   parses; this module compiles its elements into a flat plan of literal bytes and generators,
 //!   so rendering a record never looks a name up or parses anything.
 //!
+//! Stateful-looking helpers ([`crate::faker::state`] has the maths), all pure in `(seed, n)`:
+//!
+//! * `{{#entity NAME COUNT}}…{{/entity}}`, `{{#entity NAME of="AAPL,MSFT"}}` (or `of=[…]`), option
+//!   `pick="cycle"` (default: every entity once per round of COUNT records, shuffled per round)
+//!   or `pick="random"`. Inside: `{{entity.id}}` (0..COUNT), `{{entity.name}}` (the `of` item, else
+//!   the id), `{{entity.seq}}` (the entity's own counter 0, 1, 2, …; with `pick="random"` it is
+//!   the record number), `{{entity.attr "ns.method" ARGS…}}` (a faker value fixed per entity; the
+//!   same method and arguments give the same value wherever they appear, `key="…"` tells two
+//!   apart). Blocks nest; the innermost is current. Selection depends on the record number only,
+//!   so every repetition of a `#repeat`/`#each` inside one record sees the same entity.
+//! * `{{walk KEY start=150 step=0.5 min= max= decimals=2}}`: a Gaussian random walk at time `n`,
+//!   or inside an entity block at time `entity.seq`, one walk per entity (KEY is then optional
+//!   and tells several walks of one entity apart). `start=[lo,hi]` draws each walk's start.
+//! * `{{timestamp jitter="2s" late=0.05 late_by="10m" format="iso"}}`: the record's instant
+//!   (backfill: the simulated one) ± uniform jitter, a share `late` of events moved back by up to
+//!   `late_by` (default 1m); `format` is `iso`, `unix`, `unix_ms` or a moment.js format.
+//!
 //! Record *n* is a pure function of `(seed, n)` and the instant the caller gives it: the caller
 //! calls [`Template::render`] (or [`crate::faker::Ctx::begin_record`] and
 //! [`Template::render_into`]). This module does no I/O and knows nothing of tokio or AWS.
@@ -18,10 +35,12 @@ pub mod scan;
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 use handlebars::template::{Parameter, Template as HbTemplate, TemplateElement};
 use serde_json::{Map, Value};
 
+use crate::faker::state::{self, PickMode, Selector};
 use crate::faker::{self, random::write_uuid, Args, BuildCx, Compat, Ctx, Gen};
 
 /// How to compile a template.
@@ -98,6 +117,27 @@ enum Node {
         body: Vec<Node>,
     },
     Local(Local),
+    /// `{{#entity NAME COUNT}}`: the body renders as entity `sel.select(seed, n)`.
+    Entity {
+        sel: Selector,
+        body: Vec<Node>,
+    },
+    /// `{{entity.id}}`, `{{entity.seq}}`, `{{entity.name}}` (the `of=` list, if there is one).
+    EntityVal(EntityVal),
+    /// `{{entity.attr "ns.method"}}`: `gen` rendered from the entity's own rng for attribute `id`.
+    Attr {
+        id: u64,
+        gen: Box<dyn Gen>,
+    },
+}
+
+/// The `of=` names of an `#entity` block, by entity number.
+type Names = Arc<[Box<[u8]>]>;
+
+enum EntityVal {
+    Id,
+    Seq,
+    Name(Option<Names>),
 }
 
 /// Values that belong to the innermost `#each` / `#repeat`.
@@ -146,6 +186,7 @@ impl Template {
         })?;
         let mut compiler = Compiler {
             scanned: &scanned,
+            entities: Vec::new(),
             cx: BuildCx::new(opts.compat, opts.tz.clone()),
             err: &err,
             row_fields: opts.row_fields.as_deref(),
@@ -258,6 +299,24 @@ fn render_nodes<'t>(nodes: &'t [Node], ctx: &mut Ctx, out: &mut Vec<u8>, frames:
                     frames.pop();
                 }
             }
+            Node::Entity { sel, body } => {
+                let saved = ctx.entity;
+                ctx.entity = sel.select(ctx.seed, ctx.seq);
+                render_nodes(body, ctx, out, frames);
+                ctx.entity = saved;
+            }
+            Node::EntityVal(v) => match v {
+                EntityVal::Id => faker::write_int(out, ctx.entity.id as i64),
+                EntityVal::Seq => faker::write_int(out, ctx.entity.seq as i64),
+                EntityVal::Name(Some(names)) => out.extend_from_slice(&names[ctx.entity.id as usize]),
+                EntityVal::Name(None) => faker::write_int(out, ctx.entity.id as i64),
+            },
+            Node::Attr { id, gen } => {
+                let own = state::attr_rng(ctx.seed, &ctx.entity, *id);
+                let saved = std::mem::replace(&mut ctx.rng, own);
+                gen.emit(ctx, out);
+                ctx.rng = saved;
+            }
             Node::Local(local) => {
                 let Some(f) = frames.last() else { continue };
                 match local {
@@ -327,6 +386,9 @@ fn merge_literals(nodes: Vec<Node>) -> Vec<Node> {
 
 struct Compiler<'a> {
     scanned: &'a scan::Scanned,
+    /// The `#entity` blocks around the element being compiled, innermost last: their `of=`
+    /// names, if any.
+    entities: Vec<Option<Names>>,
     cx: BuildCx,
     err: &'a dyn Fn(usize, String) -> TemplateError,
     row_fields: Option<&'a [String]>,
@@ -355,6 +417,22 @@ impl Compiler<'_> {
                 TemplateElement::Expression(h) | TemplateElement::HtmlExpression(h) => {
                     let kdg = self.scanned.calls.get(&text_at);
                     self.expression(&h.name, &h.params, &h.hash, kdg, src_at)?
+                }
+                TemplateElement::HelperBlock(h) if Self::name_of(&h.name).as_deref() == Some("entity") => {
+                    let (sel, names) = self.entity_block(&h.params, &h.hash, src_at)?;
+                    if h.inverse.is_some() {
+                        return Err((self.err)(src_at, "`#entity` has no `{{else}}` part".into()));
+                    }
+                    self.entities.push(names);
+                    let body = match &h.template {
+                        Some(t) => self.elements(t, depth + 1),
+                        None => Ok(Vec::new()),
+                    };
+                    self.entities.pop();
+                    Node::Entity {
+                        sel,
+                        body: merge_literals(body?),
+                    }
                 }
                 TemplateElement::HelperBlock(h) => {
                     let body = match &h.template {
@@ -459,6 +537,9 @@ impl Compiler<'_> {
             return Err((self.err)(at, "this tag has no helper name".into()));
         };
         let bare = params.is_empty() && hash.is_empty() && kdg.is_none();
+        if let Some(field) = name.strip_prefix("entity:") {
+            return self.entity_field(field, params, hash, kdg, bare, at);
+        }
         if let Some((ns, method)) = name.split_once(':') {
             let builder = faker::lookup(ns, method).map_err(|e| (self.err)(at, e.to_string()))?;
             let args = self.args(params, hash, kdg, at)?;
@@ -471,6 +552,15 @@ impl Compiler<'_> {
                 faker::write_int(out, ctx.seq as i64)
             }))),
             "uuid" if bare => Ok(Node::Gen(Box::new(write_uuid))),
+            "walk" | "timestamp" => {
+                let args = self.args(params, hash, kdg, at)?;
+                let built = if name == "walk" {
+                    state::build_walk(&args, &mut self.cx, !self.entities.is_empty())
+                } else {
+                    state::build_timestamp(&args, &mut self.cx)
+                };
+                Ok(Node::Gen(built.map_err(|e| (self.err)(at, format!("{name}: {e}")))?))
+            }
             "run.id" | "runId" if bare => Ok(Node::Gen(Box::new(|ctx: &mut Ctx, out: &mut Vec<u8>| {
                 out.extend_from_slice(ctx.run_id.as_bytes())
             }))),
@@ -511,6 +601,142 @@ impl Compiler<'_> {
             }
             other => Err((self.err)(at, unknown_helper(other))),
         }
+    }
+
+    /// `entity.id`, `entity.seq`, `entity.name`, `entity.attr "ns.method" ARGS… key="…"`.
+    fn entity_field(
+        &mut self,
+        field: &str,
+        params: &[Parameter],
+        hash: &std::collections::HashMap<String, Parameter>,
+        kdg: Option<&scan::KdgArg>,
+        bare: bool,
+        at: usize,
+    ) -> CompileResult<Node> {
+        let Some(names) = self.entities.last() else {
+            return Err((self.err)(
+                at,
+                format!(
+                    "`entity.{field}` is only defined inside an entity block: wrap this part of the \
+                     template in {{{{#entity \"device\" 100}}}}…{{{{/entity}}}}"
+                ),
+            ));
+        };
+        let val = match field {
+            "id" => EntityVal::Id,
+            "seq" => EntityVal::Seq,
+            "name" => EntityVal::Name(names.clone()),
+            "attr" => return self.entity_attr(params, hash, kdg, at),
+            other => {
+                return Err((self.err)(
+                    at,
+                    format!("unknown `entity.{other}` (entity has: id, name, seq, attr)"),
+                ))
+            }
+        };
+        if !bare {
+            return Err((self.err)(at, format!("`entity.{field}` takes no arguments")));
+        }
+        Ok(Node::EntityVal(val))
+    }
+
+    fn entity_attr(
+        &mut self,
+        params: &[Parameter],
+        hash: &std::collections::HashMap<String, Parameter>,
+        kdg: Option<&scan::KdgArg>,
+        at: usize,
+    ) -> CompileResult<Node> {
+        let mut args = self.args(params, hash, kdg, at)?;
+        let usage = "`entity.attr` takes a faker method, e.g. {{entity.attr \"commerce.productName\"}}";
+        let method = match args.positional.first() {
+            Some(Value::String(m)) => m.clone(),
+            _ => return Err((self.err)(at, usage.into())),
+        };
+        args.positional.remove(0);
+        let Some((ns, m)) = method.split_once('.') else {
+            return Err((self.err)(at, format!("{usage}; got `{method}`")));
+        };
+        let builder = faker::lookup(ns, m).map_err(|e| (self.err)(at, format!("entity.attr: {e}")))?;
+        let key = match args.named.remove("key") {
+            None => String::new(),
+            Some(Value::String(k)) => k,
+            Some(other) => return Err((self.err)(at, format!("entity.attr: `key` must be text, got {other}"))),
+        };
+        let identity = format!(
+            "{method}\u{0}{}\u{0}{}\u{0}{key}",
+            Value::Array(args.positional.clone()),
+            Value::Object(args.named.clone())
+        );
+        let gen = builder(&args, &mut self.cx).map_err(|e| (self.err)(at, format!("entity.attr {method}: {e}")))?;
+        Ok(Node::Attr {
+            id: state::hash_str(&identity),
+            gen,
+        })
+    }
+
+    /// The arguments of `{{#entity NAME COUNT pick="cycle"}}` or `{{#entity NAME of="a,b"}}`.
+    fn entity_block(
+        &self,
+        params: &[Parameter],
+        hash: &std::collections::HashMap<String, Parameter>,
+        at: usize,
+    ) -> CompileResult<(Selector, Option<Names>)> {
+        const MAX: u64 = 1 << 40;
+        let usage = "`#entity` takes a name and a count, {{#entity \"device\" 1000}}, or a name and a \
+                     list, {{#entity \"stock\" of=\"AAPL,MSFT\"}}";
+        let args = self.args(params, hash, None, at)?;
+        let fail = |msg: String| Err((self.err)(at, msg));
+        if let Some(k) = args.named.keys().find(|k| !matches!(k.as_str(), "of" | "pick")) {
+            return fail(format!("`#entity`: unknown option `{k}=` (options: of, pick)"));
+        }
+        let (name, count) = match args.positional.as_slice() {
+            [Value::String(n)] => (n, None),
+            [Value::String(n), c] => (n, Some(c)),
+            _ => return fail(usage.into()),
+        };
+        let names: Option<Names> = match args.named.get("of") {
+            None => None,
+            Some(Value::String(list)) => Some(list.split(',').map(|s| s.trim().as_bytes().into()).collect()),
+            Some(Value::Array(list)) => Some(
+                list.iter()
+                    .map(|v| {
+                        let mut b = Vec::new();
+                        faker::write_js_value(&mut b, v);
+                        b.into_boxed_slice()
+                    })
+                    .collect(),
+            ),
+            Some(other) => {
+                return fail(format!(
+                    "`#entity`: `of` must be a list such as \"AAPL,MSFT\", got {other}"
+                ))
+            }
+        };
+        let count = match (count, &names) {
+            (Some(_), Some(_)) => return fail("`#entity`: give a count or `of=`, not both".into()),
+            (None, None) => return fail(usage.into()),
+            (None, Some(list)) if list.is_empty() || list.iter().any(|n| n.is_empty()) => {
+                return fail("`#entity`: `of` has an empty name".into())
+            }
+            (None, Some(list)) => list.len() as u64,
+            (Some(c), None) => match c.as_u64() {
+                Some(c) if (1..=MAX).contains(&c) => c,
+                _ => return fail(format!("`#entity` count must be a whole number 1..{MAX}, got {c}")),
+            },
+        };
+        let pick = match args.named.get("pick").and_then(Value::as_str) {
+            None if !args.named.contains_key("pick") => PickMode::Cycle,
+            Some("cycle") => PickMode::Cycle,
+            Some("random") => PickMode::Random,
+            _ => return fail("`#entity`: `pick` is \"cycle\" or \"random\"".into()),
+        };
+        let sel = Selector {
+            name: state::hash_str(name),
+            count,
+            pick,
+        };
+        Ok((sel, names))
     }
 
     fn subexpression(&mut self, sub: &handlebars::template::Subexpression, at: usize) -> CompileResult<Node> {
@@ -622,7 +848,7 @@ impl Compiler<'_> {
             }
             other => Err((self.err)(
                 at,
-                format!("unknown block helper `#{other}` (each, if, unless, repeat)"),
+                format!("unknown block helper `#{other}` (each, if, unless, repeat, entity)"),
             )),
         }
     }
@@ -632,7 +858,7 @@ fn unknown_helper(name: &str) -> String {
     let name = name.replace(':', ".");
     format!(
         "unknown helper `{name}`: use a faker method such as `name.firstName` \
-         (`kdg render --list` shows them all) or seq, uuid, run.id, json, escape"
+         (`kdg render --list` shows them all) or seq, uuid, run.id, json, escape, walk, timestamp"
     )
 }
 

@@ -4,7 +4,8 @@
 //! what lets a `random.number(` argument span several lines. This pass does the same, and rewrites
 //! what the Handlebars grammar cannot read:
 //!
-//! * faker names `ns.method` become `ns:method` (one identifier to Handlebars);
+//! * faker names `ns.method` (and `entity.id`, `entity.attr`, …) become `ns:method` (one identifier
+//!   to Handlebars);
 //! * KDG calls `{{ns.method(ARG)}}` lose their `(ARG)`, which is kept aside, keyed by the offset
 //!   of the tag's `{{` in the rewritten text;
 //! * `{{current.timestamp}}` becomes `{{date:now}}`.
@@ -227,7 +228,7 @@ fn scan_name(
     };
     let ns_end = ident_end(j);
     let ns = std::str::from_utf8(&bytes[j..ns_end]).expect("ASCII");
-    let is_faker = NAMESPACES.contains(&ns) || ns == "current";
+    let is_faker = NAMESPACES.contains(&ns) || ns == "current" || ns == "entity";
     if !(is_faker && bytes.get(ns_end) == Some(&b'.') && ns_end + 1 < end && is_ident(bytes[ns_end + 1])) {
         for (k, b) in bytes[j..ns_end].iter().enumerate() {
             out.push(*b, j + k);

@@ -273,3 +273,238 @@ fn arbitrary_input_never_panics() {
         }
     }
 }
+
+fn render_all(t: &Template, seed: u64, ns: impl Iterator<Item = u64>) -> Vec<String> {
+    let mut ctx = t.context(seed, "run-1");
+    ns.map(|n| {
+        let mut out = Vec::new();
+        t.render(&mut ctx, n, T0, &mut out);
+        String::from_utf8(out).expect("utf8")
+    })
+    .collect()
+}
+
+#[test]
+fn entity_cycle_deals_each_entity_once_per_round_with_a_dense_seq() {
+    let t = compile(r#"{{#entity "device" 7}}{{entity.id}} {{entity.seq}} {{entity.name}}{{/entity}}"#);
+    let recs = render_all(&t, 3, 0..70);
+    let mut last_seq = [None::<u64>; 7];
+    for (round, chunk) in recs.chunks(7).enumerate() {
+        let mut ids: Vec<u64> = Vec::new();
+        for rec in chunk {
+            let f: Vec<u64> = rec.split(' ').map(|x| x.parse().unwrap()).collect();
+            assert_eq!(f[0], f[2], "without of=, entity.name is the id");
+            assert_eq!(f[1], round as u64, "{rec}");
+            // Each entity's own sequence goes 0, 1, 2, … in record order.
+            assert_eq!(last_seq[f[0] as usize].map_or(0, |s| s + 1), f[1]);
+            last_seq[f[0] as usize] = Some(f[1]);
+            ids.push(f[0]);
+        }
+        ids.sort_unstable();
+        assert_eq!(ids, (0..7).collect::<Vec<_>>());
+    }
+    assert_ne!(recs[..7], recs[7..14], "rounds are shuffled differently");
+}
+
+#[test]
+fn entity_of_names_and_random_pick() {
+    let t = compile(r#"{{#entity "stock" of="AAPL, MSFT,GOOG"}}{{entity.id}}={{entity.name}}{{/entity}}"#);
+    for rec in render_all(&t, 1, 0..30) {
+        assert!(["0=AAPL", "1=MSFT", "2=GOOG"].contains(&rec.as_str()), "{rec}");
+    }
+    let t = compile(r#"{{#entity "user" 50 pick="random"}}{{entity.id}} {{entity.seq}}{{/entity}}"#);
+    let recs = render_all(&t, 1, 0..500);
+    let ids: std::collections::HashSet<u64> = recs
+        .iter()
+        .enumerate()
+        .map(|(n, rec)| {
+            let (id, seq) = rec.split_once(' ').unwrap();
+            assert_eq!(seq, n.to_string(), "a random pick's seq is the record number");
+            id.parse().unwrap()
+        })
+        .collect();
+    assert!(ids.len() > 40 && ids.iter().all(|id| *id < 50));
+}
+
+#[test]
+fn entity_attrs_are_the_same_in_every_record_of_an_entity() {
+    let t = compile(
+        r#"{{#entity "device" 20}}{{entity.id}}|{{entity.attr "commerce.productName"}}|{{entity.attr "address.city"}}|{{entity.attr "random.number" min=1 max=1000000}}|{{random.number 1000000}}{{/entity}}"#,
+    );
+    let mut seen: std::collections::HashMap<String, String> = Default::default();
+    let mut per_record = std::collections::HashSet::new();
+    for rec in render_all(&t, 9, 0..400) {
+        let (id, rest) = rec.split_once('|').unwrap();
+        let (attrs, reading) = rest.rsplit_once('|').unwrap();
+        per_record.insert(reading.to_string());
+        let known = seen.entry(id.to_string()).or_insert_with(|| attrs.to_string());
+        assert_eq!(known, attrs, "entity {id}");
+    }
+    assert_eq!(seen.len(), 20);
+    let distinct: std::collections::HashSet<_> = seen.values().collect();
+    assert!(distinct.len() > 15, "entities differ from each other");
+    assert!(per_record.len() > 300, "per-record values still vary");
+    // Another seed, other attributes.
+    assert_ne!(render_all(&t, 10, 0..20), render_all(&t, 9, 0..20));
+}
+
+#[test]
+fn entity_attrs_do_not_disturb_the_records_other_values() {
+    let with = compile(r#"{{#entity "d" 5}}{{entity.attr "name.firstName"}}{{/entity}}|{{random.number 1000000}}"#);
+    let without = compile(r#"{{#entity "d" 5}}{{/entity}}|{{random.number 1000000}}"#);
+    for n in 0..50 {
+        let a = render_n(&with, 4, n);
+        assert_eq!(a.split_once('|').unwrap().1, &render_n(&without, 4, n)[1..]);
+    }
+}
+
+#[test]
+fn the_same_attr_twice_is_the_same_value_unless_keyed_apart() {
+    let t = compile(
+        r#"{{#entity "p" 100}}{{entity.attr "name.firstName"}} {{entity.attr "name.firstName"}} {{entity.attr "name.firstName" key="friend"}}{{/entity}}"#,
+    );
+    let mut differ = 0;
+    for rec in render_all(&t, 2, 0..100) {
+        let w: Vec<&str> = rec.split(' ').collect();
+        assert_eq!(w[0], w[1]);
+        differ += usize::from(w[0] != w[2]);
+    }
+    assert!(differ > 80, "{differ}");
+}
+
+#[test]
+fn nested_entity_blocks_use_the_innermost() {
+    let t = compile(
+        r#"{{#entity "site" of="a,b"}}{{entity.name}}[{{#entity "sensor" 3}}{{entity.id}}:{{entity.seq}}{{/entity}}]{{entity.name}}{{/entity}}"#,
+    );
+    for (n, rec) in render_all(&t, 5, 0..12).iter().enumerate() {
+        let (outer, rest) = rec.split_once('[').unwrap();
+        let (inner, after) = rest.split_once(']').unwrap();
+        assert_eq!(outer, after, "the outer entity is restored after the inner block");
+        assert!(["a", "b"].contains(&outer));
+        let (id, seq) = inner.split_once(':').unwrap();
+        assert!(id.parse::<u64>().unwrap() < 3);
+        assert_eq!(seq, (n / 3).to_string());
+    }
+}
+
+#[test]
+fn stateful_helpers_are_pure_in_seed_and_record_number() {
+    let t = compile(
+        r#"{{#entity "s" of="A,B,C"}}{{entity.name}} {{entity.seq}} {{walk start=100 step=1}} {{entity.attr "company.companyName"}} {{timestamp jitter="2s" late=0.1 late_by="1m"}}{{/entity}} {{walk "x" start=5}}"#,
+    );
+    let forward = render_all(&t, 8, 0..60);
+    let mut backward = render_all(&t, 8, (0..60).rev());
+    backward.reverse();
+    assert_eq!(forward, backward);
+    // Two processes each rendering every other record (`--instance 1/2`, `2/2`).
+    for (i, rec) in render_all(&t, 8, (1..60).step_by(2)).iter().enumerate() {
+        assert_eq!(rec, &forward[2 * i + 1]);
+    }
+}
+
+#[test]
+fn walk_in_an_entity_moves_one_step_per_appearance() {
+    let t = compile(
+        r#"{{#entity "stock" of="AAPL,MSFT"}}{{entity.name}} {{walk start=150 step=0.5 decimals=6}}{{/entity}}"#,
+    );
+    // Records rendered one by one in fresh contexts agree with one sequential pass.
+    let sequential = render_all(&t, 1, 0..4000);
+    for n in [0u64, 1, 2, 3, 1000, 1001, 3999] {
+        assert_eq!(render_n(&t, 1, n), sequential[n as usize]);
+    }
+    let mut prices: std::collections::HashMap<String, Vec<f64>> = Default::default();
+    for rec in &sequential {
+        let (sym, px) = rec.split_once(' ').unwrap();
+        prices.entry(sym.to_string()).or_default().push(px.parse().unwrap());
+    }
+    for (sym, path) in &prices {
+        assert_eq!(path.len(), 2000);
+        assert_eq!(path[0], 150.0, "{sym} starts at start");
+        let steps: Vec<f64> = path.windows(2).map(|w| w[1] - w[0]).collect();
+        let mean = steps.iter().sum::<f64>() / steps.len() as f64;
+        let sd = (steps.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / steps.len() as f64).sqrt();
+        assert!(mean.abs() < 0.05, "{sym} mean step {mean}");
+        assert!((sd - 0.5).abs() < 0.04, "{sym} step sd {sd}");
+    }
+    assert_ne!(prices["AAPL"], prices["MSFT"], "each symbol has its own walk");
+}
+
+#[test]
+fn walk_outside_an_entity_moves_with_the_record_number() {
+    let t = compile(r#"{{walk "temp" start=20 step=0.1 min=15 max=25 decimals=1}}"#);
+    assert_eq!(render_n(&t, 1, 0), "20.0");
+    for rec in render_all(&t, 1, 0..5000) {
+        let v: f64 = rec.parse().unwrap();
+        assert!((15.0..=25.0).contains(&v), "{v}");
+    }
+    let a = compile(r#"{{walk "a" start=20}}"#);
+    assert_ne!(render_all(&a, 1, 0..50), render_all(&t, 1, 0..50));
+}
+
+#[test]
+fn stateful_helper_errors_name_line_and_column() {
+    let cases: &[(&str, (usize, usize), &str)] = &[
+        (
+            "{\n  \"id\": {{entity.id}}",
+            (2, 9),
+            "only defined inside an entity block",
+        ),
+        (
+            "x\n {{#entity \"d\" 0}}{{/entity}}",
+            (2, 2),
+            "count must be a whole number",
+        ),
+        (
+            "{{#entity \"d\" 5 colour=1}}{{/entity}}",
+            (1, 1),
+            "unknown option `colour=`",
+        ),
+        ("{{#entity \"d\"}}{{/entity}}", (1, 1), "takes a name and a count"),
+        ("{{#entity \"d\" 5 of=\"a,b\"}}{{/entity}}", (1, 1), "not both"),
+        ("{{#entity \"d\" 5 pick=\"lru\"}}{{/entity}}", (1, 1), "pick"),
+        (
+            "{{#entity \"d\" 5}}\n {{entity.attr \"commerce.nope\"}}{{/entity}}",
+            (2, 2),
+            "commerce.nope",
+        ),
+        (
+            "{{#entity \"d\" 5}}{{entity.attr 5}}{{/entity}}",
+            (1, 18),
+            "takes a faker method",
+        ),
+        (
+            "{{#entity \"d\" 5}}{{entity.colour}}{{/entity}}",
+            (1, 18),
+            "unknown `entity.colour`",
+        ),
+        (
+            "{{#entity \"d\" 5}}{{entity.id 3}}{{/entity}}",
+            (1, 18),
+            "takes no arguments",
+        ),
+        ("a {{walk \"k\" step=-1}}", (1, 3), "walk: `step` must not be negative"),
+        ("{{walk \"k\" min=10 max=1}}", (1, 1), "greater"),
+        ("{{walk \"k\" speed=1}}", (1, 1), "unknown option `speed=`"),
+        ("{{walk start=1}}", (1, 1), "KEY"),
+        ("\n\n{{timestamp late=2}}", (3, 1), "timestamp: `late`"),
+        ("{{timestamp every=\"2s\"}}", (1, 1), "unknown option `every=`"),
+    ];
+    for (src, (line, column), msg) in cases {
+        let e = error(src, &opts());
+        assert_eq!((e.line, e.column), (*line, *column), "{src:?}: {e}");
+        assert!(e.message.contains(msg), "{src:?}: {e}");
+    }
+}
+
+#[test]
+fn ticker_and_iot_fleet_templates_render_json() {
+    for (file, key) in [("ticker", "symbol"), ("iot-fleet", "device_id")] {
+        let path = format!("{}/templates/{file}.hbs", env!("CARGO_MANIFEST_DIR"));
+        let t = compile(&std::fs::read_to_string(path).unwrap());
+        for rec in render_all(&t, 1, 0..300) {
+            let v: Value = serde_json::from_str(&rec).unwrap_or_else(|e| panic!("{file}: {e}\n{rec}"));
+            assert!(v.get(key).is_some(), "{file}: {rec}");
+        }
+    }
+}

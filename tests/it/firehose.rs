@@ -119,3 +119,53 @@ fn gzip_records_decompress_to_the_plain_records() {
     let want = rendered(&root().join(TEMPLATE), 9, 50);
     assert_eq!(lines.iter().map(|l| l.as_bytes().to_vec()).collect::<Vec<_>>(), want);
 }
+
+#[test]
+fn aggregated_firehose_records_arrive_as_one_line_per_record() {
+    let Some(server) = moto() else { return };
+    let endpoint = server.endpoint();
+    boto3(
+        &endpoint,
+        "s3 = boto3.client('s3', **kw)\ns3.create_bucket(Bucket='kdg-packed')\nfh = boto3.client('firehose', **kw)\n\
+         fh.create_delivery_stream(DeliveryStreamName='packed', DeliveryStreamType='DirectPut', \
+         ExtendedS3DestinationConfiguration={'RoleARN': 'arn:aws:iam::123456789012:role/kdg', 'BucketARN': 'arn:aws:s3:::kdg-packed'})",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let report_path = dir.path().join("report.json");
+    let o = run(kdg(&[
+        "run",
+        TEMPLATE,
+        "--delivery-stream",
+        "packed",
+        "--endpoint-url",
+        &endpoint,
+        "--aggregate",
+        "10",
+        "--count",
+        "100",
+        "--rps",
+        "5000",
+        "--seed",
+        "8",
+        "--quiet",
+        "--report-json",
+        report_path.to_str().unwrap(),
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let body = boto3(
+        &endpoint,
+        "import sys\ns3 = boto3.client('s3', **kw)\nkeys = [o['Key'] for o in s3.list_objects_v2(Bucket='kdg-packed')['Contents']]\n\
+         sys.stdout.write(''.join(s3.get_object(Bucket='kdg-packed', Key=k)['Body'].read().decode() for k in sorted(keys)))",
+    );
+    let mut lines: Vec<String> = body.split_inclusive('\n').map(str::to_string).collect();
+    lines.sort();
+    let mut want: Vec<String> = rendered(&root().join(TEMPLATE), 8, 100)
+        .into_iter()
+        .map(|b| String::from_utf8(b).unwrap())
+        .collect();
+    want.sort();
+    assert_eq!(lines, want, "every record, once, one per line");
+    let r = report(&report_path);
+    assert_eq!(r["totals"]["delivered"], 100);
+    assert_eq!(r["totals"]["destination_records"], 10);
+}

@@ -28,6 +28,23 @@ for n, line in enumerate(open(sys.argv[1])):
                           'pk': k['partitionKey'], 'ehk': k.get('explicitHashKey')}))
 "#;
 
+/// Run [`DEAGGREGATE`] on `input`; it must succeed without complaint (the decoder reports some
+/// failures on stderr and passes the record through: none are expected).
+fn python_deaggregate(input: &std::path::Path) -> std::process::Output {
+    let o = Command::new(python())
+        .arg("-c")
+        .arg(DEAGGREGATE)
+        .arg(input)
+        .output()
+        .expect("python runs");
+    assert!(
+        o.status.success() && o.stderr.is_empty(),
+        "aws_kinesis_agg failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
 pub fn have_aws_kinesis_agg() -> bool {
     let ok = Command::new(python())
         .args(["-c", "import aws_kinesis_agg.deaggregator"])
@@ -167,19 +184,7 @@ fn aws_kinesis_agg_deaggregates_what_kdg_aggregates() {
     let input = dir.path().join("kinesis.jsonl");
     let lines: Vec<String> = kinesis.iter().map(Value::to_string).collect();
     std::fs::write(&input, lines.join("\n") + "\n").unwrap();
-    let o = Command::new(python())
-        .arg("-c")
-        .arg(DEAGGREGATE)
-        .arg(&input)
-        .output()
-        .expect("python runs");
-    assert!(
-        o.status.success(),
-        "aws_kinesis_agg failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    // The decoder reports some failures on stderr and passes the record through: none expected.
-    assert!(o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = python_deaggregate(&input);
     let got: Vec<Value> = String::from_utf8(o.stdout)
         .unwrap()
         .lines()
@@ -247,17 +252,7 @@ fn an_aggregated_run_deaggregates_to_exactly_the_rendered_records() {
         .map(|(_, rec)| json!({"data": B64.encode(rec.data().as_ref()), "pk": rec.partition_key()}).to_string())
         .collect();
     std::fs::write(&input, lines.join("\n") + "\n").unwrap();
-    let o = Command::new(python())
-        .arg("-c")
-        .arg(DEAGGREGATE)
-        .arg(&input)
-        .output()
-        .expect("python runs");
-    assert!(
-        o.status.success() && o.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = python_deaggregate(&input);
     let mut got: Vec<Vec<u8>> = String::from_utf8(o.stdout)
         .unwrap()
         .lines()

@@ -371,3 +371,30 @@ pub fn boto3(endpoint: &str, code: &str) -> String {
     );
     String::from_utf8(o.stdout).expect("utf8")
 }
+
+/// Create `bucket` (if new) and a DirectPut delivery stream `name` writing to it under `prefix`.
+pub fn create_hose(endpoint: &str, bucket: &str, name: &str, prefix: &str) {
+    boto3(
+        endpoint,
+        &format!(
+            "s3 = boto3.client('s3', **kw)\n\
+             if {bucket:?} not in [b['Name'] for b in s3.list_buckets()['Buckets']]: s3.create_bucket(Bucket={bucket:?})\n\
+             boto3.client('firehose', **kw).create_delivery_stream(DeliveryStreamName={name:?}, DeliveryStreamType='DirectPut', \
+             ExtendedS3DestinationConfiguration={{'RoleARN': 'arn:aws:iam::123456789012:role/kdg', \
+             'BucketARN': 'arn:aws:s3:::{bucket}', 'Prefix': {prefix:?}}})"
+        ),
+    );
+}
+
+/// Every object under `prefix` in `bucket`, concatenated in key order, as text.
+pub fn s3_text(endpoint: &str, bucket: &str, prefix: &str) -> String {
+    boto3(
+        endpoint,
+        &format!(
+            "import sys\ns3 = boto3.client('s3', **kw)\n\
+             objs = s3.list_objects_v2(Bucket={bucket:?}, Prefix={prefix:?}).get('Contents', [])\n\
+             sys.stdout.write(''.join(s3.get_object(Bucket={bucket:?}, Key=o['Key'])['Body'].read().decode() \
+             for o in sorted(objs, key=lambda o: o['Key'])))"
+        ),
+    )
+}

@@ -8,14 +8,7 @@ const TEMPLATE: &str = "tests/fixtures/it-record.hbs";
 fn firehose_delivers_exactly_n_newline_terminated_records_to_s3() {
     let Some(server) = moto() else { return };
     let endpoint = server.endpoint();
-    boto3(
-        &endpoint,
-        "s3 = boto3.client('s3', **kw)\ns3.create_bucket(Bucket='kdg-out')\n\
-         fh = boto3.client('firehose', **kw)\n\
-         fh.create_delivery_stream(DeliveryStreamName='hose', DeliveryStreamType='DirectPut', \
-         ExtendedS3DestinationConfiguration={'RoleARN': 'arn:aws:iam::123456789012:role/kdg', \
-         'BucketARN': 'arn:aws:s3:::kdg-out', 'Prefix': 'kdg/'})",
-    );
+    create_hose(&endpoint, "kdg-out", "hose", "kdg/");
     let dir = tempfile::tempdir().unwrap();
     let report_path = dir.path().join("report.json");
     let o = run(kdg(&[
@@ -36,11 +29,7 @@ fn firehose_delivers_exactly_n_newline_terminated_records_to_s3() {
         report_path.to_str().unwrap(),
     ]));
     assert!(o.status.success(), "{}", stderr(&o));
-    let body = boto3(
-        &endpoint,
-        "import sys\ns3 = boto3.client('s3', **kw)\nkeys = [o['Key'] for o in s3.list_objects_v2(Bucket='kdg-out')['Contents']]\n\
-         sys.stdout.write(''.join(s3.get_object(Bucket='kdg-out', Key=k)['Body'].read().decode() for k in sorted(keys)))",
-    );
+    let body = s3_text(&endpoint, "kdg-out", "");
     let mut lines: Vec<String> = body.split_inclusive('\n').map(str::to_string).collect();
     assert_eq!(lines.len(), 1234, "exactly N records reach S3");
     assert!(lines.iter().all(|l| l.ends_with('\n')));
@@ -80,12 +69,7 @@ fn unknown_delivery_stream_is_a_setup_error() {
 fn gzip_records_decompress_to_the_plain_records() {
     let Some(server) = moto() else { return };
     let endpoint = server.endpoint();
-    boto3(
-        &endpoint,
-        "s3 = boto3.client('s3', **kw)\ns3.create_bucket(Bucket='kdg-gz')\nfh = boto3.client('firehose', **kw)\n\
-         fh.create_delivery_stream(DeliveryStreamName='gzhose', DeliveryStreamType='DirectPut', \
-         ExtendedS3DestinationConfiguration={'RoleARN': 'arn:aws:iam::123456789012:role/kdg', 'BucketARN': 'arn:aws:s3:::kdg-gz'})",
-    );
+    create_hose(&endpoint, "kdg-gz", "gzhose", "");
     let o = run(kdg(&[
         "run",
         TEMPLATE,
@@ -124,12 +108,7 @@ fn gzip_records_decompress_to_the_plain_records() {
 fn aggregated_firehose_records_arrive_as_one_line_per_record() {
     let Some(server) = moto() else { return };
     let endpoint = server.endpoint();
-    boto3(
-        &endpoint,
-        "s3 = boto3.client('s3', **kw)\ns3.create_bucket(Bucket='kdg-packed')\nfh = boto3.client('firehose', **kw)\n\
-         fh.create_delivery_stream(DeliveryStreamName='packed', DeliveryStreamType='DirectPut', \
-         ExtendedS3DestinationConfiguration={'RoleARN': 'arn:aws:iam::123456789012:role/kdg', 'BucketARN': 'arn:aws:s3:::kdg-packed'})",
-    );
+    create_hose(&endpoint, "kdg-packed", "packed", "");
     let dir = tempfile::tempdir().unwrap();
     let report_path = dir.path().join("report.json");
     let o = run(kdg(&[
@@ -152,11 +131,7 @@ fn aggregated_firehose_records_arrive_as_one_line_per_record() {
         report_path.to_str().unwrap(),
     ]));
     assert!(o.status.success(), "{}", stderr(&o));
-    let body = boto3(
-        &endpoint,
-        "import sys\ns3 = boto3.client('s3', **kw)\nkeys = [o['Key'] for o in s3.list_objects_v2(Bucket='kdg-packed')['Contents']]\n\
-         sys.stdout.write(''.join(s3.get_object(Bucket='kdg-packed', Key=k)['Body'].read().decode() for k in sorted(keys)))",
-    );
+    let body = s3_text(&endpoint, "kdg-packed", "");
     let mut lines: Vec<String> = body.split_inclusive('\n').map(str::to_string).collect();
     lines.sort();
     let mut want: Vec<String> = rendered(&root().join(TEMPLATE), 8, 100)

@@ -3,31 +3,12 @@
 
 use crate::common::*;
 
-/// Every object under `prefix` in `bucket`, concatenated, as text.
-fn s3_text(endpoint: &str, bucket: &str, prefix: &str) -> String {
-    boto3(
-        endpoint,
-        &format!(
-            "import sys\ns3 = boto3.client('s3', **kw)\n\
-             objs = s3.list_objects_v2(Bucket={bucket:?}, Prefix={prefix:?}).get('Contents', [])\n\
-             sys.stdout.write(''.join(s3.get_object(Bucket={bucket:?}, Key=o['Key'])['Body'].read().decode() \
-             for o in sorted(objs, key=lambda o: o['Key'])))"
-        ),
-    )
-}
-
 #[test]
 fn the_finance_scenario_fills_two_delivery_streams_each_at_its_own_rate() {
     let Some(server) = moto() else { return };
     let endpoint = server.endpoint();
-    boto3(
-        &endpoint,
-        "s3 = boto3.client('s3', **kw)\ns3.create_bucket(Bucket='finance')\nfh = boto3.client('firehose', **kw)\n\
-         for name, prefix in [('kdg-prices', 'prices/'), ('kdg-transactions', 'transactions/')]:\n\
-         \x20   fh.create_delivery_stream(DeliveryStreamName=name, DeliveryStreamType='DirectPut', \
-         ExtendedS3DestinationConfiguration={'RoleARN': 'arn:aws:iam::123456789012:role/kdg', \
-         'BucketARN': 'arn:aws:s3:::finance', 'Prefix': prefix})",
-    );
+    create_hose(&endpoint, "finance", "kdg-prices", "prices/");
+    create_hose(&endpoint, "finance", "kdg-transactions", "transactions/");
     let dir = tempfile::tempdir().unwrap();
     let report_path = dir.path().join("scenario.json");
     // The shipped file, with the duration and endpoint overridden from the command line.

@@ -91,6 +91,8 @@ pub struct Slot {
     pub valid: bool,
     /// The cached text.
     pub text: Vec<u8>,
+    /// Cached random-walk descents (`{{walk}}`), one per key line.
+    pub paths: Vec<state::Path>,
 }
 
 impl Ctx {

@@ -28,6 +28,9 @@
 //!   the record number and the walk is keyed by `(seed, KEY)`; inside one, time is `entity.seq`
 //!   and the key is `(seed, NAME, k, KEY)`, so each entity has its own walk that moves one step
 //!   per appearance. `start=[lo, hi]` gives each key a start drawn uniformly from the range.
+//!   Each worker keeps the last descent per call site and entity ([`Path`], up to 64 entities),
+//!   so a step to `t + 1` usually recomputes one or two midpoints; the cache only saves work and
+//!   gives bit-for-bit the numbers of the stateless [`brownian`].
 //! * **Event timestamps** (`{{timestamp jitter= late= late_by= format=}}`, [`build_timestamp`]):
 //!   the record's instant (the simulated instant in a backfill run) plus a uniform jitter in
 //!   `[-jitter, +jitter]` ms; with probability `late` the event is moved back by a uniform

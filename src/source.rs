@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::faker::{splitmix64, Ctx};
+use crate::faker::{record_unit, Ctx};
 use crate::replay::{ReplaySpec, Row};
 use crate::template::Template;
 
@@ -101,7 +101,7 @@ impl Source {
         if self.templates.len() <= 1 {
             return 0;
         }
-        let u = (splitmix64(seed ^ MIX_SALT ^ splitmix64(n)) >> 11) as f64 / (1u64 << 53) as f64;
+        let u = record_unit(seed, MIX_SALT, n);
         self.cumulative
             .partition_point(|c| *c <= u)
             .min(self.templates.len() - 1)

@@ -378,14 +378,13 @@ pub async fn run(
     if let Err(SinkError::Fatal(msg)) = flushed {
         return Err(EngineError::Sink(msg));
     }
-    let input = shared
-        .replay
-        .as_ref()
-        .map(|r| r.lock().expect("replay lock").summary.clone());
-    let input_ended = shared
-        .replay
-        .as_ref()
-        .is_some_and(|r| r.lock().expect("replay lock").done);
+    let (input, input_ended) = match &shared.replay {
+        Some(r) => {
+            let st = r.lock().expect("replay lock");
+            (Some(st.summary.clone()), st.done)
+        }
+        None => (None, false),
+    };
     let stopped_by = if interrupted || closed {
         StopReason::Interrupt
     } else if input.as_ref().is_some_and(|i| i.failed.is_some()) {
@@ -683,8 +682,7 @@ impl Worker {
 /// Whether record `n` is sent twice (`--duplicates`): a pure function of the seed and `n`.
 fn duplicate(seed: u64, n: u64, share: f64) -> bool {
     const SALT: u64 = 0x6475_705f_7368_6172;
-    let u = (crate::faker::splitmix64(seed ^ SALT ^ crate::faker::splitmix64(n)) >> 11) as f64 / (1u64 << 53) as f64;
-    u < share
+    crate::faker::record_unit(seed, SALT, n) < share
 }
 
 /// Add `"field":"RUNID-N"` as the first member of the JSON object that starts at `start` in

@@ -142,7 +142,7 @@ fn standard_normal(seed: u64, s: u64) -> f64 {
     let a = crate::faker::splitmix64(seed ^ 0x6e6f_726d ^ crate::faker::splitmix64(s));
     let b = crate::faker::splitmix64(a);
     let u1 = ((a >> 11) as f64 + 1.0) / (1u64 << 53) as f64;
-    let u2 = (b >> 11) as f64 / (1u64 << 53) as f64;
+    let u2 = crate::faker::unit_of(b);
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 

@@ -49,6 +49,19 @@ pub fn record_rng(seed: u64, n: u64) -> Rng {
     Rng::new(((a as u128) << 64) | b as u128)
 }
 
+/// A uniform float in `[0, 1)` from 64 random bits (their top 53).
+#[inline]
+pub fn unit_of(bits: u64) -> f64 {
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// A uniform float in `[0, 1)` that is a pure function of `(seed, salt, n)`: an independent
+/// draw per record for each salt, for choices made outside the record's own random stream.
+#[inline]
+pub fn record_unit(seed: u64, salt: u64, n: u64) -> f64 {
+    unit_of(splitmix64(seed ^ salt ^ splitmix64(n)))
+}
+
 /// SplitMix64's finaliser: a cheap, well-mixed 64-bit hash.
 pub fn splitmix64(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);

@@ -311,7 +311,7 @@ impl Walk {
         let start = if lo == hi {
             lo
         } else {
-            lo + (hi - lo) * ((mix(key, START) >> 11) as f64 / (1u64 << 53) as f64)
+            lo + (hi - lo) * super::unit_of(mix(key, START))
         };
         reflect(start + self.step * brownian_cached(key, t, path), self.min, self.max)
     }

@@ -120,14 +120,31 @@ fn parse_rate(s: &str) -> Result<RateArg, String> {
     }
 }
 
-/// `--pacing` values.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Pacing {
+/// `--pacing` values (mapped to [`crate::engine::schedule::Pacing`] by `config`).
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum PacingArg {
     /// Spread records evenly over each second (open model, fixed schedule).
     Smooth,
     /// KDG's way: each second's records all at once at the start of the second.
     Burst,
+}
+
+/// `--arrivals` values.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ArrivalsArg {
+    /// Evenly spaced.
+    Uniform,
+    /// Random, as independent devices send: a Poisson process at the target rate.
+    Poisson,
+}
+
+/// `--on-bad-row` values.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OnBadRowArg {
+    /// Stop the run at the first bad row (the report says which; exit code 1).
+    Fail,
+    /// Skip bad rows; they are counted and the first few listed in the report.
+    Skip,
 }
 
 /// `kdg run`.
@@ -165,8 +182,8 @@ pub struct RunArgs {
     pub no_newline: bool,
 
     /// How records are spread within a second.
-    #[arg(long, value_enum, default_value_t = Pacing::Smooth)]
-    pub pacing: Pacing,
+    #[arg(long, value_enum, default_value_t = PacingArg::Smooth)]
+    pub pacing: PacingArg,
 
     /// Ramp the rate linearly: `FROM..TO/DURATION`, e.g. `1k..10k/5m` (then hold TO).
     #[arg(long, value_name = "RAMP", conflicts_with_all = ["rps", "steps"])]
@@ -200,8 +217,8 @@ pub struct RunArgs {
 
     /// `uniform` spacing, or `poisson`: random arrivals at the target rate, as independent
     /// devices send.
-    #[arg(long, value_enum, default_value_t = crate::engine::schedule::Arrivals::Uniform)]
-    pub arrivals: crate::engine::schedule::Arrivals,
+    #[arg(long, value_enum, default_value_t = ArrivalsArg::Uniform)]
+    pub arrivals: ArrivalsArg,
 
     /// Most records in one batch handed to the destination.
     #[arg(long, value_name = "N", value_parser = units::parse_count)]
@@ -255,8 +272,8 @@ pub struct RunArgs {
 
     /// With --from: what to do with a row that does not parse; either way it is counted and
     /// reported with its line number.
-    #[arg(long, value_enum, default_value_t = crate::replay::OnBadRow::Fail, requires = "from")]
-    pub on_bad_row: crate::replay::OnBadRow,
+    #[arg(long, value_enum, default_value_t = OnBadRowArg::Fail, requires = "from")]
+    pub on_bad_row: OnBadRowArg,
 
     /// Send this share of records twice (`0.01` or `1%`), the copy right after the original, to
     /// test consumers' de-duplication. Copies are counted as records and in the report.
@@ -527,7 +544,7 @@ mod tests {
         assert_eq!(r.rps, RateArg::PerSecond(100.0));
         assert_eq!((r.count, r.duration, r.workers), (None, None, None));
         assert_eq!(r.sink, None);
-        assert_eq!(r.pacing, Pacing::Smooth);
+        assert_eq!(r.pacing, PacingArg::Smooth);
         assert!(!r.no_newline && !r.quiet);
         assert_eq!(r.template.compat, CompatArg::Tolerant);
     }

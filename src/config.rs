@@ -1,8 +1,9 @@
 //! Validated run configuration: the command line is checked once here, then trusted.
 //!
-//! [`RunConfig::from_args`] does every cross-flag check and turns strings into domain values;
-//! the engine never looks at a flag again. Errors are one line naming the flag and what is
-//! accepted.
+//! [`RunConfig::from_args`] does every cross-flag check and turns strings into domain values,
+//! one validator per flag group; the engine never looks at a flag again. Errors are one line
+//! naming the flag and what is accepted. This module and `app/` are the only ones that read
+//! [`crate::cli`]: the `*Arg` mirrors of domain enums are mapped here.
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -10,11 +11,18 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::cli::{CompatArg, Pacing, RateArg, RunArgs, TemplateArgs};
+use crate::cli::{
+    ArrivalsArg, AwsConnArgs, CompatArg, OnBadRowArg, PacingArg, RateArg, RunArgs, TailArgs, TemplateArgs,
+};
 use crate::engine::periodic::Periodic;
-use crate::engine::schedule::{Arrivals, Backfill, Profile};
+use crate::engine::plan::{
+    Aggregate, Instance, LoadPlan, Mark, PackFormat, Shaping, DEFAULT_AWS_LINGER, DEFAULT_LOCAL_BATCH,
+    DEFAULT_LOCAL_LINGER,
+};
+use crate::engine::schedule::{Arrivals, Backfill, Pacing, Profile, Rate};
 use crate::faker::Compat;
-use crate::sink::aws::{AwsOptions, RetryPolicy};
+use crate::replay::OnBadRow;
+use crate::sink::aws::{AwsOptions, Preflight, RetryPolicy};
 use crate::sink::kinesis::StreamId;
 use crate::sink::limits::{FIREHOSE_MAX_RECORDS, KINESIS_MAX_RECORDS};
 use crate::template;
@@ -34,28 +42,6 @@ fn bad(flag: &'static str, message: impl Into<String>) -> ConfigError {
         flag,
         message: message.into(),
     }
-}
-
-/// The target rate.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Rate {
-    /// Records per second on a fixed schedule.
-    PerSecond(f64),
-    /// A rate that changes over the run (`--ramp`, `--steps`).
-    Profile(crate::engine::schedule::Profile),
-    /// KDG's periodic mode: a mean and deviation per weekday and hour (`--periodic FILE`).
-    #[serde(serialize_with = "periodic_name")]
-    Periodic(std::sync::Arc<crate::engine::periodic::Periodic>),
-    /// As fast as the generator and the destination allow.
-    Max,
-}
-
-fn periodic_name<S: serde::Serializer>(
-    _: &std::sync::Arc<crate::engine::periodic::Periodic>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    s.serialize_str("weekday and hour table")
 }
 
 /// Where records go.
@@ -170,57 +156,64 @@ impl TemplateConfig {
     }
 }
 
-/// Everything a run needs, validated.
+/// Everything a run needs, validated, in groups: what to render, the load the engine runs,
+/// where records go and how, and what happens after.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunConfig {
     /// The template.
     pub template: TemplateConfig,
-    /// Templates mixed in (`--mix`), with their weights; the positional template weighs 1.
-    pub mix: Vec<(PathBuf, f64)>,
-    /// A file to replay (`--from`).
-    pub replay: Option<crate::replay::ReplaySpec>,
-    /// Share of records sent twice (`--duplicates`).
-    pub duplicates: f64,
-    /// Most records packed into one destination record (`--aggregate`); `None` = one each.
-    pub aggregate: Option<NonZeroUsize>,
-    /// The target rate.
-    pub rate: Rate,
-    /// Stop after this many records.
-    pub count: Option<u64>,
-    /// Stop after this long.
-    pub duration: Option<Duration>,
-    /// Render workers.
-    pub workers: NonZeroUsize,
+    /// Other inputs: templates mixed in, a file to replay.
+    pub input: InputConfig,
+    /// What the engine runs.
+    pub load: LoadPlan,
     /// Where records go.
     pub destination: Destination,
-    /// How to reach AWS.
-    pub aws: AwsOptions,
+    /// How to reach AWS and address records there.
+    pub aws: AwsConfig,
+    /// kdg's retry policy (AWS destinations).
+    pub retry: RetryPolicy,
+    /// Read back and prove delivery after the run (`--verify`).
+    pub verify: Option<Verify>,
+    /// Where the report goes.
+    pub outputs: Outputs,
+    /// Conditions checked at the end (`--threshold`).
+    pub thresholds: Thresholds,
+}
+
+/// Inputs besides the template.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct InputConfig {
+    /// Templates mixed in (`--mix`), with their weights; the positional template weighs 1.
+    pub mix: Vec<MixPart>,
+    /// A file to replay (`--from`).
+    pub replay: Option<crate::replay::ReplaySpec>,
+}
+
+/// One `--mix FILE=WEIGHT`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MixPart {
+    /// The template file.
+    pub path: PathBuf,
+    /// Its weight.
+    pub weight: f64,
+}
+
+/// How to reach AWS, and the keys of Kinesis records.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AwsConfig {
+    /// Region, profile, endpoint.
+    pub conn: AwsOptions,
     /// Partition key template (Kinesis); `None` = a random key per record.
     pub partition_key: Option<String>,
     /// Explicit hash key template (Kinesis).
     pub explicit_hash_key: Option<String>,
-    /// Most requests in flight (AWS destinations).
-    pub max_in_flight: NonZeroUsize,
-    /// Longest a record waits for its batch.
-    pub linger: Duration,
-    /// kdg's retry policy (AWS destinations).
-    pub retry: RetryPolicy,
-    /// Gzip each record.
-    pub gzip: bool,
     /// How much to check before sending.
-    pub preflight: crate::sink::aws::Preflight,
-    /// Read back and prove delivery after the run (`--verify`).
-    pub verify: Option<Verify>,
-    /// End each record with `\n`.
-    pub newline: bool,
-    /// Pacing within a second.
-    pub pacing: Pacing,
-    /// Evenly spaced or Poisson arrivals.
-    pub arrivals: crate::engine::schedule::Arrivals,
-    /// Walk simulated time instead of the wall clock (`--backfill`).
-    pub backfill: Option<crate::engine::schedule::Backfill>,
-    /// Most records per batch.
-    pub batch_size: NonZeroUsize,
+    pub preflight: Preflight,
+}
+
+/// Where the report goes besides the exit code.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Outputs {
     /// No progress or text report.
     pub quiet: bool,
     /// Where to write the JSON report.
@@ -229,15 +222,16 @@ pub struct RunConfig {
     pub timeline: Option<PathBuf>,
     /// Where to write the HTML report.
     pub report_html: Option<PathBuf>,
-    /// This process's share of a run split across instances.
-    pub instance: Option<Instance>,
-    /// Conditions checked at the end (`--threshold`), as given.
-    pub threshold_exprs: Vec<String>,
+}
+
+/// `--threshold` conditions.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Thresholds {
+    /// As given.
+    pub exprs: Vec<String>,
     /// The same, parsed.
     #[serde(skip)]
-    pub thresholds: Vec<crate::threshold::Threshold>,
-    /// Wall-clock start, ms since the epoch.
-    pub start_at_ms: Option<i64>,
+    pub parsed: Vec<crate::threshold::Threshold>,
 }
 
 /// How `--verify` marks and reads back records.
@@ -247,60 +241,54 @@ pub struct Verify {
     pub field: Option<String>,
     /// How long to keep reading for records not seen yet.
     pub timeout: Duration,
-    /// Firehose: the bucket and key prefix it delivers to.
-    pub s3: Option<(String, String)>,
+    /// Firehose: where it delivers.
+    pub s3: Option<S3Location>,
 }
 
-/// One of N processes sharing a run (`--instance I/N`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Instance {
-    /// This instance, `0..count`.
-    pub index: u64,
-    /// How many instances share the run.
-    pub count: u64,
+/// An S3 bucket and key prefix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct S3Location {
+    /// The bucket.
+    pub bucket: String,
+    /// The key prefix (may be empty).
+    pub prefix: String,
 }
 
-impl Instance {
-    /// Parse `I/N`.
-    ///
-    /// # Errors
-    /// Not two whole numbers with `I < N`.
-    pub fn parse(s: &str) -> Result<Instance, ConfigError> {
-        let bad_value = || bad("--instance", format!("`{s}` is not I/N with 0 <= I < N, e.g. 0/4"));
-        let (i, n) = s.split_once('/').ok_or_else(bad_value)?;
-        let (index, count): (u64, u64) = (
-            i.trim().parse().map_err(|_| bad_value())?,
-            n.trim().parse().map_err(|_| bad_value())?,
-        );
-        if count == 0 || index >= count {
-            return Err(bad_value());
-        }
-        Ok(Instance { index, count })
+/// Parse `--instance I/N`.
+///
+/// # Errors
+/// Not two whole numbers with `I < N`.
+pub fn parse_instance(s: &str) -> Result<Instance, ConfigError> {
+    let bad_value = || bad("--instance", format!("`{s}` is not I/N with 0 <= I < N, e.g. 0/4"));
+    let (i, n) = s.split_once('/').ok_or_else(bad_value)?;
+    let (index, count): (u64, u64) = (
+        i.trim().parse().map_err(|_| bad_value())?,
+        n.trim().parse().map_err(|_| bad_value())?,
+    );
+    if count == 0 || index >= count {
+        return Err(bad_value());
     }
-
-    /// The global record number of this instance's `k`th record.
-    pub fn global(&self, k: u64) -> u64 {
-        k * self.count + self.index
-    }
-
-    /// This instance's share of `total` records.
-    pub fn share(&self, total: u64) -> u64 {
-        total / self.count + u64::from(self.index < total % self.count)
-    }
+    Ok(Instance { index, count })
 }
 
 /// Parse `--mix FILE[=WEIGHT]`.
-fn parse_mix(s: &str) -> Result<(PathBuf, f64), ConfigError> {
+fn parse_mix(s: &str) -> Result<MixPart, ConfigError> {
     match s.rsplit_once('=') {
         Some((path, w)) if !path.is_empty() => match w.trim().parse::<f64>() {
-            Ok(w) if w.is_finite() && w > 0.0 => Ok((PathBuf::from(path), w)),
+            Ok(w) if w.is_finite() && w > 0.0 => Ok(MixPart {
+                path: PathBuf::from(path),
+                weight: w,
+            }),
             _ => Err(bad(
                 "--mix",
                 format!("`{w}` in `{s}` is not a weight; use a positive number, e.g. --mix prices.hbs=3"),
             )),
         },
         _ if s.is_empty() => Err(bad("--mix", "needs a template file")),
-        _ => Ok((PathBuf::from(s), 1.0)),
+        _ => Ok(MixPart {
+            path: PathBuf::from(s),
+            weight: 1.0,
+        }),
     }
 }
 
@@ -313,49 +301,55 @@ pub fn parse_share(s: &str) -> Option<f64> {
     (0.0..=1.0).contains(&v).then_some(v)
 }
 
-/// The default most records per batch for local sinks (stdout, file, null).
-pub const DEFAULT_LOCAL_BATCH: usize = 1024;
-/// How long a record may wait for its batch by default: local sinks.
-pub const DEFAULT_LOCAL_LINGER: Duration = Duration::from_millis(1);
-/// How long a record may wait for its batch by default: AWS destinations (the KPL's default
-/// `RecordMaxBufferedTime`).
-pub const DEFAULT_AWS_LINGER: Duration = Duration::from_millis(100);
-
-impl Rate {
-    /// The same rate shape, `factor` times as fast.
-    pub fn scaled(self, factor: f64) -> Rate {
-        use crate::engine::schedule::Profile;
-        match self {
-            Rate::PerSecond(r) => Rate::PerSecond(r * factor),
-            Rate::Profile(Profile::Constant(r)) => Rate::Profile(Profile::Constant(r * factor)),
-            Rate::Profile(Profile::Ramp { from, to, over }) => Rate::Profile(Profile::Ramp {
-                from: from * factor,
-                to: to * factor,
-                over,
-            }),
-            Rate::Profile(Profile::Steps { rates, hold }) => Rate::Profile(Profile::Steps {
-                rates: rates.iter().map(|r| r * factor).collect(),
-                hold,
-            }),
-            other => other,
-        }
+/// How to reach AWS, from the flags every AWS command shares.
+pub fn aws_options(a: &AwsConnArgs) -> AwsOptions {
+    AwsOptions {
+        region: a.region.clone(),
+        profile: a.profile.clone(),
+        endpoint_url: a.endpoint_url.clone(),
     }
+}
+
+/// Validate `kdg tail`'s flags.
+///
+/// # Errors
+/// A start position that is not `latest`, `trim-horizon` or a time.
+pub fn tail_options(a: &TailArgs) -> Result<crate::tail::TailOptions, ConfigError> {
+    let stream = a
+        .stream
+        .clone()
+        .or_else(|| {
+            a.stream_arn
+                .as_ref()
+                .map(|arn| arn.rsplit('/').next().unwrap_or(arn).to_string())
+        })
+        .unwrap_or_default();
+    Ok(crate::tail::TailOptions {
+        stream,
+        from: crate::tail::StartPosition::parse(&a.from).map_err(|e| bad("--from", e))?,
+        json: a.json,
+        count: a.count,
+        duration: a.duration,
+        aws: aws_options(&a.conn),
+    })
 }
 
 impl RunConfig {
     /// The highest target rate of the run, if paced.
     pub fn peak_rps(&self) -> Option<f64> {
-        use crate::engine::schedule::Profile;
-        match &self.rate {
-            Rate::PerSecond(r) => Some(*r),
-            Rate::Profile(Profile::Constant(r)) => Some(*r),
-            Rate::Profile(Profile::Ramp { from, to, .. }) => Some(from.max(*to)),
-            Rate::Profile(Profile::Steps { rates, .. }) => rates.iter().copied().reduce(f64::max),
-            Rate::Periodic(_) | Rate::Max => None,
-        }
+        self.load.rate.peak_rps()
     }
 
-    /// Validate `kdg run`'s flags.
+    /// What the report echoes of this configuration, with the run's id.
+    pub fn echo(&self, run_id: &str) -> serde_json::Value {
+        let mut config = serde_json::to_value(self).unwrap_or_default();
+        if let Some(o) = config.as_object_mut() {
+            o.insert("run_id".into(), run_id.into());
+        }
+        config
+    }
+
+    /// Validate `kdg run`'s flags, one group at a time.
     ///
     /// # Errors
     /// The first flag that is wrong, with what is accepted.
@@ -364,339 +358,452 @@ impl RunConfig {
         if a.scenario.is_some() {
             return Err(bad("--scenario", "is read by the scenario runner, not as one run"));
         }
-        let mix = a.mix.iter().map(|m| parse_mix(m)).collect::<Result<Vec<_>, _>>()?;
-        let replay = match &a.from {
-            None => None,
-            Some(path) => Some(crate::replay::ReplaySpec {
-                format: crate::replay::Format::from_path(path).ok_or_else(|| {
-                    bad(
-                        "--from",
-                        format!(
-                            "cannot tell the format of `{}`: name it .csv, or .ndjson/.jsonl for JSON lines",
-                            path.display()
-                        ),
-                    )
-                })?,
-                path: path.clone(),
-                looped: a.looped,
-                on_bad_row: a.on_bad_row,
-            }),
-        };
-        if template.path.is_none() && mix.is_empty() && replay.is_none() {
-            return Err(bad(
-                "TEMPLATE",
-                "give a template file (or --mix FILE, --from DATA, --scenario FILE)",
-            ));
-        }
-        let duplicates = match &a.duplicates {
-            None => 0.0,
-            Some(text) => parse_share(text).ok_or_else(|| {
-                bad(
-                    "--duplicates",
-                    format!("`{text}` is not a share between 0 and 1 (e.g. 0.01 or 1%)"),
-                )
-            })?,
-        };
-        let rate = match a.rps {
-            RateArg::PerSecond(r) if r > 10_000_000_000.0 => {
-                return Err(bad(
-                    "--rps",
-                    "is above 10G records/s; use `max` for as fast as possible",
-                ))
-            }
-            RateArg::PerSecond(r) => Rate::PerSecond(r),
-            RateArg::Max => Rate::Max,
-        };
-        let rate = match (&a.ramp, &a.steps) {
-            (Some(r), _) => Rate::Profile(Profile::parse_ramp(r).map_err(|e| bad("--ramp", e))?),
-            (None, Some(s)) => {
-                let hold = a
-                    .hold
-                    .ok_or_else(|| bad("--steps", "needs --hold, how long each step lasts (e.g. --hold 30s)"))?;
-                Rate::Profile(Profile::parse_steps(s, hold).map_err(|e| bad("--steps", e))?)
-            }
-            (None, None) if a.hold.is_some() => return Err(bad("--hold", "goes with --steps")),
-            (None, None) => rate,
-        };
-        let rate = match &a.periodic {
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| bad("--periodic", format!("cannot read `{}`: {e}", path.display())))?;
-                let p = Periodic::parse(&text, &path.display().to_string(), !a.no_smooth, template.tz.clone())
-                    .map_err(|e| bad("--periodic", e))?;
-                Rate::Periodic(std::sync::Arc::new(p))
-            }
-            None => rate,
-        };
-        let instance = a.instance.as_deref().map(Instance::parse).transpose()?;
-        let thresholds = a
-            .thresholds
-            .iter()
-            .map(|t| crate::threshold::Threshold::parse(t))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| {
-                bad(
-                    "--threshold",
-                    format!("'{}': column {}: {}", e.expr, e.column, e.message),
-                )
-            })?;
-        let rate = match (instance, rate) {
-            (None, r) => r,
-            (Some(_), Rate::Periodic(_)) => {
-                return Err(bad(
-                    "--instance",
-                    "cannot split a --periodic run; give each instance its own table",
-                ))
-            }
-            (Some(inst), r) => r.scaled(1.0 / inst.count as f64),
-        };
-        let start_at_ms = match &a.start_at {
-            None => None,
-            Some(t) => Some(
-                t.parse::<jiff::Timestamp>()
-                    .map_err(|e| bad("--start-at", format!("`{t}` is not an RFC 3339 time ({e})")))?
-                    .as_millisecond(),
-            ),
-        };
-        let backfill = match &a.backfill {
-            None => None,
-            Some(span) => {
-                if a.duration.is_some() {
-                    return Err(bad(
-                        "--duration",
-                        "a backfill ends at the end of its span; drop --duration",
-                    ));
-                }
-                if rate == Rate::Max {
-                    return Err(bad("--backfill", "needs a rate: --rps, --ramp, --steps or --periodic"));
-                }
-                Some(parse_backfill(span, a.speed.as_deref())?)
-            }
-        };
-        if a.arrivals == Arrivals::Poisson && matches!(rate, Rate::Max | Rate::Periodic(_)) {
-            return Err(bad(
-                "--arrivals",
-                "poisson needs a rate; it cannot be combined with --rps max",
-            ));
-        }
-        if a.count == Some(0) {
-            return Err(bad(
-                "--count",
-                "must be at least 1 (omit it to run until --duration or Ctrl-C)",
-            ));
-        }
-        let workers = match a.workers {
-            Some(0) => return Err(bad("--workers", "must be at least 1")),
-            Some(n) if n > 1024 => return Err(bad("--workers", "must be at most 1024")),
-            Some(n) => NonZeroUsize::new(n).expect("checked"),
-            None => std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN),
-        };
-        let aws = &a.aws;
-        let destination = match (&aws.stream, &aws.stream_arn, &aws.delivery_stream) {
-            (Some(n), _, _) => Destination::Kinesis(StreamId::Name(nonempty(n, "--stream")?)),
-            (_, Some(arn), _) => {
-                if !arn.starts_with("arn:") || !arn.contains(":stream/") {
-                    return Err(bad(
-                        "--stream-arn",
-                        format!("`{arn}` is not a stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME)"),
-                    ));
-                }
-                Destination::Kinesis(StreamId::Arn(arn.clone()))
-            }
-            (_, _, Some(n)) => Destination::Firehose(nonempty(n, "--delivery-stream")?),
-            _ => Destination::Local(SinkSpec::parse(a.sink.as_deref().unwrap_or("stdout"))?),
-        };
-        let service_max = match &destination {
-            Destination::Local(_) => 1_000_000,
-            Destination::Kinesis(_) => KINESIS_MAX_RECORDS as u64,
-            Destination::Firehose(_) => FIREHOSE_MAX_RECORDS as u64,
-        };
-        let batch_size = match a.batch_size {
-            None => NonZeroUsize::new(service_max.min(DEFAULT_LOCAL_BATCH as u64) as usize).expect("non-zero"),
-            Some(n) if (1..=service_max).contains(&n) => NonZeroUsize::new(n as usize).expect("checked"),
-            Some(_) => {
-                return Err(bad(
-                    "--batch-size",
-                    format!("must be between 1 and {service_max} for this destination"),
-                ))
-            }
-        };
-        if !destination.is_remote() {
-            for (set, flag) in [
-                (aws.partition_key.is_some(), "--partition-key"),
-                (aws.explicit_hash_key.is_some(), "--explicit-hash-key"),
-                (aws.conn.endpoint_url.is_some(), "--endpoint-url"),
-            ] {
-                if set {
-                    return Err(bad(
-                        flag,
-                        "needs an AWS destination (--stream, --stream-arn or --delivery-stream)",
-                    ));
-                }
-            }
-        }
-        if matches!(destination, Destination::Firehose(_)) {
-            for (set, flag) in [
-                (aws.partition_key.is_some(), "--partition-key"),
-                (aws.explicit_hash_key.is_some(), "--explicit-hash-key"),
-            ] {
-                if set {
-                    return Err(bad(
-                        flag,
-                        "applies to Kinesis streams only; Firehose records have no keys",
-                    ));
-                }
-            }
-        }
-        if let Some(u) = &aws.conn.endpoint_url {
-            if !(u.starts_with("http://") || u.starts_with("https://")) {
-                return Err(bad(
-                    "--endpoint-url",
-                    format!("`{u}` must start with http:// or https://"),
-                ));
-            }
-        }
-        let verify = if aws.verify || aws.verify_s3.is_some() {
-            let s3 = match (&destination, &aws.verify_s3) {
-                (Destination::Kinesis(_), _) => None,
-                (Destination::Firehose(_), Some(url)) => {
-                    let rest = url
-                        .strip_prefix("s3://")
-                        .filter(|r| !r.is_empty())
-                        .ok_or_else(|| bad("--verify-s3", format!("`{url}` is not s3://bucket/prefix")))?;
-                    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-                    Some((bucket.to_string(), prefix.to_string()))
-                }
-                (Destination::Firehose(_), None) => {
-                    return Err(bad(
-                        "--verify",
-                        "for a delivery stream, give --verify-s3 s3://bucket/prefix where it delivers",
-                    ))
-                }
-                (Destination::Local(_), _) => {
-                    return Err(bad(
-                        "--verify",
-                        "reads the destination back: it needs --stream, --stream-arn or --delivery-stream",
-                    ))
-                }
-            };
-            if aws.gzip {
-                return Err(bad(
-                    "--verify",
-                    "cannot find markers inside gzipped records; drop --gzip",
-                ));
-            }
-            let field = Some(aws.verify_field.clone()).filter(|f| !f.is_empty());
-            if field.is_none() && (aws.partition_key.is_some() || s3.is_some()) {
-                return Err(bad(
-                    "--verify-field",
-                    "an empty field marks the partition key, which --partition-key sets (and Firehose records have none)",
-                ));
-            }
-            Some(Verify {
-                field,
-                timeout: aws.verify_timeout,
-                s3,
-            })
-        } else {
-            None
-        };
-        let max_in_flight = match aws.max_in_flight {
-            0 => return Err(bad("--max-in-flight", "must be at least 1")),
-            n if n > 4096 => return Err(bad("--max-in-flight", "must be at most 4096")),
-            n => NonZeroUsize::new(n).expect("checked"),
-        };
-        if aws.max_attempts == 0 {
-            return Err(bad("--max-attempts", "must be at least 1"));
-        }
-        let linger = aws.linger.unwrap_or(if destination.is_remote() {
+        let input = input_flags(a, &template)?;
+        let duplicates = duplicates_flag(a)?;
+        let (rate, instance, thresholds) = rate_flags(a, &template)?;
+        let start_at_ms = start_at_flag(a)?;
+        let backfill = backfill_flags(a, &rate)?;
+        let arrivals = arrivals_flag(a, &rate)?;
+        let count = count_flag(a, instance)?;
+        let workers = workers_flag(a)?;
+        let destination = destination_flags(a)?;
+        let batch_size = batch_size_flag(a, &destination)?;
+        let aws = aws_flags(a, &destination)?;
+        let verify = verify_flags(a, &destination)?;
+        let (max_in_flight, retry) = retry_flags(a)?;
+        let linger = a.aws.linger.unwrap_or(if destination.is_remote() {
             DEFAULT_AWS_LINGER
         } else {
             DEFAULT_LOCAL_LINGER
         });
-        let retry = RetryPolicy {
-            max_attempts: aws.max_attempts,
-            budget: aws.retry_timeout,
-            ..RetryPolicy::default()
-        };
-        if matches!(rate, Rate::Max) && a.pacing == Pacing::Burst {
-            return Err(bad(
-                "--pacing",
-                "burst needs a rate; it cannot be combined with --rps max",
-            ));
-        }
-        if let Destination::Local(SinkSpec::File(p)) = &destination {
-            check_parent(p, "--sink")?;
-        }
-        for (p, flag) in [
-            (&a.report_json, "--report-json"),
-            (&a.timeline, "--timeline"),
-            (&a.report_html, "--report-html"),
-        ] {
-            if let Some(p) = p {
-                check_parent(p, flag)?;
-            }
-        }
-        if destination == Destination::Local(SinkSpec::Stdout)
-            && a.report_json.as_deref() == Some(std::path::Path::new("-"))
-        {
-            return Err(bad(
-                "--report-json",
-                "cannot write to stdout while records go there; give a file",
-            ));
-        }
-        let aggregate = match a.aggregate {
-            None | Some(1) => None,
-            Some(0) => return Err(bad("--aggregate", "must be at least 1")),
-            Some(_) if !destination.is_remote() => {
+        let pacing = match a.pacing {
+            PacingArg::Smooth => Pacing::Smooth,
+            PacingArg::Burst if matches!(rate, Rate::Max) => {
                 return Err(bad(
-                    "--aggregate",
-                    "packs records for --stream or --delivery-stream; local sinks write one record per line",
+                    "--pacing",
+                    "burst needs a rate; it cannot be combined with --rps max",
                 ))
             }
-            Some(n) => NonZeroUsize::new(n as usize),
+            PacingArg::Burst => Pacing::Burst,
+        };
+        let outputs = output_flags(a, &destination)?;
+        let aggregate = aggregate_flag(a, &destination)?;
+        // Against a remote service each task keeps one request in flight, so --max-in-flight
+        // tasks render and send; locally, one task per worker.
+        let tasks = if destination.is_remote() {
+            max_in_flight
+        } else {
+            workers
+        };
+        let load = LoadPlan {
+            rate,
+            pacing,
+            arrivals,
+            backfill,
+            count,
+            duration: a.duration,
+            workers,
+            tasks,
+            batch_size,
+            linger,
+            instance,
+            start_at_ms,
+            seed: template.seed,
+            shaping: Shaping {
+                newline: !a.no_newline,
+                gzip: a.aws.gzip,
+                duplicates,
+                aggregate,
+                mark: verify.as_ref().map(|v| Mark { field: v.field.clone() }),
+            },
         };
         Ok(RunConfig {
             template,
-            mix,
-            replay,
-            duplicates,
-            aggregate,
-            rate,
-            count: match (a.count, instance) {
-                (Some(c), Some(inst)) => Some(inst.share(c)),
-                (c, _) => c,
-            },
-            duration: a.duration,
-            workers,
+            input,
+            load,
             destination,
-            aws: AwsOptions::from(&aws.conn),
-            partition_key: aws.partition_key.clone(),
-            explicit_hash_key: aws.explicit_hash_key.clone(),
-            max_in_flight,
-            linger,
+            aws,
             retry,
-            gzip: aws.gzip,
             verify,
-            preflight: match (aws.no_preflight, aws.strict_preflight) {
-                (true, _) => crate::sink::aws::Preflight::Skip,
-                (_, true) => crate::sink::aws::Preflight::Strict,
-                _ => crate::sink::aws::Preflight::Lenient,
-            },
-            newline: !a.no_newline,
-            pacing: a.pacing,
-            arrivals: a.arrivals,
-            backfill,
-            batch_size,
-            quiet: a.quiet,
-            report_json: a.report_json.clone(),
-            timeline: a.timeline.clone(),
-            report_html: a.report_html.clone(),
-            instance,
-            start_at_ms,
-            threshold_exprs: a.thresholds.clone(),
+            outputs,
             thresholds,
         })
+    }
+}
+
+/// `--mix`, `--from`, `--loop`, `--on-bad-row`; and that there is something to render.
+fn input_flags(a: &RunArgs, template: &TemplateConfig) -> Result<InputConfig, ConfigError> {
+    let mix = a.mix.iter().map(|m| parse_mix(m)).collect::<Result<Vec<_>, _>>()?;
+    let replay = match &a.from {
+        None => None,
+        Some(path) => Some(crate::replay::ReplaySpec {
+            format: crate::replay::Format::from_path(path).ok_or_else(|| {
+                bad(
+                    "--from",
+                    format!(
+                        "cannot tell the format of `{}`: name it .csv, or .ndjson/.jsonl for JSON lines",
+                        path.display()
+                    ),
+                )
+            })?,
+            path: path.clone(),
+            looped: a.looped,
+            on_bad_row: match a.on_bad_row {
+                OnBadRowArg::Fail => OnBadRow::Fail,
+                OnBadRowArg::Skip => OnBadRow::Skip,
+            },
+        }),
+    };
+    if template.path.is_none() && mix.is_empty() && replay.is_none() {
+        return Err(bad(
+            "TEMPLATE",
+            "give a template file (or --mix FILE, --from DATA, --scenario FILE)",
+        ));
+    }
+    Ok(InputConfig { mix, replay })
+}
+
+/// `--duplicates`.
+fn duplicates_flag(a: &RunArgs) -> Result<f64, ConfigError> {
+    match &a.duplicates {
+        None => Ok(0.0),
+        Some(text) => parse_share(text).ok_or_else(|| {
+            bad(
+                "--duplicates",
+                format!("`{text}` is not a share between 0 and 1 (e.g. 0.01 or 1%)"),
+            )
+        }),
+    }
+}
+
+/// `--rps`, `--ramp`, `--steps`, `--hold`, `--periodic`, `--instance` (which scales the rate)
+/// and `--threshold`, in the order a user reading errors expects.
+fn rate_flags(a: &RunArgs, template: &TemplateConfig) -> Result<(Rate, Option<Instance>, Thresholds), ConfigError> {
+    let rate = match a.rps {
+        RateArg::PerSecond(r) if r > 10_000_000_000.0 => {
+            return Err(bad(
+                "--rps",
+                "is above 10G records/s; use `max` for as fast as possible",
+            ))
+        }
+        RateArg::PerSecond(r) => Rate::per_second(r),
+        RateArg::Max => Rate::Max,
+    };
+    let rate = match (&a.ramp, &a.steps) {
+        (Some(r), _) => Rate::Profile(Profile::parse_ramp(r).map_err(|e| bad("--ramp", e))?),
+        (None, Some(s)) => {
+            let hold = a
+                .hold
+                .ok_or_else(|| bad("--steps", "needs --hold, how long each step lasts (e.g. --hold 30s)"))?;
+            Rate::Profile(Profile::parse_steps(s, hold).map_err(|e| bad("--steps", e))?)
+        }
+        (None, None) if a.hold.is_some() => return Err(bad("--hold", "goes with --steps")),
+        (None, None) => rate,
+    };
+    let rate = match &a.periodic {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| bad("--periodic", format!("cannot read `{}`: {e}", path.display())))?;
+            let p = Periodic::parse(&text, &path.display().to_string(), !a.no_smooth, template.tz.clone())
+                .map_err(|e| bad("--periodic", e))?;
+            Rate::Periodic(std::sync::Arc::new(p))
+        }
+        None => rate,
+    };
+    let instance = a.instance.as_deref().map(parse_instance).transpose()?;
+    let parsed = a
+        .thresholds
+        .iter()
+        .map(|t| crate::threshold::Threshold::parse(t))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            bad(
+                "--threshold",
+                format!("'{}': column {}: {}", e.expr, e.column, e.message),
+            )
+        })?;
+    let rate = match (instance, rate) {
+        (None, r) => r,
+        (Some(_), Rate::Periodic(_)) => {
+            return Err(bad(
+                "--instance",
+                "cannot split a --periodic run; give each instance its own table",
+            ))
+        }
+        (Some(inst), r) => r.scaled(1.0 / inst.count as f64),
+    };
+    let thresholds = Thresholds {
+        exprs: a.thresholds.clone(),
+        parsed,
+    };
+    Ok((rate, instance, thresholds))
+}
+
+/// `--start-at`.
+fn start_at_flag(a: &RunArgs) -> Result<Option<i64>, ConfigError> {
+    match &a.start_at {
+        None => Ok(None),
+        Some(t) => Ok(Some(
+            t.parse::<jiff::Timestamp>()
+                .map_err(|e| bad("--start-at", format!("`{t}` is not an RFC 3339 time ({e})")))?
+                .as_millisecond(),
+        )),
+    }
+}
+
+/// `--backfill` and `--speed`.
+fn backfill_flags(a: &RunArgs, rate: &Rate) -> Result<Option<Backfill>, ConfigError> {
+    let Some(span) = &a.backfill else { return Ok(None) };
+    if a.duration.is_some() {
+        return Err(bad(
+            "--duration",
+            "a backfill ends at the end of its span; drop --duration",
+        ));
+    }
+    if *rate == Rate::Max {
+        return Err(bad("--backfill", "needs a rate: --rps, --ramp, --steps or --periodic"));
+    }
+    Ok(Some(parse_backfill(span, a.speed.as_deref())?))
+}
+
+/// `--arrivals`.
+fn arrivals_flag(a: &RunArgs, rate: &Rate) -> Result<Arrivals, ConfigError> {
+    match a.arrivals {
+        ArrivalsArg::Uniform => Ok(Arrivals::Uniform),
+        ArrivalsArg::Poisson if matches!(rate, Rate::Max | Rate::Periodic(_)) => Err(bad(
+            "--arrivals",
+            "poisson needs a rate; it cannot be combined with --rps max",
+        )),
+        ArrivalsArg::Poisson => Ok(Arrivals::Poisson),
+    }
+}
+
+/// `--count`, as this instance's share.
+fn count_flag(a: &RunArgs, instance: Option<Instance>) -> Result<Option<u64>, ConfigError> {
+    if a.count == Some(0) {
+        return Err(bad(
+            "--count",
+            "must be at least 1 (omit it to run until --duration or Ctrl-C)",
+        ));
+    }
+    Ok(match (a.count, instance) {
+        (Some(c), Some(inst)) => Some(inst.share(c)),
+        (c, _) => c,
+    })
+}
+
+/// `--workers`.
+fn workers_flag(a: &RunArgs) -> Result<NonZeroUsize, ConfigError> {
+    match a.workers {
+        Some(0) => Err(bad("--workers", "must be at least 1")),
+        Some(n) if n > 1024 => Err(bad("--workers", "must be at most 1024")),
+        Some(n) => Ok(NonZeroUsize::new(n).expect("checked")),
+        None => Ok(std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)),
+    }
+}
+
+/// `--stream`, `--stream-arn`, `--delivery-stream`, `--sink`.
+fn destination_flags(a: &RunArgs) -> Result<Destination, ConfigError> {
+    let aws = &a.aws;
+    Ok(match (&aws.stream, &aws.stream_arn, &aws.delivery_stream) {
+        (Some(n), _, _) => Destination::Kinesis(StreamId::Name(nonempty(n, "--stream")?)),
+        (_, Some(arn), _) => {
+            if !arn.starts_with("arn:") || !arn.contains(":stream/") {
+                return Err(bad(
+                    "--stream-arn",
+                    format!("`{arn}` is not a stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME)"),
+                ));
+            }
+            Destination::Kinesis(StreamId::Arn(arn.clone()))
+        }
+        (_, _, Some(n)) => Destination::Firehose(nonempty(n, "--delivery-stream")?),
+        _ => Destination::Local(SinkSpec::parse(a.sink.as_deref().unwrap_or("stdout"))?),
+    })
+}
+
+/// `--batch-size`, within the destination's limit.
+fn batch_size_flag(a: &RunArgs, destination: &Destination) -> Result<NonZeroUsize, ConfigError> {
+    let service_max = match destination {
+        Destination::Local(_) => 1_000_000,
+        Destination::Kinesis(_) => KINESIS_MAX_RECORDS as u64,
+        Destination::Firehose(_) => FIREHOSE_MAX_RECORDS as u64,
+    };
+    match a.batch_size {
+        None => Ok(NonZeroUsize::new(service_max.min(DEFAULT_LOCAL_BATCH as u64) as usize).expect("non-zero")),
+        Some(n) if (1..=service_max).contains(&n) => Ok(NonZeroUsize::new(n as usize).expect("checked")),
+        Some(_) => Err(bad(
+            "--batch-size",
+            format!("must be between 1 and {service_max} for this destination"),
+        )),
+    }
+}
+
+/// The keys, `--endpoint-url` and pre-flight flags, which only some destinations take.
+fn aws_flags(a: &RunArgs, destination: &Destination) -> Result<AwsConfig, ConfigError> {
+    let aws = &a.aws;
+    if !destination.is_remote() {
+        for (set, flag) in [
+            (aws.partition_key.is_some(), "--partition-key"),
+            (aws.explicit_hash_key.is_some(), "--explicit-hash-key"),
+            (aws.conn.endpoint_url.is_some(), "--endpoint-url"),
+        ] {
+            if set {
+                return Err(bad(
+                    flag,
+                    "needs an AWS destination (--stream, --stream-arn or --delivery-stream)",
+                ));
+            }
+        }
+    }
+    if matches!(destination, Destination::Firehose(_)) {
+        for (set, flag) in [
+            (aws.partition_key.is_some(), "--partition-key"),
+            (aws.explicit_hash_key.is_some(), "--explicit-hash-key"),
+        ] {
+            if set {
+                return Err(bad(
+                    flag,
+                    "applies to Kinesis streams only; Firehose records have no keys",
+                ));
+            }
+        }
+    }
+    if let Some(u) = &aws.conn.endpoint_url {
+        if !(u.starts_with("http://") || u.starts_with("https://")) {
+            return Err(bad(
+                "--endpoint-url",
+                format!("`{u}` must start with http:// or https://"),
+            ));
+        }
+    }
+    Ok(AwsConfig {
+        conn: aws_options(&aws.conn),
+        partition_key: aws.partition_key.clone(),
+        explicit_hash_key: aws.explicit_hash_key.clone(),
+        preflight: match (aws.no_preflight, aws.strict_preflight) {
+            (true, _) => Preflight::Skip,
+            (_, true) => Preflight::Strict,
+            _ => Preflight::Lenient,
+        },
+    })
+}
+
+/// `--verify`, `--verify-s3`, `--verify-field`, `--verify-timeout`.
+fn verify_flags(a: &RunArgs, destination: &Destination) -> Result<Option<Verify>, ConfigError> {
+    let aws = &a.aws;
+    if !(aws.verify || aws.verify_s3.is_some()) {
+        return Ok(None);
+    }
+    let s3 = match (destination, &aws.verify_s3) {
+        (Destination::Kinesis(_), _) => None,
+        (Destination::Firehose(_), Some(url)) => {
+            let rest = url
+                .strip_prefix("s3://")
+                .filter(|r| !r.is_empty())
+                .ok_or_else(|| bad("--verify-s3", format!("`{url}` is not s3://bucket/prefix")))?;
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            Some(S3Location {
+                bucket: bucket.to_string(),
+                prefix: prefix.to_string(),
+            })
+        }
+        (Destination::Firehose(_), None) => {
+            return Err(bad(
+                "--verify",
+                "for a delivery stream, give --verify-s3 s3://bucket/prefix where it delivers",
+            ))
+        }
+        (Destination::Local(_), _) => {
+            return Err(bad(
+                "--verify",
+                "reads the destination back: it needs --stream, --stream-arn or --delivery-stream",
+            ))
+        }
+    };
+    if aws.gzip {
+        return Err(bad(
+            "--verify",
+            "cannot find markers inside gzipped records; drop --gzip",
+        ));
+    }
+    let field = Some(aws.verify_field.clone()).filter(|f| !f.is_empty());
+    if field.is_none() && (aws.partition_key.is_some() || s3.is_some()) {
+        return Err(bad(
+            "--verify-field",
+            "an empty field marks the partition key, which --partition-key sets (and Firehose records have none)",
+        ));
+    }
+    Ok(Some(Verify {
+        field,
+        timeout: aws.verify_timeout,
+        s3,
+    }))
+}
+
+/// `--max-in-flight`, `--max-attempts`, `--retry-timeout`.
+fn retry_flags(a: &RunArgs) -> Result<(NonZeroUsize, RetryPolicy), ConfigError> {
+    let aws = &a.aws;
+    let max_in_flight = match aws.max_in_flight {
+        0 => return Err(bad("--max-in-flight", "must be at least 1")),
+        n if n > 4096 => return Err(bad("--max-in-flight", "must be at most 4096")),
+        n => NonZeroUsize::new(n).expect("checked"),
+    };
+    if aws.max_attempts == 0 {
+        return Err(bad("--max-attempts", "must be at least 1"));
+    }
+    let retry = RetryPolicy {
+        max_attempts: aws.max_attempts,
+        budget: aws.retry_timeout,
+        ..RetryPolicy::default()
+    };
+    Ok((max_in_flight, retry))
+}
+
+/// `--quiet`, `--report-json`, `--timeline`, `--report-html`, and the directories of every
+/// output file.
+fn output_flags(a: &RunArgs, destination: &Destination) -> Result<Outputs, ConfigError> {
+    if let Destination::Local(SinkSpec::File(p)) = destination {
+        check_parent(p, "--sink")?;
+    }
+    for (p, flag) in [
+        (&a.report_json, "--report-json"),
+        (&a.timeline, "--timeline"),
+        (&a.report_html, "--report-html"),
+    ] {
+        if let Some(p) = p {
+            check_parent(p, flag)?;
+        }
+    }
+    if *destination == Destination::Local(SinkSpec::Stdout)
+        && a.report_json.as_deref() == Some(std::path::Path::new("-"))
+    {
+        return Err(bad(
+            "--report-json",
+            "cannot write to stdout while records go there; give a file",
+        ));
+    }
+    Ok(Outputs {
+        quiet: a.quiet,
+        report_json: a.report_json.clone(),
+        timeline: a.timeline.clone(),
+        report_html: a.report_html.clone(),
+    })
+}
+
+/// `--aggregate`.
+fn aggregate_flag(a: &RunArgs, destination: &Destination) -> Result<Option<Aggregate>, ConfigError> {
+    let format = match destination {
+        Destination::Firehose(_) => PackFormat::Lines,
+        _ => PackFormat::Kpl,
+    };
+    match a.aggregate {
+        None | Some(1) => Ok(None),
+        Some(0) => Err(bad("--aggregate", "must be at least 1")),
+        Some(_) if !destination.is_remote() => Err(bad(
+            "--aggregate",
+            "packs records for --stream or --delivery-stream; local sinks write one record per line",
+        )),
+        Some(n) => Ok(NonZeroUsize::new(n as usize).map(|most| Aggregate { most, format })),
     }
 }
 
@@ -808,7 +915,7 @@ mod tests {
             "--endpoint-url"
         );
         let k = config(&["--stream", "s"]).unwrap();
-        assert_eq!((k.batch_size.get(), k.linger), (500, DEFAULT_AWS_LINGER));
+        assert_eq!((k.load.batch_size.get(), k.load.linger), (500, DEFAULT_AWS_LINGER));
         assert_eq!(config(&["--steps", "1k,2k"]).unwrap_err().flag, "--steps");
         assert_eq!(config(&["--hold", "5s"]).unwrap_err().flag, "--hold");
         assert!(config(&["--ramp", "1k..x/5m"])
@@ -820,7 +927,7 @@ mod tests {
             "--arrivals"
         );
         let r = config(&["--ramp", "0..1k/1m"]).unwrap();
-        assert!(matches!(r.rate, Rate::Profile(Profile::Ramp { .. })));
+        assert!(matches!(r.load.rate, Rate::Profile(Profile::Ramp { .. })));
         assert_eq!(config(&["--instance", "4/4"]).unwrap_err().flag, "--instance");
         assert!(config(&["--threshold", "p99<2x"])
             .unwrap_err()
@@ -828,19 +935,32 @@ mod tests {
             .contains("column 5"));
         assert_eq!(config(&["--start-at", "soon"]).unwrap_err().flag, "--start-at");
         let i = config(&["--rps", "1000", "-n", "10", "--instance", "1/3"]).unwrap();
-        assert_eq!((i.rate.clone(), i.count), (Rate::PerSecond(1000.0 / 3.0), Some(3)));
+        assert_eq!(
+            (i.load.rate.clone(), i.load.count),
+            (Rate::per_second(1000.0 / 3.0), Some(3))
+        );
         let c = config(&["--rps", "2k", "-n", "10", "--seed", "5", "--tz", "UTC", "--no-newline"]).unwrap();
         assert_eq!(
-            (c.rate, c.count, c.template.seed, c.newline),
-            (Rate::PerSecond(2000.0), Some(10), 5, false)
+            (
+                c.load.rate,
+                c.load.count,
+                c.template.seed,
+                c.load.seed,
+                c.load.shaping.newline
+            ),
+            (Rate::per_second(2000.0), Some(10), 5, 5, false)
         );
     }
 
     #[test]
     fn mix_replay_and_duplicates_are_validated() {
         let c = config(&["--mix", "b.hbs=3", "--mix", "c.hbs", "--duplicates", "2%"]).unwrap();
-        assert_eq!(c.mix, [(PathBuf::from("b.hbs"), 3.0), (PathBuf::from("c.hbs"), 1.0)]);
-        assert!((c.duplicates - 0.02).abs() < 1e-12);
+        let part = |p: &str, weight| MixPart {
+            path: PathBuf::from(p),
+            weight,
+        };
+        assert_eq!(c.input.mix, [part("b.hbs", 3.0), part("c.hbs", 1.0)]);
+        assert!((c.load.shaping.duplicates - 0.02).abs() < 1e-12);
         for bad_mix in ["b.hbs=0", "b.hbs=-1", "b.hbs=x", ""] {
             assert_eq!(config(&["--mix", bad_mix]).unwrap_err().flag, "--mix", "{bad_mix}");
         }
@@ -848,7 +968,7 @@ mod tests {
             assert_eq!(config(&["--duplicates", bad_share]).unwrap_err().flag, "--duplicates");
         }
         let r = config(&["--from", "rows.csv", "--loop", "--on-bad-row", "skip"]).unwrap();
-        let spec = r.replay.expect("replay");
+        let spec = r.input.replay.expect("replay");
         assert_eq!(
             (spec.format, spec.looped, spec.on_bad_row),
             (crate::replay::Format::Csv, true, crate::replay::OnBadRow::Skip)

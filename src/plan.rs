@@ -4,12 +4,9 @@
 //! ramp an on-demand stream needs, the Firehose quota to request, and cost hints for small
 //! records. A template's average record size is measured by rendering it.
 
-use std::process::ExitCode;
-
 use anyhow::Context as _;
 use serde::Serialize;
 
-use crate::cli::PlanArgs;
 use crate::sink::limits::{
     FIREHOSE_MAX_RECORDS, FIREHOSE_MAX_REQUEST_BYTES, KINESIS_MAX_RECORD_BYTES, KINESIS_SHARD_BYTES_PER_SEC,
     KINESIS_SHARD_RECORDS_PER_SEC, ON_DEMAND_INITIAL_WRITE_MB_S,
@@ -164,37 +161,8 @@ pub fn plan(input: &PlanInput) -> Plan {
     }
 }
 
-/// Run `kdg plan`.
-///
-/// # Errors
-/// Neither --record-size nor --template, an unreadable template, a bad headroom.
-pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
-    if !(0.0..=1000.0).contains(&args.headroom) {
-        anyhow::bail!("--headroom: must be a percentage from 0 to 1000");
-    }
-    let record_bytes = match (&args.record_size, &args.template) {
-        (Some(b), _) => *b as f64,
-        (None, Some(path)) => measure(path)?,
-        (None, None) => {
-            anyhow::bail!("--record-size or --template: give the average record size, or a template to measure")
-        }
-    };
-    let p = plan(&PlanInput {
-        rps: args.rps,
-        record_bytes,
-        key_bytes: args.key_size as f64,
-        headroom: args.headroom / 100.0,
-    });
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&p)?);
-    } else {
-        print!("{}", text(&p));
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 /// Average rendered size of a template's records (newline included), over 10,000 records.
-fn measure(path: &std::path::Path) -> anyhow::Result<f64> {
+pub fn measure(path: &std::path::Path) -> anyhow::Result<f64> {
     const N: u64 = 10_000;
     let opts = crate::template::Options {
         compat: crate::faker::Compat::Tolerant,
@@ -214,7 +182,8 @@ fn measure(path: &std::path::Path) -> anyhow::Result<f64> {
     Ok(total as f64 / N as f64)
 }
 
-fn text(p: &Plan) -> String {
+/// The plan as the text `kdg plan` prints.
+pub fn text(p: &Plan) -> String {
     let i = &p.input;
     let mut s = String::new();
     let yes = |b: bool| if b { "fits" } else { "needs a quota increase" };

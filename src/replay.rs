@@ -45,7 +45,7 @@ impl Format {
 }
 
 /// What to do with a row that does not parse.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OnBadRow {
     /// Stop the run at the first bad row (the report says which; exit code 1).

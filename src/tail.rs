@@ -6,8 +6,8 @@
 //! key. Output goes through one writer: records one per line, or JSON objects with `--json`.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::io::Write;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -16,35 +16,60 @@ use aws_sdk_kinesis::Client;
 use base64::Engine as _;
 use tokio::sync::mpsc;
 
-use crate::cli::TailArgs;
 use crate::sink::aws::{classify, AwsOptions};
+use crate::sink::kinesis::list_shards as list;
 
 /// How long a reader waits after an empty `GetRecords` before asking again.
 const EMPTY_POLL: Duration = Duration::from_millis(200);
 /// How often shards are listed again, to find new ones.
 const RELIST: Duration = Duration::from_secs(5);
 
-/// Where to start reading.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum From {
+/// Where to start reading every shard.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartPosition {
+    /// Only records that arrive from now on.
     Latest,
+    /// Everything the stream retains.
     TrimHorizon,
+    /// Records that arrived at or after this instant (ms since the epoch).
     At(i64),
 }
 
-fn parse_from(s: &str) -> anyhow::Result<From> {
-    match s {
-        "latest" => Ok(From::Latest),
-        "trim-horizon" | "trim_horizon" => Ok(From::TrimHorizon),
-        t => t
-            .parse::<jiff::Timestamp>()
-            .map(|ts| From::At(ts.as_millisecond()))
-            .map_err(|_| {
-                anyhow::anyhow!(
-                    "--from: `{t}` is not latest, trim-horizon or an RFC 3339 time such as 2026-11-23T10:00:00Z"
-                )
-            }),
+impl StartPosition {
+    /// Parse `latest`, `trim-horizon` or an RFC 3339 time.
+    ///
+    /// # Errors
+    /// Anything else, with what is accepted.
+    pub fn parse(s: &str) -> Result<StartPosition, String> {
+        match s {
+            "latest" => Ok(StartPosition::Latest),
+            "trim-horizon" | "trim_horizon" => Ok(StartPosition::TrimHorizon),
+            t => t
+                .parse::<jiff::Timestamp>()
+                .map(|ts| StartPosition::At(ts.as_millisecond()))
+                .map_err(|_| {
+                    format!("`{t}` is not latest, trim-horizon or an RFC 3339 time such as 2026-11-23T10:00:00Z")
+                }),
+        }
     }
+}
+
+/// What to read and how to print it.
+#[derive(Debug, Clone)]
+pub struct TailOptions {
+    /// The stream's name.
+    pub stream: String,
+    /// Where to start in every shard.
+    pub from: StartPosition,
+    /// One JSON object per record (shard, sequence number, key, arrival, data).
+    pub json: bool,
+    /// Stop after this many records.
+    pub count: Option<u64>,
+    /// Stop after this long.
+    pub duration: Option<Duration>,
+    /// How to reach AWS.
+    pub aws: AwsOptions,
 }
 
 enum Event {
@@ -56,82 +81,25 @@ enum Event {
     Failed(String),
 }
 
-/// Run `kdg tail`.
-///
-/// # Errors
-/// Setup problems (unknown stream, no credentials, unreachable endpoint).
-pub fn run(args: &TailArgs) -> anyhow::Result<ExitCode> {
-    let from = parse_from(&args.from)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let result = rt.block_on(tail(args, from));
-    rt.shutdown_background();
-    result
-}
-
-fn stream_name(args: &TailArgs) -> String {
-    args.stream
-        .clone()
-        .or_else(|| {
-            args.stream_arn
-                .as_ref()
-                .map(|a| a.rsplit('/').next().unwrap_or(a).to_string())
-        })
-        .unwrap_or_default()
-}
-
-/// Every shard of `stream`, open and closed.
-///
-/// # Errors
-/// The stream cannot be described.
-pub(crate) async fn list(client: &Client, stream: &str) -> anyhow::Result<Vec<Shard>> {
-    let mut shards = Vec::new();
-    let mut start: Option<String> = None;
-    loop {
-        let out = client
-            .describe_stream()
-            .stream_name(stream)
-            .set_exclusive_start_shard_id(start.clone())
-            .send()
-            .await
-            .map_err(|e| {
-                let e = classify(&e);
-                match e.code.as_str() {
-                    "ResourceNotFoundException" => anyhow::anyhow!(
-                        "--stream: the stream `{stream}` does not exist in this region and account; check --stream and --region"
-                    ),
-                    "AccessDeniedException" => anyhow::anyhow!(
-                        "--stream: access denied reading `{stream}`; the credentials need kinesis:DescribeStream, GetShardIterator and GetRecords"
-                    ),
-                    "transport:dispatch" | "transport:timeout" => {
-                        anyhow::anyhow!("cannot reach the Kinesis endpoint ({}): check --endpoint-url and --region", e.code)
-                    }
-                    code => anyhow::anyhow!("describing `{stream}` failed: {code}: {}", e.message),
-                }
-            })?;
-        let d = out
-            .stream_description()
-            .context("the service returned no stream description")?;
-        shards.extend(d.shards().iter().cloned());
-        if !d.has_more_shards() || d.shards().is_empty() {
-            return Ok(shards);
-        }
-        start = d.shards().last().map(|s| s.shard_id().to_string());
-    }
-}
-
 fn is_open(s: &Shard) -> bool {
     s.sequence_number_range()
         .and_then(|r| r.ending_sequence_number())
         .is_none()
 }
 
-async fn tail(args: &TailArgs, from: From) -> anyhow::Result<ExitCode> {
-    let conf = crate::sink::aws::load(&AwsOptions::from(&args.conn)).await?;
+/// Read every shard of the stream and write its records to `out` until `opts.count` records,
+/// `opts.duration`, `stop`, or a reader that closed `out` (a broken pipe ends the tail quietly).
+/// Returns how many records were written.
+///
+/// # Errors
+/// Setup problems (unknown stream, no credentials, unreachable endpoint), a shard that cannot
+/// be read, and write errors other than a closed pipe.
+pub async fn tail(opts: &TailOptions, out: &mut impl Write, stop: impl Future<Output = ()>) -> anyhow::Result<u64> {
+    let args = opts;
+    let from = opts.from;
+    let conf = crate::sink::aws::load(&opts.aws).await?;
     let client = Client::new(&conf);
-    let stream = stream_name(args);
+    let stream = opts.stream.clone();
     let mut shards: HashMap<String, Shard> = list(&client, &stream)
         .await?
         .into_iter()
@@ -144,18 +112,15 @@ async fn tail(args: &TailArgs, from: From) -> anyhow::Result<ExitCode> {
     let roots: HashSet<String> = shards
         .values()
         .filter(|s| match from {
-            From::Latest => is_open(s),
+            StartPosition::Latest => is_open(s),
             _ => s.parent_shard_id().is_none_or(|p| !shards.contains_key(p)),
         })
         .map(|s| s.shard_id().to_string())
         .collect();
-    let out = std::io::stdout();
-    let mut out = std::io::BufWriter::new(out.lock());
     let mut printed = 0u64;
     let deadline = args.duration.map(|d| tokio::time::Instant::now() + d);
     let mut relist = tokio::time::interval(RELIST);
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
+    tokio::pin!(stop);
     loop {
         // Start every shard that is due: a root, or a child whose parents are all read.
         for (id, s) in &shards {
@@ -167,11 +132,11 @@ async fn tail(args: &TailArgs, from: From) -> anyhow::Result<ExitCode> {
             let parents_done = [s.parent_shard_id(), s.adjacent_parent_shard_id()]
                 .into_iter()
                 .flatten()
-                .all(|p| closed.contains(p) || (!shards.contains_key(p) && from != From::Latest));
+                .all(|p| closed.contains(p) || (!shards.contains_key(p) && from != StartPosition::Latest));
             let position = if roots.contains(id) {
                 from
             } else if parents_done {
-                From::TrimHorizon
+                StartPosition::TrimHorizon
             } else {
                 continue;
             };
@@ -196,9 +161,9 @@ async fn tail(args: &TailArgs, from: From) -> anyhow::Result<ExitCode> {
         tokio::select! {
             ev = rx.recv() => match ev {
                 Some(Event::Record { shard, record }) => {
-                    if let Err(e) = write_record(&mut out, &shard, &record, args.json) {
+                    if let Err(e) = write_record(out, &shard, &record, args.json) {
                         if e.kind() == std::io::ErrorKind::BrokenPipe {
-                            return Ok(ExitCode::SUCCESS);
+                            return Ok(printed);
                         }
                         return Err(e).context("writing to stdout");
                     }
@@ -223,20 +188,20 @@ async fn tail(args: &TailArgs, from: From) -> anyhow::Result<ExitCode> {
                 }
             }
             _ = sleep_until_deadline => break,
-            _ = &mut ctrl_c => break,
+            _ = &mut stop => break,
         }
     }
     match out.flush() {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("writing to stdout"),
-        _ => Ok(ExitCode::SUCCESS),
+        _ => Ok(printed),
     }
 }
 
-async fn read_shard(client: Client, stream: String, shard: String, from: From, tx: mpsc::Sender<Event>) {
+async fn read_shard(client: Client, stream: String, shard: String, from: StartPosition, tx: mpsc::Sender<Event>) {
     let (kind, ts) = match from {
-        From::Latest => (ShardIteratorType::Latest, None),
-        From::TrimHorizon => (ShardIteratorType::TrimHorizon, None),
-        From::At(ms) => (
+        StartPosition::Latest => (ShardIteratorType::Latest, None),
+        StartPosition::TrimHorizon => (ShardIteratorType::TrimHorizon, None),
+        StartPosition::At(ms) => (
             ShardIteratorType::AtTimestamp,
             Some(aws_sdk_kinesis::primitives::DateTime::from_millis(ms)),
         ),
@@ -361,9 +326,15 @@ mod tests {
 
     #[test]
     fn from_accepts_positions_and_times() {
-        assert_eq!(parse_from("latest").unwrap(), From::Latest);
-        assert_eq!(parse_from("trim-horizon").unwrap(), From::TrimHorizon);
-        assert_eq!(parse_from("2026-11-23T10:00:00Z").unwrap(), From::At(1_795_428_000_000));
-        assert!(parse_from("yesterday").unwrap_err().to_string().starts_with("--from: "));
+        assert_eq!(StartPosition::parse("latest").unwrap(), StartPosition::Latest);
+        assert_eq!(
+            StartPosition::parse("trim-horizon").unwrap(),
+            StartPosition::TrimHorizon
+        );
+        assert_eq!(
+            StartPosition::parse("2026-11-23T10:00:00Z").unwrap(),
+            StartPosition::At(1_795_428_000_000)
+        );
+        assert!(StartPosition::parse("yesterday").unwrap_err().contains("trim-horizon"));
     }
 }

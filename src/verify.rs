@@ -224,7 +224,7 @@ pub async fn verify(
     since_ms: i64,
     timeout: Duration,
 ) -> anyhow::Result<VerifySummary> {
-    let shards = crate::tail::list(client, stream).await?;
+    let shards = crate::sink::kinesis::list_shards(client, stream).await?;
     let mut iterators = Vec::new();
     for s in &shards {
         let at = client

@@ -20,6 +20,7 @@
 
 pub mod pack;
 pub mod periodic;
+pub mod plan;
 pub mod schedule;
 
 use std::future::Future;
@@ -30,7 +31,6 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use crate::config::RunConfig;
 use crate::replay::{InputSummary, Next, OnBadRow, Reader, Row};
 use crate::report::{Report, ReportInput, StopReason};
 use crate::sink::{Batch, Sink, SinkError};
@@ -38,6 +38,7 @@ use crate::source::Source;
 use crate::stats::{Recorder, Timeline};
 use crate::template::Template;
 
+pub use plan::LoadPlan;
 pub use schedule::{Block, Schedule};
 
 /// How often workers hand their recorders to the collector.
@@ -140,7 +141,7 @@ struct Shared {
     acked: Option<std::sync::Mutex<Vec<(u64, i64)>>>,
     /// With `--from`: the file being replayed.
     replay: Option<std::sync::Mutex<ReplayState>>,
-    instance: Option<crate::config::Instance>,
+    instance: Option<plan::Instance>,
 }
 
 impl Shared {
@@ -213,49 +214,50 @@ impl Shared {
     }
 }
 
-/// Run a load: render `template` records and send them to `sink` per `cfg`, until a stop
+/// Run a load: render `source` records and send them to `sink` per `load`, until a stop
 /// condition or `shutdown` resolves. `observe` is called a few times a second with a live view.
+/// The report's `config` is left empty: the caller echoes its own configuration there.
 ///
 /// # Errors
 /// The sink failed for good (per-record failures are counted, not errors).
 pub async fn run(
-    cfg: &RunConfig,
+    load: &LoadPlan,
     source: Arc<Source>,
     keys: Keys,
     sink: Arc<Sink>,
     shutdown: impl Future<Output = ()>,
     observe: &mut (dyn FnMut(&Live) + Send),
 ) -> Result<RunOutput, EngineError> {
-    if let Some(at) = cfg.start_at_ms {
-        // A start barrier for instances: wait for the agreed wall-clock instant.
-        let wait = at - jiff::Timestamp::now().as_millisecond();
-        if wait > 0 {
-            tokio::time::sleep(Duration::from_millis(wait as u64)).await;
-        }
+    tokio::pin!(shutdown);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    // A start barrier for instances: wait for the agreed wall-clock instant, unless stopped
+    // first (the run then sends nothing and reports the interrupt).
+    let mut interrupted = wait_for_start(load.start_at_ms, &mut shutdown).await;
+    if interrupted {
+        let _ = stop_tx.send(true);
     }
     let started_at = jiff::Timestamp::now();
     let start = Instant::now();
     let schedule = Schedule::new(
         start,
         started_at.as_millisecond(),
-        &cfg.rate,
-        cfg.pacing,
-        cfg.arrivals,
-        cfg.template.seed,
+        &load.rate,
+        load.pacing,
+        load.arrivals,
+        load.seed,
     );
-    let schedule = match cfg.backfill {
+    let schedule = match load.backfill {
         Some(b) => schedule.with_backfill(b),
         None => schedule,
     };
     let paced = schedule.is_paced();
     let until = match schedule.backfill_span() {
         Some(span) => Some(span),
-        None if paced => cfg.duration.map(|d| d.as_secs_f64()),
+        None if paced => load.duration.map(|d| d.as_secs_f64()),
         None => None,
     };
-    let target_rps = schedule.mean_rate(cfg.duration);
-    let deadline = if paced { None } else { cfg.duration.map(|d| start + d) };
-    let (stop_tx, stop_rx) = watch::channel(false);
+    let target_rps = schedule.mean_rate(load.duration);
+    let deadline = if paced { None } else { load.duration.map(|d| start + d) };
     let replay = match &source.replay {
         Some(spec) => {
             let reader = Reader::open(spec, source.reads_fields()).map_err(|e| EngineError::Input(e.to_string()))?;
@@ -274,30 +276,24 @@ pub async fn run(
     };
     let shared = Arc::new(Shared {
         schedule,
-        limit: cfg.count.unwrap_or(u64::MAX),
+        limit: load.count.unwrap_or(u64::MAX),
         until,
-        block_max: cfg.batch_size.get() as u64,
-        linger: cfg.linger,
+        block_max: load.batch_size.get() as u64,
+        linger: load.linger,
         deadline,
         stop: stop_rx,
         closed: AtomicBool::new(false),
         in_flight: AtomicU64::new(0),
         last_lag_us: AtomicU64::new(0),
         fatal: std::sync::Mutex::new(None),
-        acked: cfg.verify.as_ref().map(|_| std::sync::Mutex::new(Vec::new())),
+        acked: load.shaping.mark.as_ref().map(|_| std::sync::Mutex::new(Vec::new())),
         replay,
-        instance: cfg.instance,
+        instance: load.instance,
     });
-    // Against a remote service each task keeps one request in flight, so --max-in-flight tasks
-    // render and send; locally, one task per worker.
-    let tasks = if cfg.destination.is_remote() {
-        cfg.max_in_flight.get()
-    } else {
-        cfg.workers.get()
-    };
+    let tasks = load.tasks.get();
     let run_id = format!(
         "{:016x}",
-        crate::faker::splitmix64(cfg.template.seed ^ started_at.as_nanosecond() as u64)
+        crate::faker::splitmix64(load.seed ^ started_at.as_nanosecond() as u64)
     );
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Recorder>();
@@ -307,21 +303,18 @@ pub async fn run(
             shared: Arc::clone(&shared),
             source: Arc::clone(&source),
             keys: keys.clone(),
-            gzip: cfg.gzip,
-            instance: cfg.instance,
-            verify: cfg.verify.clone(),
+            shaping: load.shaping.clone(),
+            instance: load.instance,
             sink: Arc::clone(&sink),
             tx: tx.clone(),
-            newline: cfg.newline,
-            seed: cfg.template.seed,
+            seed: load.seed,
             run_id: run_id.clone(),
-            duplicates: cfg.duplicates,
-            aggregate: cfg.aggregate.map(|n| {
-                let packer = match cfg.destination {
-                    crate::config::Destination::Firehose(_) => pack::Packer::Lines(crate::aggregate::LinePacker::new()),
-                    _ => pack::Packer::Kpl(Box::default()),
+            packer: load.shaping.aggregate.map(|a| {
+                let packer = match a.format {
+                    plan::PackFormat::Lines => pack::Packer::Lines(crate::aggregate::LinePacker::new()),
+                    plan::PackFormat::Kpl => pack::Packer::Kpl(Box::default()),
                 };
-                (n.get(), packer)
+                (a.most.get(), packer)
             }),
         };
         workers.spawn(w.run());
@@ -332,12 +325,10 @@ pub async fn run(
     let mut second = Recorder::default();
     let mut interval = Recorder::default();
     let mut timeline = Timeline::starting_at(started_at.as_second());
-    let mut interrupted = false;
     let mut observe_tick = tokio::time::interval_at(start + OBSERVE_EVERY, OBSERVE_EVERY);
     let mut second_tick = tokio::time::interval_at(start + Duration::from_secs(1), Duration::from_secs(1));
     let mut seconds = 0u64;
     let mut last_observe = start;
-    tokio::pin!(shutdown);
     loop {
         tokio::select! {
             msg = rx.recv() => match msg {
@@ -359,7 +350,7 @@ pub async fn run(
             }
             _ = observe_tick.tick() => {
                 let now = Instant::now();
-                observe(&live(cfg, &shared, target_rps, &total, &interval, now - start, now - last_observe));
+                observe(&live(load, &shared, target_rps, &total, &interval, now - start, now - last_observe));
                 interval = Recorder::default();
                 last_observe = now;
             }
@@ -391,7 +382,7 @@ pub async fn run(
         StopReason::Error
     } else if input_ended {
         StopReason::EndOfInput
-    } else if cfg.count.is_some_and(|c| total.counters.offered >= c) {
+    } else if load.count.is_some_and(|c| total.counters.offered >= c) {
         StopReason::Count
     } else {
         StopReason::Duration
@@ -399,15 +390,11 @@ pub async fn run(
     let final_lag = Duration::from_micros(shared.last_lag_us.load(Ordering::Relaxed));
     let generator_bound =
         paced && total.counters.throttled == 0 && final_lag > Duration::from_millis(100).max(elapsed / 100);
-    let mut config = serde_json::to_value(cfg).unwrap_or_default();
-    if let Some(o) = config.as_object_mut() {
-        o.insert("run_id".into(), run_id.clone().into());
-    }
     let mut report = Report::build(ReportInput {
         started_at,
         ended_at: jiff::Timestamp::now(),
         elapsed,
-        config,
+        config: serde_json::Value::Null,
         target_rps,
         total: &total,
         final_lag,
@@ -430,8 +417,22 @@ pub async fn run(
     })
 }
 
+/// Sleep until `start_at_ms` (wall clock), if given and in the future. Returns true when
+/// `shutdown` resolved first.
+async fn wait_for_start(start_at_ms: Option<i64>, shutdown: &mut (impl Future<Output = ()> + Unpin)) -> bool {
+    let Some(at) = start_at_ms else { return false };
+    let wait = at - jiff::Timestamp::now().as_millisecond();
+    if wait <= 0 {
+        return false;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => false,
+        _ = shutdown => true,
+    }
+}
+
 fn live(
-    cfg: &RunConfig,
+    load: &LoadPlan,
     shared: &Shared,
     target_rps: Option<f64>,
     total: &Recorder,
@@ -443,7 +444,7 @@ fn live(
     let dt = dt.as_secs_f64().max(1e-9);
     Live {
         elapsed,
-        planned: cfg.duration,
+        planned: load.duration,
         planned_records: (shared.limit != u64::MAX).then_some(shared.limit),
         target_rps,
         rps_now: interval.counters.delivered as f64 / dt,
@@ -461,17 +462,14 @@ struct Worker {
     shared: Arc<Shared>,
     source: Arc<Source>,
     keys: Keys,
-    gzip: bool,
-    instance: Option<crate::config::Instance>,
-    verify: Option<crate::config::Verify>,
+    shaping: plan::Shaping,
+    instance: Option<plan::Instance>,
     sink: Arc<Sink>,
     tx: mpsc::UnboundedSender<Recorder>,
-    newline: bool,
     seed: u64,
     run_id: String,
-    duplicates: f64,
     /// `--aggregate N`: most records per packed record, and the packer.
-    aggregate: Option<(usize, pack::Packer)>,
+    packer: Option<(usize, pack::Packer)>,
 }
 
 impl Worker {
@@ -514,29 +512,29 @@ impl Worker {
                 // Instances render the global record numbers that belong to them.
                 let n = self.instance.map_or(local, |i| i.global(local));
                 // --verify marks the partition key when the record cannot carry a field.
-                let mut marked_key = self.verify.as_ref().is_some_and(|v| v.field.is_none());
+                let mut marked_key = self.shaping.mark.as_ref().is_some_and(|m| m.field.is_none());
                 let now_ms = offset.and_then(|o| schedule.wall_ms(*o)).unwrap_or(wall_ms);
                 sc.set_sim_ms(offset.and_then(|o| schedule.sim_ms(*o)));
                 let row = rows.get_mut((local - a) as usize).filter(|_| replaying);
-                if self.gzip {
+                if self.shaping.gzip {
                     plain.clear();
                     self.source.render(&mut sc, n, now_ms, row, &mut plain);
-                    if self.newline {
+                    if self.shaping.newline {
                         plain.push(b'\n');
                     }
                     gzip_into(&plain, &mut batch.data);
                 } else {
                     let start = batch.data.len();
                     self.source.render(&mut sc, n, now_ms, row, &mut batch.data);
-                    if let Some(field) = self.verify.as_ref().and_then(|v| v.field.as_deref()) {
+                    if let Some(field) = self.shaping.mark.as_ref().and_then(|m| m.field.as_deref()) {
                         marked_key = !mark_json(&mut batch.data, start, field, &self.run_id, n);
                     }
-                    if self.newline {
+                    if self.shaping.newline {
                         batch.data.push(b'\n');
                     }
                 }
                 batch.end_record();
-                let copies = if self.duplicates > 0.0 && duplicate(self.seed, n, self.duplicates) {
+                let copies = if self.shaping.duplicates > 0.0 && duplicate(self.seed, n, self.shaping.duplicates) {
                     2
                 } else {
                     1
@@ -559,7 +557,7 @@ impl Worker {
                         batch.hash_keys.end();
                     }
                 }
-                if self.duplicates > 0.0 {
+                if self.shaping.duplicates > 0.0 {
                     entry_record.push((local - a) as u32);
                     if copies == 2 {
                         batch.repeat_last();
@@ -578,7 +576,7 @@ impl Worker {
             self.shared.last_lag_us.store(lag.as_micros() as u64, Ordering::Relaxed);
 
             self.shared.in_flight.fetch_add(1, Ordering::Relaxed);
-            let to_send = match &mut self.aggregate {
+            let to_send = match &mut self.packer {
                 Some((most, packer)) => {
                     packer.pack(&batch, *most, &mut packed, &mut packs);
                     &packed
@@ -590,7 +588,7 @@ impl Worker {
             let done = Instant::now();
             match result {
                 Ok(out) => {
-                    let (out, entries) = match self.aggregate {
+                    let (out, entries) = match self.packer {
                         Some(_) => pack::unpack(out, &packs),
                         None => {
                             let delivered = out.delivered;

@@ -8,7 +8,7 @@
 //! records the destination saw in `destination_records`.
 
 use crate::aggregate::{KplAggregator, LinePacker};
-use crate::sink::{Batch, Outcome};
+use crate::sink::{Batch, Delivery};
 
 /// How records are packed.
 pub enum Packer {
@@ -108,13 +108,13 @@ impl Packer {
 /// not-delivered records in proportion (exact in total). Throttles, retries and per-shard
 /// counts stay in packed records, which is what the service limits count. Returns the outcome
 /// and how many packed records were delivered.
-pub fn unpack(out: Outcome, packs: &Packs) -> (Outcome, u64) {
+pub fn unpack(out: Delivery, packs: &Packs) -> (Delivery, u64) {
     let logical_total: u64 = packs.iter().map(|p| u64::from(p.1)).sum();
     let entries_delivered = out.delivered;
     let all = out.acked.is_empty() && out.failed.is_empty() && out.rejected.is_empty();
     if all {
         return (
-            Outcome {
+            Delivery {
                 delivered: logical_total,
                 ..out
             },
@@ -158,7 +158,7 @@ pub fn unpack(out: Outcome, packs: &Packs) -> (Outcome, u64) {
         }
     }
     (
-        Outcome {
+        Delivery {
             delivered,
             failed,
             rejected,
@@ -223,18 +223,18 @@ mod tests {
     #[test]
     fn outcomes_translate_to_logical_records() {
         let packs: Packs = vec![(0, 10), (10, 10), (20, 5)];
-        let all = Outcome {
+        let all = Delivery {
             delivered: 3,
             requests: 1,
-            ..Outcome::default()
+            ..Delivery::default()
         };
         assert_eq!(unpack(all, &packs).0.delivered, 25);
         let t = tokio::time::Instant::now();
-        let partial = Outcome {
+        let partial = Delivery {
             delivered: 2,
             acked: vec![(t, vec![0, 2])],
             failed: vec![("ProvisionedThroughputExceededException".into(), 1)],
-            ..Outcome::default()
+            ..Delivery::default()
         };
         let (o, entries) = unpack(partial, &packs);
         assert_eq!((o.delivered, entries), (15, 2));

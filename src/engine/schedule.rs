@@ -12,8 +12,69 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::cli::Pacing;
-use crate::config::Rate;
+use crate::engine::periodic::Periodic;
+
+/// The target rate of a run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rate {
+    /// A rate [`Profile`] on a fixed schedule: constant (`--rps`), a ramp or steps.
+    Profile(Profile),
+    /// KDG's periodic mode: a mean and deviation per weekday and hour (`--periodic FILE`).
+    #[serde(serialize_with = "periodic_name")]
+    Periodic(std::sync::Arc<Periodic>),
+    /// As fast as the generator and the destination allow.
+    Max,
+}
+
+fn periodic_name<S: serde::Serializer>(_: &std::sync::Arc<Periodic>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("weekday and hour table")
+}
+
+impl Rate {
+    /// A constant rate of `r` records per second.
+    pub fn per_second(r: f64) -> Rate {
+        Rate::Profile(Profile::Constant(r))
+    }
+
+    /// The same rate shape, `factor` times as fast.
+    pub fn scaled(self, factor: f64) -> Rate {
+        match self {
+            Rate::Profile(Profile::Constant(r)) => Rate::Profile(Profile::Constant(r * factor)),
+            Rate::Profile(Profile::Ramp { from, to, over }) => Rate::Profile(Profile::Ramp {
+                from: from * factor,
+                to: to * factor,
+                over,
+            }),
+            Rate::Profile(Profile::Steps { rates, hold }) => Rate::Profile(Profile::Steps {
+                rates: rates.iter().map(|r| r * factor).collect(),
+                hold,
+            }),
+            other => other,
+        }
+    }
+
+    /// The highest target rate, if paced by a profile.
+    pub fn peak_rps(&self) -> Option<f64> {
+        match self {
+            Rate::Profile(Profile::Constant(r)) => Some(*r),
+            Rate::Profile(Profile::Ramp { from, to, .. }) => Some(from.max(*to)),
+            Rate::Profile(Profile::Steps { rates, .. }) => rates.iter().copied().reduce(f64::max),
+            Rate::Periodic(_) | Rate::Max => None,
+        }
+    }
+}
+
+/// How records are spread within a second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pacing {
+    /// Spread records evenly over each second (open model, fixed schedule).
+    #[default]
+    Smooth,
+    /// KDG's way: each second's records all at once at the start of the second.
+    Burst,
+}
 
 /// How the target rate changes over the run.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -48,7 +109,7 @@ mod secs {
 }
 
 /// How arrivals are spread around the profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Arrivals {
     /// Evenly spaced.
@@ -264,7 +325,6 @@ impl Schedule {
         seed: u64,
     ) -> Schedule {
         let (profile, periodic) = match rate {
-            Rate::PerSecond(r) => (Some(Profile::Constant(*r)), None),
             Rate::Profile(p) => (Some(p.clone()), None),
             Rate::Periodic(p) => (None, Some(std::sync::Arc::clone(p))),
             Rate::Max => (None, None),
@@ -507,7 +567,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn records_are_due_at_n_over_rate() {
-        let s = schedule(Rate::PerSecond(4.0), Pacing::Smooth, Arrivals::Uniform);
+        let s = schedule(Rate::per_second(4.0), Pacing::Smooth, Arrivals::Uniform);
         let offs = all_offsets(&s, 7, None);
         assert_eq!(offs, vec![0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5]);
         assert_eq!(s.wall_ms(1.5), Some(1_001_500));
@@ -515,7 +575,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn burst_pacing_sends_each_second_at_its_start() {
-        let s = schedule(Rate::PerSecond(100.0), Pacing::Burst, Arrivals::Uniform);
+        let s = schedule(Rate::per_second(100.0), Pacing::Burst, Arrivals::Uniform);
         let b = s.claim(500, Duration::from_millis(1), u64::MAX, None).unwrap();
         assert_eq!(b.len, 100);
         assert!(b.offsets.iter().all(|o| *o == 0.0));
@@ -525,9 +585,9 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn count_and_duration_both_limit_a_paced_run() {
-        let s = schedule(Rate::PerSecond(1000.0), Pacing::Smooth, Arrivals::Uniform);
+        let s = schedule(Rate::per_second(1000.0), Pacing::Smooth, Arrivals::Uniform);
         assert_eq!(all_offsets(&s, u64::MAX, Some(10.0)).len(), 10_000);
-        let s = schedule(Rate::PerSecond(1000.0), Pacing::Smooth, Arrivals::Uniform);
+        let s = schedule(Rate::per_second(1000.0), Pacing::Smooth, Arrivals::Uniform);
         assert_eq!(all_offsets(&s, 500, Some(10.0)).len(), 500);
         let max = schedule(Rate::Max, Pacing::Smooth, Arrivals::Uniform);
         let b = max.claim(1024, Duration::from_millis(1), u64::MAX, None).unwrap();
@@ -537,7 +597,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn blocks_follow_the_rate() {
         let block = |r: f64| {
-            schedule(Rate::PerSecond(r), Pacing::Smooth, Arrivals::Uniform)
+            schedule(Rate::per_second(r), Pacing::Smooth, Arrivals::Uniform)
                 .claim(1024, Duration::from_millis(1), u64::MAX, None)
                 .unwrap()
                 .len
@@ -591,7 +651,7 @@ mod tests {
 
     #[test]
     fn poisson_arrivals_have_the_right_mean_and_variance() {
-        let s = schedule(Rate::PerSecond(50.0), Pacing::Smooth, Arrivals::Poisson);
+        let s = schedule(Rate::per_second(50.0), Pacing::Smooth, Arrivals::Poisson);
         let offs = all_offsets(&s, u64::MAX, Some(2000.0));
         let mut counts = vec![0f64; 2000];
         for o in &offs {
@@ -606,7 +666,7 @@ mod tests {
         );
         // And it is reproducible from the seed.
         let again = all_offsets(
-            &schedule(Rate::PerSecond(50.0), Pacing::Smooth, Arrivals::Poisson),
+            &schedule(Rate::per_second(50.0), Pacing::Smooth, Arrivals::Poisson),
             100,
             None,
         );

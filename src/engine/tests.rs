@@ -1,15 +1,42 @@
 //! Engine tests on tokio's paused clock with a scripted sink: no wall-clock timing.
 
 use super::*;
-use crate::cli::{Cli, Command};
+use crate::engine::plan::Instance;
+use crate::engine::schedule::{Arrivals, Pacing, Profile, Rate};
 use crate::sink::Scripted;
-use clap::Parser;
+use std::num::NonZeroUsize;
 
-fn config(args: &[&str]) -> RunConfig {
-    let cli =
-        Cli::try_parse_from(["kdg", "run", "t.hbs", "--seed", "1", "--tz", "UTC"].iter().chain(args)).expect("parses");
-    let Command::Run(r) = cli.command else { panic!("run") };
-    RunConfig::from_args(&r).expect("valid")
+/// `rps` records per second with seed 1; the rest as [`LoadPlan::default`].
+fn at(rps: f64) -> LoadPlan {
+    LoadPlan {
+        rate: Rate::per_second(rps),
+        seed: 1,
+        ..LoadPlan::default()
+    }
+}
+
+/// `n` workers, each one task.
+fn with_workers(plan: LoadPlan, n: usize) -> LoadPlan {
+    let n = NonZeroUsize::new(n).expect("non-zero");
+    LoadPlan {
+        workers: n,
+        tasks: n,
+        ..plan
+    }
+}
+
+/// Instance `index` of `count` of a run at `rps` with `records` records, as `--instance` sets it up.
+fn instance_of(rps: f64, records: u64, index: u64, count: u64) -> LoadPlan {
+    let instance = Instance { index, count };
+    LoadPlan {
+        count: Some(instance.share(records)),
+        instance: Some(instance),
+        ..at(rps / count as f64)
+    }
+}
+
+fn secs(s: u64) -> Option<Duration> {
+    Some(Duration::from_secs(s))
 }
 
 fn template() -> Arc<Source> {
@@ -18,7 +45,7 @@ fn template() -> Arc<Source> {
     ))
 }
 
-async fn run_with(cfg: &RunConfig, sink: Scripted, shutdown: impl Future<Output = ()>) -> (RunOutput, Arc<Sink>) {
+async fn run_with(cfg: &LoadPlan, sink: Scripted, shutdown: impl Future<Output = ()>) -> (RunOutput, Arc<Sink>) {
     let sink = Arc::new(Sink::Scripted(sink));
     let out = run(
         cfg,
@@ -42,7 +69,13 @@ fn scripted(sink: &Sink) -> &Scripted {
 
 #[tokio::test(start_paused = true)]
 async fn stops_exactly_at_count_with_every_record_once() {
-    let cfg = config(&["--rps", "1000", "--count", "1234", "--workers", "3"]);
+    let cfg = with_workers(
+        LoadPlan {
+            count: Some(1234),
+            ..at(1000.0)
+        },
+        3,
+    );
     let (out, sink) = run_with(
         &cfg,
         Scripted {
@@ -69,7 +102,10 @@ async fn stops_exactly_at_count_with_every_record_once() {
 
 #[tokio::test(start_paused = true)]
 async fn stops_at_duration_after_rate_times_duration_records() {
-    let cfg = config(&["--rps", "500", "--duration", "3s"]);
+    let cfg = LoadPlan {
+        duration: secs(3),
+        ..at(500.0)
+    };
     let (out, _) = run_with(&cfg, Scripted::default(), std::future::pending()).await;
     assert_eq!(out.report.totals.offered, 1500);
     assert_eq!(out.report.totals.delivered, 1500);
@@ -78,7 +114,13 @@ async fn stops_at_duration_after_rate_times_duration_records() {
 
 #[tokio::test(start_paused = true)]
 async fn rate_is_held_within_one_batch_per_second() {
-    let cfg = config(&["--rps", "1000", "--duration", "10s", "--workers", "2"]);
+    let cfg = with_workers(
+        LoadPlan {
+            duration: secs(10),
+            ..at(1000.0)
+        },
+        2,
+    );
     let start = Instant::now();
     let (_, sink) = run_with(&cfg, Scripted::default(), std::future::pending()).await;
     let mut per_second = [0usize; 10];
@@ -93,16 +135,11 @@ async fn rate_is_held_within_one_batch_per_second() {
 
 #[tokio::test(start_paused = true)]
 async fn burst_pacing_sends_each_second_at_once() {
-    let cfg = config(&[
-        "--rps",
-        "300",
-        "--duration",
-        "3s",
-        "--pacing",
-        "burst",
-        "--workers",
-        "1",
-    ]);
+    let cfg = LoadPlan {
+        duration: secs(3),
+        pacing: Pacing::Burst,
+        ..at(300.0)
+    };
     let start = Instant::now();
     let (out, sink) = run_with(&cfg, Scripted::default(), std::future::pending()).await;
     assert_eq!(out.report.totals.delivered, 900);
@@ -114,7 +151,13 @@ async fn burst_pacing_sends_each_second_at_once() {
 #[tokio::test(start_paused = true)]
 async fn a_slow_sink_shows_lag_instead_of_lowering_the_rate() {
     // Two workers at 10 ms per batch of one record manage 200 records/s against a target of 1000.
-    let cfg = config(&["--rps", "1000", "--duration", "2s", "--workers", "2"]);
+    let cfg = with_workers(
+        LoadPlan {
+            duration: secs(2),
+            ..at(1000.0)
+        },
+        2,
+    );
     let (out, _) = run_with(
         &cfg,
         Scripted {
@@ -136,7 +179,7 @@ async fn a_slow_sink_shows_lag_instead_of_lowering_the_rate() {
 
 #[tokio::test(start_paused = true)]
 async fn interrupt_drains_in_flight_work_and_reports() {
-    let cfg = config(&["--rps", "100", "--workers", "2"]);
+    let cfg = with_workers(at(100.0), 2);
     let (out, _) = run_with(
         &cfg,
         Scripted {
@@ -155,7 +198,10 @@ async fn interrupt_drains_in_flight_work_and_reports() {
 
 #[tokio::test(start_paused = true)]
 async fn failed_records_are_counted_by_code_and_fail_the_run() {
-    let cfg = config(&["--rps", "1000", "--count", "1000"]);
+    let cfg = LoadPlan {
+        count: Some(1000),
+        ..at(1000.0)
+    };
     let (out, _) = run_with(
         &cfg,
         Scripted {
@@ -173,7 +219,10 @@ async fn failed_records_are_counted_by_code_and_fail_the_run() {
 
 #[tokio::test(start_paused = true)]
 async fn a_closed_destination_ends_the_run_quietly() {
-    let cfg = config(&["--rps", "1000", "--count", "5000"]);
+    let cfg = LoadPlan {
+        count: Some(5000),
+        ..at(1000.0)
+    };
     let (out, _) = run_with(
         &cfg,
         Scripted {
@@ -190,7 +239,10 @@ async fn a_closed_destination_ends_the_run_quietly() {
 
 #[tokio::test(start_paused = true)]
 async fn timeline_has_a_row_per_second() {
-    let cfg = config(&["--rps", "200", "--duration", "5s"]);
+    let cfg = LoadPlan {
+        duration: secs(5),
+        ..at(200.0)
+    };
     let (out, _) = run_with(&cfg, Scripted::default(), std::future::pending()).await;
     let rows = out.timeline.rows();
     assert!((5..=6).contains(&rows.len()), "{} rows", rows.len());
@@ -200,7 +252,18 @@ async fn timeline_has_a_row_per_second() {
 
 #[tokio::test(start_paused = true)]
 async fn a_ramp_hits_each_rate_on_schedule() {
-    let cfg = config(&["--ramp", "100..1100/10s", "--duration", "10s", "--workers", "2"]);
+    let cfg = with_workers(
+        LoadPlan {
+            rate: Rate::Profile(Profile::Ramp {
+                from: 100.0,
+                to: 1100.0,
+                over: Duration::from_secs(10),
+            }),
+            duration: secs(10),
+            ..at(0.0)
+        },
+        2,
+    );
     let start = Instant::now();
     let (out, sink) = run_with(&cfg, Scripted::default(), std::future::pending()).await;
     assert_eq!(out.report.totals.delivered, 6000, "the area under the ramp");
@@ -220,7 +283,11 @@ async fn a_ramp_hits_each_rate_on_schedule() {
 
 #[tokio::test(start_paused = true)]
 async fn poisson_arrivals_keep_the_mean_rate() {
-    let cfg = config(&["--rps", "200", "--arrivals", "poisson", "--duration", "50s"]);
+    let cfg = LoadPlan {
+        arrivals: Arrivals::Poisson,
+        duration: secs(50),
+        ..at(200.0)
+    };
     let (out, _) = run_with(&cfg, Scripted::default(), std::future::pending()).await;
     let n = out.report.totals.delivered as f64;
     // 10,000 expected; a Poisson count's standard deviation is 100.
@@ -253,7 +320,10 @@ async fn instances_together_send_exactly_the_records_of_one_run() {
         ..Scripted::default()
     }));
     run(
-        &config(&["--rps", "900", "-n", "100"]),
+        &LoadPlan {
+            count: Some(100),
+            ..at(900.0)
+        },
         template(),
         Keys::default(),
         Arc::clone(&single),
@@ -271,7 +341,7 @@ async fn instances_together_send_exactly_the_records_of_one_run() {
             keep: true,
             ..Scripted::default()
         }));
-        let cfg = config(&["--rps", "900", "-n", "100", "--instance", &format!("{i}/3")]);
+        let cfg = instance_of(900.0, 100, i, 3);
         let out = run(
             &cfg,
             template(),
@@ -291,8 +361,7 @@ async fn instances_together_send_exactly_the_records_of_one_run() {
 }
 
 /// Run `source` with `args` into a keeping scripted sink; the records as strings.
-async fn run_source(args: &[&str], source: Source) -> (RunOutput, Vec<String>) {
-    let cfg = config(args);
+async fn run_source(cfg: LoadPlan, source: Source) -> (RunOutput, Vec<String>) {
     let sink = Arc::new(Sink::Scripted(Scripted {
         keep: true,
         ..Scripted::default()
@@ -335,7 +404,7 @@ fn csv_source(dir: &tempfile::TempDir, text: &str, looped: bool, on_bad_row: cra
 async fn a_replay_sends_every_row_in_order_then_ends_and_counts_skipped_rows() {
     let dir = tempfile::tempdir().unwrap();
     let src = csv_source(&dir, "a,b\n1,x\n2\n3,z\n4,w\n", false, crate::replay::OnBadRow::Skip);
-    let (out, records) = run_source(&["--rps", "100", "--workers", "2"], src).await;
+    let (out, records) = run_source(with_workers(at(100.0), 2), src).await;
     assert_eq!(
         records,
         [
@@ -355,7 +424,7 @@ async fn a_replay_sends_every_row_in_order_then_ends_and_counts_skipped_rows() {
 async fn a_bad_row_stops_a_replay_that_must_not_skip_and_fails_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let src = csv_source(&dir, "a,b\n1,x\n2\n3,z\n", false, crate::replay::OnBadRow::Fail);
-    let (out, records) = run_source(&["--rps", "100"], src).await;
+    let (out, records) = run_source(at(100.0), src).await;
     assert_eq!(records, ["{\"a\":1,\"b\":\"x\"}\n"]);
     assert_eq!(out.report.stopped_by, StopReason::Error);
     assert_eq!(out.report.outcome.exit_code, 1);
@@ -371,7 +440,14 @@ async fn a_looping_replay_runs_until_its_count_and_instances_split_rows() {
     let dir = tempfile::tempdir().unwrap();
     let text = "n\n0\n1\n2\n";
     let src = csv_source(&dir, text, true, crate::replay::OnBadRow::Fail);
-    let (out, records) = run_source(&["--rps", "1000", "-n", "7"], src).await;
+    let (out, records) = run_source(
+        LoadPlan {
+            count: Some(7),
+            ..at(1000.0)
+        },
+        src,
+    )
+    .await;
     assert_eq!(
         records.concat(),
         "{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n{\"n\":0}\n"
@@ -380,8 +456,7 @@ async fn a_looping_replay_runs_until_its_count_and_instances_split_rows() {
     let mut union = Vec::new();
     for i in 0..2 {
         let src = csv_source(&dir, text, true, crate::replay::OnBadRow::Fail);
-        let inst = format!("{i}/2");
-        let (_, r) = run_source(&["--rps", "1000", "-n", "7", "--instance", &inst], src).await;
+        let (_, r) = run_source(instance_of(1000.0, 7, i, 2), src).await;
         union.extend(r);
     }
     union.sort();
@@ -406,7 +481,7 @@ async fn a_replay_through_a_template_reads_the_rows_fields() {
         looped: false,
         on_bad_row: crate::replay::OnBadRow::Fail,
     };
-    let (_, records) = run_source(&["--rps", "100"], Source::replay(spec, Some(t))).await;
+    let (_, records) = run_source(at(100.0), Source::replay(spec, Some(t))).await;
     assert_eq!(
         records,
         [
@@ -424,7 +499,14 @@ async fn a_replay_through_a_template_reads_the_rows_fields() {
 #[tokio::test(start_paused = true)]
 async fn duplicates_send_a_share_of_records_twice_back_to_back() {
     let (out, records) = run_source(
-        &["--rps", "10k", "-n", "2000", "--duplicates", "10%"],
+        LoadPlan {
+            count: Some(2000),
+            shaping: plan::Shaping {
+                duplicates: 0.1,
+                ..plan::Shaping::default()
+            },
+            ..at(10_000.0)
+        },
         Source::single(Template::compile("r{{seq}}", "t", &crate::template::Options::default()).unwrap()),
     )
     .await;

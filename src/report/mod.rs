@@ -73,11 +73,36 @@ pub struct LagSummary {
 
 /// Pass or fail, and why.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    /// The process exit code: 0 passed, 1 records were lost or rejected.
+pub struct Verdict {
+    /// The process exit code: 0 passed, 1 records were lost or rejected, or a check failed.
+    /// Kept in step with `reasons` by [`Verdict::from_reasons`] and [`Verdict::fail`].
     pub exit_code: i32,
     /// One sentence per reason the run failed; empty when it passed.
     pub reasons: Vec<String>,
+}
+
+impl Verdict {
+    /// The exit code of a run that failed for some reason.
+    pub const FAILED: i32 = 1;
+
+    /// Passed when there are no reasons to fail.
+    pub fn from_reasons(reasons: Vec<String>) -> Verdict {
+        Verdict {
+            exit_code: if reasons.is_empty() { 0 } else { Verdict::FAILED },
+            reasons,
+        }
+    }
+
+    /// Fail the run for `reason` (on top of any other).
+    pub fn fail(&mut self, reason: String) {
+        self.reasons.push(reason);
+        self.exit_code = self.exit_code.max(Verdict::FAILED);
+    }
+
+    /// Whether the run passed.
+    pub fn passed(&self) -> bool {
+        self.exit_code == 0
+    }
 }
 
 /// The final report of a run.
@@ -121,7 +146,7 @@ pub struct Report {
     /// What ended the run.
     pub stopped_by: StopReason,
     /// Pass or fail.
-    pub outcome: Outcome,
+    pub outcome: Verdict,
     /// HdrHistogram V2+DEFLATE encodings in base64, by name: `record_e2e`, `record_send`,
     /// `request`, `lag` (microseconds). Read them with [`crate::stats::Latency::decode`].
     pub histograms: BTreeMap<String, String>,
@@ -280,8 +305,7 @@ impl Report {
     /// Record what `--verify` found; missing records fail the run.
     pub fn set_verify(&mut self, v: crate::verify::VerifySummary) {
         if v.missing > 0 {
-            self.outcome.exit_code = self.outcome.exit_code.max(1);
-            self.outcome.reasons.push(format!(
+            self.outcome.fail(format!(
                 "{} acknowledged records are missing from the stream (e.g. record {})",
                 v.missing,
                 v.missing_examples
@@ -297,8 +321,7 @@ impl Report {
     /// Attach what a replay read; a replay that stopped on a bad row or a read error fails the run.
     pub fn set_input(&mut self, input: crate::replay::InputSummary) {
         if let Some(why) = &input.failed {
-            self.outcome.exit_code = self.outcome.exit_code.max(1);
-            self.outcome.reasons.push(format!("the input stopped early: {why}"));
+            self.outcome.fail(format!("the input stopped early: {why}"));
         }
         self.input = Some(input);
     }
@@ -311,7 +334,7 @@ impl Report {
 
 /// The exit-code rule. Failed and rejected records share one error map, so the codes are
 /// attached to whichever of the two happened, or listed on their own when both did.
-fn outcome(c: &Counters, errors: &BTreeMap<String, u64>, stopped_by: StopReason) -> Outcome {
+fn outcome(c: &Counters, errors: &BTreeMap<String, u64>, stopped_by: StopReason) -> Verdict {
     let by_code = codes_by_count(errors);
     let mut reasons = Vec::new();
     let both = c.failed > 0 && c.rejected > 0;
@@ -342,10 +365,7 @@ fn outcome(c: &Counters, errors: &BTreeMap<String, u64>, stopped_by: StopReason)
     if stopped_by == StopReason::Error {
         reasons.push("the run stopped on an error".to_owned());
     }
-    Outcome {
-        exit_code: if reasons.is_empty() { 0 } else { 1 },
-        reasons,
-    }
+    Verdict::from_reasons(reasons)
 }
 
 /// `A: 3, B: 1`, largest count first, then by code.
@@ -441,7 +461,7 @@ pub(crate) mod tests {
         let r = realistic(0, 0);
         assert_eq!(
             r.outcome,
-            Outcome {
+            Verdict {
                 exit_code: 0,
                 reasons: vec![]
             }

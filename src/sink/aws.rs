@@ -21,7 +21,7 @@ use aws_sdk_kinesis::error::{ProvideErrorMetadata, SdkError};
 use rand::RngExt;
 use tokio::time::Instant;
 
-use super::{Batch, Outcome};
+use super::{Batch, Delivery};
 
 /// Where and as whom to talk to AWS.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -32,16 +32,6 @@ pub struct AwsOptions {
     pub profile: Option<String>,
     /// `--endpoint-url`, for LocalStack, kinesalite, moto.
     pub endpoint_url: Option<String>,
-}
-
-impl From<&crate::cli::AwsConnArgs> for AwsOptions {
-    fn from(a: &crate::cli::AwsConnArgs) -> AwsOptions {
-        AwsOptions {
-            region: a.region.clone(),
-            profile: a.profile.clone(),
-            endpoint_url: a.endpoint_url.clone(),
-        }
-    }
 }
 
 /// A problem found before any record is sent.
@@ -299,9 +289,9 @@ pub fn shard_in_message(message: &str) -> Option<&str> {
 }
 
 /// Send a batch with kdg's retries, and account for every record.
-pub async fn send<S: Service>(svc: &S, batch: &Batch, policy: &RetryPolicy) -> Outcome {
+pub async fn send<S: Service>(svc: &S, batch: &Batch, policy: &RetryPolicy) -> Delivery {
     let start = Instant::now();
-    let mut out = Outcome::default();
+    let mut out = Delivery::default();
     let mut pending: Vec<u32> = Vec::with_capacity(batch.len());
     for i in 0..batch.len() {
         if svc.size(batch, i) > S::MAX_RECORD_BYTES {

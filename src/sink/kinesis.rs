@@ -1,7 +1,7 @@
 //! Amazon Kinesis Data Streams: `PutRecords`, and the pre-flight description of the stream.
 
 use aws_sdk_kinesis::primitives::Blob;
-use aws_sdk_kinesis::types::PutRecordsRequestEntry;
+use aws_sdk_kinesis::types::{PutRecordsRequestEntry, Shard};
 use aws_sdk_kinesis::Client;
 
 use super::aws::{classify, AwsOptions, Entry, ErrorClass, Preflight, RequestError, Service, SetupError};
@@ -243,6 +243,46 @@ impl Service for Kinesis {
                 },
             })
             .collect())
+    }
+}
+
+/// Every shard of `stream`, open and closed.
+///
+/// # Errors
+/// The stream cannot be described.
+pub async fn list_shards(client: &Client, stream: &str) -> anyhow::Result<Vec<Shard>> {
+    let mut shards = Vec::new();
+    let mut start: Option<String> = None;
+    loop {
+        let out = client
+            .describe_stream()
+            .stream_name(stream)
+            .set_exclusive_start_shard_id(start.clone())
+            .send()
+            .await
+            .map_err(|e| {
+                let e = classify(&e);
+                match e.code.as_str() {
+                    "ResourceNotFoundException" => anyhow::anyhow!(
+                        "--stream: the stream `{stream}` does not exist in this region and account; check --stream and --region"
+                    ),
+                    "AccessDeniedException" => anyhow::anyhow!(
+                        "--stream: access denied reading `{stream}`; the credentials need kinesis:DescribeStream, GetShardIterator and GetRecords"
+                    ),
+                    "transport:dispatch" | "transport:timeout" => {
+                        anyhow::anyhow!("cannot reach the Kinesis endpoint ({}): check --endpoint-url and --region", e.code)
+                    }
+                    code => anyhow::anyhow!("describing `{stream}` failed: {code}: {}", e.message),
+                }
+            })?;
+        let d = out
+            .stream_description()
+            .ok_or_else(|| anyhow::anyhow!("the service returned no stream description"))?;
+        shards.extend(d.shards().iter().cloned());
+        if !d.has_more_shards() || d.shards().is_empty() {
+            return Ok(shards);
+        }
+        start = d.shards().last().map(|s| s.shard_id().to_string());
     }
 }
 

@@ -1,6 +1,6 @@
 //! Destinations for batches of rendered records.
 //!
-//! A [`Sink`] takes a [`Batch`] and says what became of each record in an [`Outcome`]: delivered,
+//! A [`Sink`] takes a [`Batch`] and says what became of each record in an [`Delivery`]: delivered,
 //! failed (by stable error code), rejected. Per-record failures are data, never `Err`; `Err` is
 //! kept for "this destination is gone" ([`SinkError::Closed`], e.g. a reader of stdout went away)
 //! and for fatal setup problems.
@@ -128,7 +128,7 @@ impl Batch {
 
 /// What became of a batch.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Outcome {
+pub struct Delivery {
     /// Records the destination acknowledged.
     pub delivered: u64,
     /// Bytes of the delivered records.
@@ -150,7 +150,7 @@ pub struct Outcome {
     pub shards: Vec<(String, u64, u64)>,
 }
 
-impl Outcome {
+impl Delivery {
     /// Count `n` records as finally failed with `code`.
     pub fn fail(&mut self, code: &str, n: u64) {
         add(&mut self.failed, code, n);
@@ -162,12 +162,12 @@ impl Outcome {
     }
 
     /// Every record of `batch` delivered in one request.
-    pub fn all_delivered(batch: &Batch) -> Outcome {
-        Outcome {
+    pub fn all_delivered(batch: &Batch) -> Delivery {
+        Delivery {
             delivered: batch.len() as u64,
             bytes: batch.data.len() as u64,
             requests: 1,
-            ..Outcome::default()
+            ..Delivery::default()
         }
     }
 }
@@ -236,11 +236,11 @@ impl Sink {
     ///
     /// # Errors
     /// The destination is gone or failed for good.
-    pub async fn send(&self, batch: &Batch) -> Result<Outcome, SinkError> {
+    pub async fn send(&self, batch: &Batch) -> Result<Delivery, SinkError> {
         match self {
             Sink::Stdout(w) => write_batch(w, batch),
             Sink::File(w) => write_batch(w, batch),
-            Sink::Null => Ok(Outcome::all_delivered(batch)),
+            Sink::Null => Ok(Delivery::all_delivered(batch)),
             Sink::Scripted(s) => s.send(batch).await,
             Sink::Kinesis(k, policy) => Ok(aws::send(k, batch, policy).await),
             Sink::Firehose(f, policy) => Ok(aws::send(&**f, batch, policy).await),
@@ -265,10 +265,10 @@ impl Sink {
     }
 }
 
-fn write_batch<W: Write>(w: &Mutex<W>, batch: &Batch) -> Result<Outcome, SinkError> {
+fn write_batch<W: Write>(w: &Mutex<W>, batch: &Batch) -> Result<Delivery, SinkError> {
     let mut w = w.lock().expect("sink lock");
     w.write_all(&batch.data).map_err(io_error)?;
-    Ok(Outcome::all_delivered(batch))
+    Ok(Delivery::all_delivered(batch))
 }
 
 /// A sink for tests: takes `delay` per batch (on tokio's clock, so paused time works), fails
@@ -292,7 +292,7 @@ pub struct Scripted {
 }
 
 impl Scripted {
-    async fn send(&self, batch: &Batch) -> Result<Outcome, SinkError> {
+    async fn send(&self, batch: &Batch) -> Result<Delivery, SinkError> {
         self.arrivals
             .lock()
             .expect("lock")
@@ -312,7 +312,7 @@ impl Scripted {
             let mut r = self.records.lock().expect("lock");
             r.extend((0..batch.len()).map(|i| batch.record(i).to_vec()));
         }
-        let mut out = Outcome::all_delivered(batch);
+        let mut out = Delivery::all_delivered(batch);
         if let Some(k) = self.fail_every {
             let failed: Vec<usize> = (0..batch.len())
                 .filter(|i| (batch.first + *i as u64).is_multiple_of(k))

@@ -1,0 +1,208 @@
+//! `kdg run`: one load from flags to report, and the steps the other load commands share:
+//! building the records' source, connecting to the destination, and concluding a run (reading
+//! it back with `--verify`, checking `--threshold`s).
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use super::{print_report, runtime, stop_flag, stopped, Exit, ReportFiles};
+use crate::cli::RunArgs;
+use crate::config::{Destination, RunConfig, SinkSpec};
+use crate::engine;
+use crate::progress::Progress;
+use crate::sink::firehose::Firehose;
+use crate::sink::kinesis::Kinesis;
+use crate::sink::Sink;
+use crate::source::Source;
+use crate::template::Template;
+
+/// `kdg run` without `--scenario`.
+pub(super) fn run(args: &RunArgs) -> anyhow::Result<Exit> {
+    let cfg = RunConfig::from_args(args)?;
+    let rt = runtime(cfg.load.workers.get())?;
+    let Connected { source, keys, sink } = connect(&cfg, &rt, None)?;
+    let mut progress = Progress::stderr(cfg.outputs.quiet);
+    let outcome = rt.block_on(async {
+        let shutdown = stopped(stop_flag());
+        engine::run(&cfg.load, source, keys, Arc::clone(&sink), shutdown, &mut |live| {
+            progress.update(live)
+        })
+        .await
+    });
+    progress.finish();
+    rt.shutdown_background();
+    let out = match outcome {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("kdg: error: {e}");
+            return Ok(Exit::Failed);
+        }
+    };
+    let (out, checks) = conclude(&cfg, out, &sink)?;
+    if !cfg.outputs.quiet {
+        print_report(&out.report, &checks, None)?;
+    }
+    ReportFiles::of(&cfg.outputs).write(&out.report.to_json_pretty(), &out.report, out.timeline.rows())?;
+    Ok(Exit::of(&out.report.outcome))
+}
+
+/// A run ready to start: the records' source, their keys, and the connected destination.
+pub(super) struct Connected {
+    /// Where records come from.
+    pub source: Arc<Source>,
+    /// Kinesis key templates.
+    pub keys: engine::Keys,
+    /// Where records go.
+    pub sink: Arc<Sink>,
+}
+
+/// Compile the templates and connect to the destination (pre-flight) on `rt`. Jobs that write
+/// to stdout share `stdout`, so their records never interleave mid-record.
+pub(super) fn connect(
+    cfg: &RunConfig,
+    rt: &tokio::runtime::Runtime,
+    stdout: Option<&Arc<Sink>>,
+) -> anyhow::Result<Connected> {
+    let source = Arc::new(build_source(cfg)?);
+    let key_template = |text: &Option<String>, flag: &str| -> anyhow::Result<Option<Arc<Template>>> {
+        match text {
+            None => Ok(None),
+            Some(t) => Ok(Some(Arc::new(Template::compile(t, flag, &cfg.template.options())?))),
+        }
+    };
+    let keys = engine::Keys {
+        partition: key_template(&cfg.aws.partition_key, "--partition-key")?,
+        hash: key_template(&cfg.aws.explicit_hash_key, "--explicit-hash-key")?,
+    };
+    if let (Destination::Local(SinkSpec::Stdout), Some(shared)) = (&cfg.destination, stdout) {
+        return Ok(Connected {
+            source,
+            keys,
+            sink: Arc::clone(shared),
+        });
+    }
+    let quiet = cfg.outputs.quiet;
+    let sink = Arc::new(match &cfg.destination {
+        Destination::Local(SinkSpec::Stdout) => Sink::stdout(),
+        Destination::Local(SinkSpec::Null) => Sink::Null,
+        Destination::Local(SinkSpec::File(p)) => {
+            Sink::file(p).with_context(|| format!("--sink: cannot create `{}`", p.display()))?
+        }
+        Destination::Kinesis(stream) => {
+            let (k, info, warning) = rt.block_on(Kinesis::connect(&cfg.aws.conn, stream.clone(), cfg.aws.preflight))?;
+            let mut warnings: Vec<String> = warning.into_iter().collect();
+            if let Some(info) = &info {
+                if !quiet {
+                    let shards = info.open_shards.map_or_else(|| "?".to_string(), |n| n.to_string());
+                    let mode = info.mode.as_deref().unwrap_or("unknown mode");
+                    eprintln!("kdg: stream {} ({mode}, {shards} open shards)", info.name);
+                }
+                if let Some(peak) = cfg.peak_rps() {
+                    let newline = f64::from(u8::from(cfg.load.shaping.newline));
+                    let size = source.mean_size(cfg.template.seed, 200) + newline + 10.0;
+                    warnings.extend(Kinesis::capacity_warnings(info, peak, size));
+                }
+            }
+            for w in warnings {
+                eprintln!("kdg: warning: {w}");
+            }
+            Sink::Kinesis(k, cfg.retry)
+        }
+        Destination::Firehose(name) => {
+            let (f, info, warning) = rt.block_on(Firehose::connect(&cfg.aws.conn, name.clone(), cfg.aws.preflight))?;
+            if let (Some(info), false) = (&info, quiet) {
+                eprintln!("kdg: delivery stream {} ({}, {})", info.name, info.source, info.status);
+            }
+            if let Some(w) = warning {
+                eprintln!("kdg: warning: {w}");
+            }
+            Sink::Firehose(Box::new(f), cfg.retry)
+        }
+    });
+    Ok(Connected { source, keys, sink })
+}
+
+/// The records' source: the template(s), and the file to replay. A replay's file is opened
+/// here once, so a missing, empty or headerless file is a setup error before anything is sent.
+fn build_source(cfg: &RunConfig) -> anyhow::Result<Source> {
+    let mut opts = cfg.template.options();
+    if let Some(spec) = &cfg.input.replay {
+        let mut reader = crate::replay::Reader::open(spec, false)?;
+        reader.next_into(&mut crate::replay::Row::default())?;
+        if spec.format == crate::replay::Format::Csv {
+            opts.row_fields = Some(reader.header());
+        }
+    }
+    let main = cfg
+        .template
+        .path
+        .as_ref()
+        .map(|p| Template::from_file(p, &opts))
+        .transpose()?;
+    if let Some(spec) = &cfg.input.replay {
+        return Ok(Source::replay(spec.clone(), main));
+    }
+    if cfg.input.mix.is_empty() {
+        return Ok(Source::single(main.expect("config requires a template")));
+    }
+    let mut parts: Vec<(Template, f64)> = main.into_iter().map(|t| (t, 1.0)).collect();
+    for part in &cfg.input.mix {
+        parts.push((Template::from_file(&part.path, &opts)?, part.weight));
+    }
+    Ok(Source::mix(parts))
+}
+
+/// After a run: echo the configuration into the report, read back (`--verify`) and check
+/// `--threshold`s, updating the verdict.
+pub(super) fn conclude(
+    cfg: &RunConfig,
+    mut out: engine::RunOutput,
+    sink: &Sink,
+) -> anyhow::Result<(engine::RunOutput, Vec<crate::threshold::Check>)> {
+    out.report.config = cfg.echo(&out.run_id);
+    if let Some(v) = &cfg.verify {
+        let since = out
+            .report
+            .started_at
+            .parse::<jiff::Timestamp>()
+            .map(|t| t.as_millisecond())
+            .unwrap_or(0)
+            - 5_000;
+        if !cfg.outputs.quiet {
+            eprintln!(
+                "kdg: verifying {} acknowledged records by reading them back…",
+                out.acked.len()
+            );
+        }
+        let rt = runtime(1)?;
+        let summary = match (sink, &v.s3) {
+            (Sink::Kinesis(k, _), _) => rt.block_on(crate::verify::verify(
+                k.client(),
+                k.stream_name(),
+                &out.run_id,
+                v.field.as_deref(),
+                &out.acked,
+                since,
+                v.timeout,
+            ))?,
+            (Sink::Firehose(f, _), Some(s3)) => rt.block_on(crate::verify::verify_s3(
+                f.sdk_config(),
+                &s3.bucket,
+                &s3.prefix,
+                &out.run_id,
+                v.field.as_deref().unwrap_or("_kdg"),
+                &out.acked,
+                v.timeout,
+            ))?,
+            _ => unreachable!("config allows --verify only for Kinesis, or Firehose with --verify-s3"),
+        };
+        rt.shutdown_background();
+        out.report.set_verify(summary);
+    }
+    let checks = crate::threshold::check_all(&cfg.thresholds.parsed, &out.report);
+    for c in checks.iter().filter(|c| !c.passed) {
+        out.report.outcome.fail(format!("threshold missed: {}", c.text));
+    }
+    Ok((out, checks))
+}

@@ -1,0 +1,181 @@
+//! `kdg run --scenario FILE`: every job of the file at once, one live line per job, a report per
+//! job and one for the total.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{CommandFactory, Parser};
+
+use super::run::{conclude, connect, Connected};
+use super::{print_report, runtime, stop_flag, stopped, Exit, ReportFiles};
+use crate::cli::{Cli, Command, RunArgs};
+use crate::config::{Destination, RunConfig, SinkSpec};
+use crate::engine;
+use crate::scenario::{Scenario, Setting, SCENARIO_FLAGS};
+use crate::sink::Sink;
+
+/// Run the scenario that `args.scenario` names; `matches` tells which flags the command line
+/// set, so they override every job.
+pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<Exit> {
+    let path = args.scenario.as_ref().expect("checked by the caller");
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("--scenario: cannot read `{}`", path.display()))?;
+    let file = path.display().to_string();
+    let scenario = parse(&file, &text, matches)?;
+    let jobs = configs(&scenario, args.quiet)?;
+    let rt = runtime(std::thread::available_parallelism().map_or(1, usize::from))?;
+    let mut stdout: Option<Arc<Sink>> = None;
+    let mut prepared: Vec<Connected> = Vec::with_capacity(jobs.len());
+    for (name, cfg) in &jobs {
+        let c = connect(cfg, &rt, stdout.as_ref()).with_context(|| format!("job `{name}`"))?;
+        if matches!(cfg.destination, Destination::Local(SinkSpec::Stdout)) {
+            stdout = Some(Arc::clone(&c.sink));
+        }
+        prepared.push(c);
+    }
+    let names: Vec<String> = jobs.iter().map(|(n, _)| n.clone()).collect();
+    let progress = Arc::new(std::sync::Mutex::new(crate::progress::JobsProgress::stderr(
+        args.quiet, &names,
+    )));
+    let results = rt.block_on(async {
+        let flag = stop_flag();
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, ((_, cfg), c)) in jobs.iter().zip(&prepared).enumerate() {
+            let (load, source, keys, sink) = (
+                cfg.load.clone(),
+                Arc::clone(&c.source),
+                c.keys.clone(),
+                Arc::clone(&c.sink),
+            );
+            let shutdown = stopped(flag.clone());
+            let progress = Arc::clone(&progress);
+            tasks.spawn(async move {
+                let out = engine::run(&load, source, keys, sink, shutdown, &mut |live| {
+                    progress.lock().expect("progress lock").update(i, live)
+                })
+                .await;
+                (i, out)
+            });
+        }
+        let mut results: Vec<Option<Result<engine::RunOutput, engine::EngineError>>> =
+            (0..jobs.len()).map(|_| None).collect();
+        while let Some(done) = tasks.join_next().await {
+            let (i, out) = done.expect("a job task does not panic");
+            results[i] = Some(out);
+        }
+        results
+    });
+    progress.lock().expect("progress lock").finish();
+    rt.shutdown_background();
+    let mut reports = Vec::with_capacity(jobs.len());
+    let mut timelines = Vec::with_capacity(jobs.len());
+    let mut exit = Exit::Success;
+    for (((name, cfg), c), result) in jobs.iter().zip(&prepared).zip(results) {
+        let out = match result.expect("every job ran") {
+            Ok(out) => out,
+            Err(e) => {
+                eprintln!("kdg: error: job `{name}`: {e}");
+                exit = exit.max(Exit::Failed);
+                continue;
+            }
+        };
+        let (out, checks) = conclude(cfg, out, &c.sink)?;
+        if !args.quiet {
+            print_report(&out.report, &checks, Some(&format!("job {name}")))?;
+        }
+        ReportFiles::of(&cfg.outputs).write(&out.report.to_json_pretty(), &out.report, out.timeline.rows())?;
+        exit = exit.max(Exit::of(&out.report.outcome));
+        timelines.push(out.timeline.rows().to_vec());
+        reports.push((name.clone(), out.report));
+    }
+    if reports.is_empty() {
+        return Ok(Exit::Failed);
+    }
+    let all: Vec<crate::report::Report> = reports.iter().map(|(_, r)| r.clone()).collect();
+    let total = crate::report::Report::merge(&all).context("adding up the jobs' reports")?;
+    if !args.quiet && reports.len() > 1 {
+        print_report(&total, &[], Some(&format!("total of {} jobs", reports.len())))?;
+    }
+    let json = serde_json::to_string_pretty(&serde_json::json!({
+        "scenario": file,
+        "jobs": reports.iter().map(|(name, r)| serde_json::json!({"name": name, "report": r})).collect::<Vec<_>>(),
+        "total": total,
+    }))
+    .context("writing the scenario report")?;
+    let files = ReportFiles {
+        json: args.report_json.as_deref().map(|p| (p, "--report-json")),
+        timeline: args.timeline.as_deref().map(|p| (p, "--timeline")),
+        html: args.report_html.as_deref().map(|p| (p, "--report-html")),
+    };
+    files.write(&json, &total, &crate::stats::Timeline::merge(&timelines))?;
+    Ok(exit)
+}
+
+/// Read the scenario file against `kdg run`'s flags; the flags the command line set override
+/// every job.
+fn parse(file: &str, text: &str, matches: &clap::ArgMatches) -> anyhow::Result<Scenario> {
+    let run_cmd = Cli::command();
+    let run_cmd = run_cmd.find_subcommand("run").expect("the run subcommand");
+    let mut flags = crate::scenario::FlagTable::new();
+    let mut overrides = std::collections::BTreeMap::new();
+    for arg in run_cmd.get_arguments() {
+        let Some(long) = arg.get_long() else { continue };
+        let key = long.replace('-', "_");
+        let takes_values = arg.get_action().takes_values();
+        flags.insert(key.clone(), takes_values);
+        let id = arg.get_id().as_str();
+        if SCENARIO_FLAGS.contains(&key.as_str())
+            || matches.value_source(id) != Some(clap::parser::ValueSource::CommandLine)
+        {
+            continue;
+        }
+        let setting = if takes_values {
+            Setting::Values(
+                matches
+                    .get_raw(id)
+                    .into_iter()
+                    .flatten()
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .collect(),
+            )
+        } else {
+            Setting::Switch
+        };
+        overrides.insert(key, setting);
+    }
+    Ok(Scenario::parse(file, text, &flags, &overrides)?)
+}
+
+/// Each job's settings through the same parser and validation as `kdg run`; errors point at the
+/// job's line in the file.
+fn configs(scenario: &Scenario, quiet: bool) -> anyhow::Result<Vec<(String, RunConfig)>> {
+    let mut jobs = Vec::with_capacity(scenario.jobs.len());
+    for job in &scenario.jobs {
+        let argv = ["kdg", "run"]
+            .into_iter()
+            .map(String::from)
+            .chain(job.args.iter().cloned());
+        let parsed = Cli::try_parse_from(argv).map_err(|e| {
+            let flag = e
+                .get(clap::error::ContextKind::InvalidArg)
+                .map(|a| a.to_string())
+                .unwrap_or_default();
+            let flag = flag.split_whitespace().next().unwrap_or_default().to_string();
+            let text = e.to_string();
+            let first = text
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+                .to_string();
+            scenario.job_error(job, &flag, &first)
+        })?;
+        let Command::Run(run_args) = parsed.command else {
+            unreachable!("parsed as kdg run")
+        };
+        let mut cfg = RunConfig::from_args(&run_args).map_err(|e| scenario.job_error(job, e.flag, &e.message))?;
+        cfg.outputs.quiet = quiet;
+        jobs.push((job.name.clone(), cfg));
+    }
+    Ok(jobs)
+}

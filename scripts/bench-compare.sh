@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Record generation speed of kdg against the peers in ../shared/peers, in one run on this machine:
+# Record generation speed of kdg against the peers in benches/peers, in one run on this machine:
 #   KDG's own faker.js under Node, a Python Faker producer, and the hand-written Rust ceiling.
 # Same templates as the peers (PRICE and TRANSACTION, KDG syntax, one line), one process each.
 #   scripts/bench-compare.sh             # ~3 minutes
 #   SECONDS_PER_RUN=5 RUNS=3 scripts/bench-compare.sh
-# Peer tooling is set up under /tmp, as ../shared/peers/run_all.sh does. Nothing is written here.
+# Peer tooling (a Python venv, npm packages, the ceiling's build) goes under /tmp; nothing is written here.
+# See benches/peers/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PEERS=${PEERS:-../shared/peers}
+PEERS=${PEERS:-benches/peers}
 S=${SECONDS_PER_RUN:-3}
 R=${RUNS:-1}
 N=${KDG_RECORDS:-50000000}
@@ -25,9 +26,9 @@ KDG=target/release/kdg
 echo "== setup peers (under /tmp)"
 [ -x /tmp/pypeer-venv-deb/bin/python ] || { /usr/bin/python3 -m venv /tmp/pypeer-venv-deb && /tmp/pypeer-venv-deb/bin/pip install -q faker; }
 [ -d /tmp/nodepeer/node_modules/faker ] || npm install --prefix /tmp/nodepeer --no-save --loglevel=error faker@3.1.0 moment@2.17.1
-if [ ! -x /tmp/kdg-ceiling/target/release/kdg-peer-ceiling ]; then
-  rm -rf /tmp/kdg-ceiling && cp -r "$PEERS/ceiling" /tmp/kdg-ceiling && (cd /tmp/kdg-ceiling && cargo build --release -q)
-fi
+CEILING_TARGET=${CEILING_TARGET:-/tmp/kdg-ceiling-target}
+(cd "$PEERS/ceiling" && CARGO_TARGET_DIR="$CEILING_TARGET" cargo build --release --locked -q)
+CEILING=$CEILING_TARGET/release/kdg-peer-ceiling
 
 kdg_rate() { # template workers sink -> records/s (the JSON report's achieved_rps)
   "$KDG" run "$OUT/$1.hbs" --rps max --count "$N" --workers "$2" --sink "$3" --tz UTC --quiet --report-json "$OUT/r.json"
@@ -55,7 +56,7 @@ kdg_pipe_rate() { # template -> records/s through stdout | cat > /dev/null
       | python3 -c "import json,sys;print(round([json.loads(l) for l in sys.stdin if l.startswith('{')][0]['median_rec_s']))")
     echo "| $t | Python Faker producer (dict + json.dumps) | $py_rate |"
     for threads in 1 2; do
-      c=$(/tmp/kdg-ceiling/target/release/kdg-peer-ceiling -t $t --clock record --threads $threads -s "$S" -r "$R" --json 2>/dev/null \
+      c=$("$CEILING" -t $t --clock record --threads $threads -s "$S" -r "$R" --json 2>/dev/null \
         | python3 -c "import json,sys;print(round([json.loads(l) for l in sys.stdin if l.startswith('{')][0]['median_rec_s']))")
       echo "| $t | hand-written Rust ceiling, $threads thread(s), clock per record | $c |"
     done

@@ -1,4 +1,4 @@
-//! `kdg plan`: what to provision for a target rate (`peers.md` §1 and §3.4).
+//! `kdg plan`: what to provision for a target rate (`docs/aws-limits.md`, `docs/measurement.md#capacity-report`).
 //!
 //! Pure arithmetic over the published limits: shards for a provisioned Kinesis stream, the
 //! ramp an on-demand stream needs, the Firehose quota to request, and cost hints for small

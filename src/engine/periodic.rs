@@ -1,5 +1,5 @@
 //! KDG's periodic mode: a mean and a deviation of records per second for each weekday and hour
-//! (`kdg.md` §3.2), read from a small text file.
+//! (`docs/periodic.md`), read from a small text file.
 //!
 //! Each second's count is drawn from a normal distribution with that hour's mean and deviation
 //! (reproducibly, from the seed and the second), and never below zero. With smoothing (the

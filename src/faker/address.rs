@@ -1,4 +1,4 @@
-//! The `address` namespace of faker.js 3.1.0 as bundled by KDG (`kdg.md` §2.7).
+//! The `address` namespace of faker.js 3.1.0 as bundled by KDG (`docs/templates.md#namespaces`).
 
 use fake::locales::{Data, EN};
 use serde_json::Value;

@@ -1,4 +1,4 @@
-//! The `company` namespace of faker.js 3.1.0 as bundled by KDG (`kdg.md` §2.7).
+//! The `company` namespace of faker.js 3.1.0 as bundled by KDG (`docs/templates.md#namespaces`).
 
 use fake::locales::{Data, EN};
 

@@ -1,4 +1,5 @@
-//! The `date` namespace of faker.js 3.1.0 as bundled by KDG (`kdg.md` §2.5–2.7).
+//! The `date` namespace of faker.js 3.1.0 as bundled by KDG (`docs/templates.md`: KDG additions,
+//! Method semantics, Namespaces).
 //!
 //! * `now(fmt)`, `utc(fmt)`, `simTime(fmt)` (KDG's additions) format the record's instant with a
 //!   moment.js format ([`super::moment`]); the text is cached per call site and per second (per
@@ -509,7 +510,7 @@ mod tests {
 
     use super::*;
 
-    /// 2010-02-14T15:25:50.123Z (`kdg.md` §2.4).
+    /// 2010-02-14T15:25:50.123Z (`docs/templates.md#golden-table`).
     const GOLDEN: i64 = 1_266_161_150_123;
 
     fn chicago() -> TimeZone {

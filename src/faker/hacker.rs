@@ -1,4 +1,4 @@
-//! The `hacker` namespace of faker.js 3.1.0 as bundled by KDG (`kdg.md` §2.7).
+//! The `hacker` namespace of faker.js 3.1.0 as bundled by KDG (`docs/templates.md#namespaces`).
 
 use super::data;
 use super::{Builder, Ctx};

@@ -1,4 +1,4 @@
-//! The `helpers` namespace of faker.js 3.1.0 as bundled by KDG (`kdg.md` §2.7).
+//! The `helpers` namespace of faker.js 3.1.0 as bundled by KDG (`docs/templates.md#namespaces`).
 //!
 //! Also home to the small argument readers and generator shapes the other namespace modules of
 //! this directory share (`params`, `Fixed`, `Choices`, `Symbols`).
@@ -30,7 +30,7 @@ pub fn lookup(method: &str) -> Option<Builder> {
         "replaceSymbols" => replace_symbols,
         "shuffle" => shuffle,
         "mustache" => mustache,
-        // These return objects, which a template prints as `[object Object]` (`kdg.md` §2.3).
+        // These return objects, which a template prints as `[object Object]` (`docs/templates.md#values-as-text`).
         "createCard" | "contextualCard" | "userCard" | "createTransaction" => {
             crate::no_args!(|_: &mut Ctx, out: &mut Vec<u8>| out.extend_from_slice(b"[object Object]"))
         }
@@ -291,8 +291,8 @@ fn render_item(v: &Value) -> Box<[u8]> {
 enum ListArg {
     /// A JSON array (or faker's default `["a","b","c"]`), items rendered as text.
     Items(Vec<Box<[u8]>>),
-    /// A string, which faker treats character by character (strict mode only; `kdg.md` §2.2
-    /// row 8).
+    /// A string, which faker treats character by character (strict mode only;
+    /// `docs/templates.md#case-8`).
     Text(String),
 }
 

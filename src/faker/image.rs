@@ -1,4 +1,4 @@
-//! The `image` namespace of faker.js 3.1.0 as bundled by KDG (`kdg.md` §2.7).
+//! The `image` namespace of faker.js 3.1.0 as bundled by KDG (`docs/templates.md#namespaces`).
 //!
 //! The URLs point at lorempixel.com, as faker 3.1.0's do: `http://lorempixel.com/640/480/cats`.
 

@@ -1,4 +1,4 @@
-//! The `internet` namespace of faker.js 3.1.0 as bundled by KDG (`kdg.md` §2.5, §2.7).
+//! The `internet` namespace of faker.js 3.1.0 as bundled by KDG (`docs/templates.md`: KDG additions, Namespaces).
 
 use fake::locales::{Data, EN};
 use serde_json::Value;

@@ -1,4 +1,4 @@
-//! The `lorem` namespace of faker.js 3.1.0 as bundled by KDG (`kdg.md` §2.6, §2.7).
+//! The `lorem` namespace of faker.js 3.1.0 as bundled by KDG (`docs/templates.md`: Method semantics, Namespaces).
 //!
 //! `lines` and `paragraphs` put newlines (and `paragraphs` a `\r`) into the record.
 

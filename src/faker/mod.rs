@@ -9,7 +9,7 @@
 //! * A [`Gen`] writes one value's text into the record buffer. It gets the per-worker [`Ctx`]: the
 //!   random generator (reseeded for every record from `(seed, record number)`), the record's
 //!   instant, and per-call-site cache slots.
-//! * Values are written the way JavaScript's `String(x)` prints them (`kdg.md` §2.3): numbers in
+//! * Values are written the way JavaScript's `String(x)` prints them (`docs/templates.md#values-as-text`): numbers in
 //!   shortest round-trip form, arrays joined with `,`, dates as `Date.prototype.toString()`.
 //!
 //! Namespace modules each export `lookup(method) -> Option<Builder>` and `METHODS`, the list of
@@ -188,7 +188,7 @@ impl Gen for Pick {
 /// Builds the generator for one call site from its arguments.
 pub type Builder = fn(&Args, &mut BuildCx) -> Result<Box<dyn Gen>, ArgError>;
 
-/// How far kdg follows KDG's own behaviour where it is surprising (`kdg.md` §2.2, §6).
+/// How far kdg follows KDG's own behaviour where it is surprising (`docs/templates.md#compatibility-modes`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Compat {

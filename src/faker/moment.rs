@@ -1,4 +1,5 @@
-//! moment.js 2.17.1 format strings and JavaScript `Date.prototype.toString()` (`kdg.md` §2.4).
+//! moment.js 2.17.1 format strings and JavaScript `Date.prototype.toString()`, as KDG's
+//! `date.*` methods print them (`docs/templates.md#dates-and-moment-formats`).
 //!
 //! [`MomentFormat`] compiles a moment format string once, with moment's own tokenizer (locale
 //! macros `LT`…`llll` of the `en` locale expanded first, `[...]` and `\x` escapes, unknown letters
@@ -900,7 +901,7 @@ fn long_zone_name(iana: Option<&str>, abbr: &str, dst: bool) -> Option<&'static 
 mod tests {
     use super::*;
 
-    /// 2010-02-14T15:25:50.123Z, the instant of `kdg.md` §2.4's golden table.
+    /// 2010-02-14T15:25:50.123Z, the instant of the golden table in `docs/templates.md#golden-table`.
     const GOLDEN: i64 = 1_266_161_150_123;
 
     fn chicago() -> TimeZone {
@@ -923,7 +924,7 @@ mod tests {
     }
 
     #[test]
-    fn golden_table_of_kdg_md() {
+    fn moment_golden_table() {
         check(
             &[
                 ("YYYY", "2010", "2010"),

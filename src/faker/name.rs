@@ -1,4 +1,4 @@
-//! The `name` namespace of faker.js 3.1.0 as bundled by KDG (`kdg.md` §2.7).
+//! The `name` namespace of faker.js 3.1.0 as bundled by KDG (`docs/templates.md#namespaces`).
 //!
 //! faker's `en` locale has no gendered name lists, so the `gender` arguments are accepted and
 //! ignored, as faker does.

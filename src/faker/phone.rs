@@ -1,4 +1,4 @@
-//! The `phone` namespace of faker.js 3.1.0 as bundled by KDG (`kdg.md` §2.6, §2.7).
+//! The `phone` namespace of faker.js 3.1.0 as bundled by KDG (`docs/templates.md`: Method semantics, Namespaces).
 //!
 //! The formats are the `fake` crate's US ones, where `#` is a digit and `^` a non-zero digit
 //! (so area codes never start with 0). A format the template gives only has `#` replaced, as in

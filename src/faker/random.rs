@@ -1,4 +1,5 @@
-//! The `random` namespace of faker.js 3.1.0 as bundled by KDG (`kdg.md` §2.5–2.7).
+//! The `random` namespace of faker.js 3.1.0 as bundled by KDG (`docs/templates.md`: KDG additions,
+//! Method semantics, Namespaces).
 //!
 //! `random.number` is the workhorse of every KDG template, so its common shape (whole-number
 //! bounds, precision 1) compiles to a single bounded integer draw. The general shape follows
@@ -192,7 +193,7 @@ fn array_element(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError
         (_, Some(Value::Array(a))) | ([Value::Array(a)], None) => a.iter().map(render_value).collect(),
         ([], None) => ["a", "b", "c"].iter().map(|s| s.as_bytes().into()).collect(),
         // faker indexes a string by character; KDG users hit this with unquoted or
-        // single-quoted lists (`kdg.md` §2.2 row 8).
+        // single-quoted lists (`docs/templates.md#case-8`).
         ([Value::String(s)], None) if cx.compat == Compat::Strict => s
             .chars()
             .map(|c| c.to_string().into_bytes().into_boxed_slice())
@@ -265,7 +266,7 @@ fn weighted_array_element(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>,
     }
     if cx.compat == Compat::Strict {
         // KDG: walk over data.length, rounding the running sum to 2 decimals; a missing weight
-        // is NaN, which never matches (`kdg.md` §2.5).
+        // is NaN, which never matches (`docs/templates.md#kdg-additions`).
         let total: f64 = weights.iter().sum();
         let mut cum = 0.0;
         let cumulative = (0..data.len())

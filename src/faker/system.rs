@@ -1,4 +1,4 @@
-//! The `system` namespace of faker.js 3.1.0 as bundled by KDG (`kdg.md` §2.7).
+//! The `system` namespace of faker.js 3.1.0 as bundled by KDG (`docs/templates.md#namespaces`).
 
 use std::sync::LazyLock;
 
@@ -40,7 +40,7 @@ pub fn lookup(method: &str) -> Option<Builder> {
         "commonFileExt" => crate::no_args!(write_common_file_ext),
         "fileType" => crate::pick_from!(FILE_TYPES),
         "fileExt" => file_ext,
-        // Both are `undefined` in faker 3.1.0 (`kdg.md` §2.3).
+        // Both are `undefined` in faker 3.1.0 (`docs/templates.md#values-as-text`).
         "directoryPath" | "filePath" => {
             crate::no_args!(|_: &mut Ctx, out: &mut Vec<u8>| out.extend_from_slice(b"undefined"))
         }

@@ -6,8 +6,8 @@
 //! every script, so a hostile value cannot make the page fetch or run anything. All text from
 //! the run (config values, error codes, shard ids, reasons) is HTML-escaped.
 //!
-//! The page holds what a capacity report needs (peers.md §3.4): the verdict, the run identity and
-//! configuration, totals, per-second plots of offered vs achieved load, throttling and failures,
+//! The page holds what a capacity report needs (`docs/measurement.md#capacity-report`): the
+//! verdict, the run identity and configuration, totals, per-second plots of offered vs achieved load, throttling and failures,
 //! latency p99 and schedule lag, per-shard load, the latency percentile table and errors by code.
 //! The report JSON (with its histograms) and the timeline are embedded as
 //! `<script type="application/json">` blocks (`kdg-report`, `kdg-timeline`), so tools can get

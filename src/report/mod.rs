@@ -4,7 +4,8 @@
 //! is the JSON contract written by `--report-json`: its shape is pinned by
 //! `schema/report.schema.json` and a test here validates real output against it. Human-readable
 //! output lives in [`text`]. The report carries each histogram in HdrHistogram's encoding, so
-//! runs can be re-analysed or merged exactly later (peers.md §3.4, aesthetics.md §4.6).
+//! runs can be re-analysed or merged exactly later (`docs/measurement.md#hdrhistogram`,
+//! `docs/report-style.md#stats-and-output`).
 //!
 //! This module only formats what the engine measured; it decides nothing but the exit code.
 

@@ -1,7 +1,7 @@
 //! Service limits a producer must respect, each with the AWS page that states it.
 //!
 //! Sizes are in bytes of *unencoded* data: the SDK base64-encodes record data on the wire, and
-//! the limits apply before that (`peers.md` §1).
+//! the limits apply before that (`docs/aws-limits.md`).
 
 /// Most records in one Kinesis `PutRecords` call.
 /// <https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html>

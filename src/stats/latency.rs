@@ -5,7 +5,7 @@
 //! demand, so no run is too long for it. Percentiles come back in milliseconds, the unit the
 //! report uses. A histogram can be written as the standard HdrHistogram "V2 + DEFLATE" encoding
 //! in base64 (what `HistogramLogProcessor` and HdrHistogram's other ports read), so reports can
-//! be merged exactly later (peers.md §3.2, §3.4).
+//! be merged exactly later (`docs/measurement.md#hdrhistogram`).
 
 use std::fmt;
 use std::time::Duration;

@@ -1,16 +1,16 @@
 //! Measurement: counters and latency histograms for a run, and the per-second timeline.
 //!
 //! Each worker owns a [`Recorder`] and records into it with plain field updates: no locks, no
-//! atomics and no allocation on the per-record path (aesthetics.md §4.1 point 7). On a tick the
-//! worker swaps its recorder out with [`Recorder::take`] and sends it to the collector, which
+//! atomics and no allocation on the per-record path (`docs/report-style.md#hot-paths`). On a tick
+//! the worker swaps its recorder out with [`Recorder::take`] and sends it to the collector, which
 //! merges it with `+=` into the running total, the current second and the live view
-//! (aesthetics.md §4.6). Once a second the collector turns the second's recorder into a
-//! [`TimelineRow`].
+//! (`docs/report-style.md#stats-and-output`). Once a second the collector turns the second's
+//! recorder into a [`TimelineRow`].
 //!
-//! Latency is kept as HdrHistograms ([`Latency`]) from several start points, because batching
-//! and retries make one number insufficient (peers.md §3.2): from the record's *intended* time
-//! (corrected for coordinated omission, the headline), from its actual dispatch (uncorrected,
-//! to show the gap), per sink request, and the schedule lag itself.
+//! Latency is kept as HdrHistograms ([`Latency`]) from several start points, because batching and
+//! retries make one number insufficient (`docs/measurement.md#coordinated-omission`): from the
+//! record's *intended* time (corrected for coordinated omission, the headline), from its actual
+//! dispatch (uncorrected, to show the gap), per sink request, and the schedule lag itself.
 //!
 //! This module knows nothing about sinks, the engine or output formats.
 
@@ -207,7 +207,7 @@ pub struct TimelineRow {
     pub lag_ms: f64,
 }
 
-/// The per-second series of a run (peers.md §3.4 point 3).
+/// The per-second series of a run (`docs/measurement.md#per-second-series`).
 #[derive(Debug, Clone, Default)]
 pub struct Timeline {
     rows: Vec<TimelineRow>,

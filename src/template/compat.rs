@@ -1,10 +1,10 @@
-//! KDG's own template errors, for `--compat strict` (`kdg.md` §2.2).
+//! KDG's own template errors, for `--compat strict` (`docs/templates.md#argument-parsing`).
 //!
 //! faker.js 3.1.0's `fake()` finds the first `{{` and the first `}}` *anywhere* in the string,
 //! takes what lies between as the tag, and replaces it; then it starts again from the top. That
-//! makes some templates fail that look fine: a literal `}}` before a later tag (row 11), `{{{`
-//! (row 12), whitespace inside the braces (row 2), `()` (row 4), a `)` inside the argument
-//! (row 5). This module walks a template the same way, with the tags' values replaced by neutral
+//! makes some templates fail that look fine: a literal `}}` before a later tag (case 11), `{{{`
+//! (case 12), whitespace inside the braces (case 2), `()` (case 4), a `)` inside the argument
+//! (case 5). This module walks a template the same way, with the tags' values replaced by neutral
 //! text, and reports the first place where KDG would throw. Tolerant mode never calls it.
 
 use crate::faker;

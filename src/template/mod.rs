@@ -3,7 +3,7 @@
 //! Two syntaxes mix freely in one template:
 //!
 //! * **KDG's** (faker.js 3.1.0 `fake()`): `{{ns.method}}` and `{{ns.method(ARG)}}`, ARG one JSON
-//!   value or raw text; every KDG template renders unchanged (`kdg.md` §2).
+//!   value or raw text; every KDG template renders unchanged (`docs/templates.md`).
 //! * **Handlebars**: `{{random.number min=1 max=15}}`, `{{date.now "YYYY-MM-DD"}}`, blocks
 //!   (`#each`, `#if`, `#unless`, `#repeat`), comments, sub-expressions. The `handlebars` crate
 //!   parses; this module compiles its elements into a flat plan of literal bytes and generators,
@@ -862,8 +862,9 @@ fn unknown_helper(name: &str) -> String {
     )
 }
 
-/// The arguments of a KDG call: ARG as JSON, else as raw text (`kdg.md` §2.2 rows 6–7). In
-/// tolerant mode a comma list of JSON values is an argument list: `random.number(1,10)`.
+/// The arguments of a KDG call: ARG as JSON, else as raw text (`docs/templates.md`, Argument
+/// parsing, cases 6–7). In tolerant mode a comma list of JSON values is an argument list:
+/// `random.number(1,10)`.
 fn kdg_args(raw: &str, compat: Compat) -> Args {
     if raw.trim().is_empty() {
         return Args::default();

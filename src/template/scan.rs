@@ -1,6 +1,6 @@
 //! Source clean-up before the Handlebars parser sees a template.
 //!
-//! KDG trims a template and deletes every line feed before rendering (`kdg.md` §2.1), which is
+//! KDG trims a template and deletes every line feed before rendering (`docs/templates.md#clean-up`), which is
 //! what lets a `random.number(` argument span several lines. This pass does the same, and rewrites
 //! what the Handlebars grammar cannot read:
 //!
@@ -237,7 +237,7 @@ fn scan_name(
     }
     let m_end = ident_end(ns_end + 1);
     let method = std::str::from_utf8(&bytes[ns_end + 1..m_end]).expect("ASCII");
-    // KDG aliases only the first `{{current.timestamp}}` (`kdg.md` §2.1); strict mode keeps that.
+    // KDG aliases only the first `{{current.timestamp}}` (`docs/templates.md#clean-up`); strict mode keeps that.
     if ns == "current" && method == "timestamp" && (compat == Compat::Tolerant || !*aliased) {
         *aliased = true;
         out.push_str("date:now", j);
@@ -257,7 +257,7 @@ fn scan_name(
         let raw: String = String::from_utf8_lossy(&bytes[k + 1..close]).replace('\n', "");
         calls.insert(tag_out, KdgArg { raw, at: k + 1 });
         k = close + 1;
-        // faker looks at `ns.method` only: text after the argument list is ignored (§2.2 row 1).
+        // faker looks at `ns.method` only: text after the argument list is ignored (`docs/templates.md#case-1`).
         while k < end && (bytes[k] == b'.' || is_ident(bytes[k])) {
             k += 1;
         }

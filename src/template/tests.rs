@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// 2010-02-14T15:25:50.123Z, the instant of the moment golden table (`kdg.md` §2.4).
+/// 2010-02-14T15:25:50.123Z, the instant of the moment golden table (`docs/templates.md#golden-table`).
 const T0: i64 = 1_266_161_150_123;
 
 fn opts() -> Options {

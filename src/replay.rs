@@ -18,10 +18,12 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+
+pub use crate::faker::row::{Kind, Row};
+pub use crate::report::InputSummary;
 
 /// The file formats `--from` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -89,85 +91,6 @@ pub enum ReplayError {
     /// The file has no rows (a CSV with only a header, or an empty file).
     #[error("--from: `{0}` has no rows")]
     Empty(String),
-}
-
-/// What a replay read (`--from`), for the report.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct InputSummary {
-    /// The file.
-    pub file: String,
-    /// Rows read and sent (or handed to the sink).
-    pub rows: u64,
-    /// Rows that did not parse.
-    pub bad_rows: u64,
-    /// The first few bad rows: `FILE:LINE: what is wrong`.
-    pub bad_examples: Vec<String>,
-    /// Complete passes over the file.
-    pub passes: u64,
-    /// Why reading stopped early, if it did (a bad row with `--on-bad-row fail`, or an I/O error).
-    pub failed: Option<String>,
-}
-
-/// How a field's value is written in JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// A string: quoted and escaped.
-    Str,
-    /// Written as is: a number, `true`/`false`, or (NDJSON) a nested array or object.
-    Raw,
-    /// `null`.
-    Null,
-}
-
-#[derive(Debug, Clone)]
-struct Field {
-    key: Range<usize>,
-    value: Range<usize>,
-    kind: Kind,
-}
-
-/// One row: its fields (keys and unescaped values) and the row as one JSON object. Buffers are
-/// reused from row to row.
-#[derive(Debug, Clone, Default)]
-pub struct Row {
-    /// The line the row starts on (1-based).
-    pub line: u64,
-    text: Vec<u8>,
-    fields: Vec<Field>,
-    json: Vec<u8>,
-}
-
-impl Row {
-    /// The row as one JSON object.
-    pub fn json(&self) -> &[u8] {
-        &self.json
-    }
-
-    /// A field's text (unescaped; a number's digits; empty for `null`) and kind.
-    pub fn get(&self, key: &str) -> Option<(&[u8], Kind)> {
-        self.fields
-            .iter()
-            .find(|f| &self.text[f.key.clone()] == key.as_bytes())
-            .map(|f| (&self.text[f.value.clone()], f.kind))
-    }
-
-    fn clear(&mut self) {
-        self.text.clear();
-        self.fields.clear();
-        self.json.clear();
-    }
-
-    fn push(&mut self, key: &[u8], value: &[u8], kind: Kind) {
-        let k = self.text.len();
-        self.text.extend_from_slice(key);
-        let v = self.text.len();
-        self.text.extend_from_slice(value);
-        self.fields.push(Field {
-            key: k..v,
-            value: v..self.text.len(),
-            kind,
-        });
-    }
 }
 
 /// The outcome of reading one row.

@@ -10,34 +10,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::report::VerifySummary;
+use crate::stats::Latency;
 use aws_sdk_kinesis::types::ShardIteratorType;
 use aws_sdk_kinesis::Client;
-use serde::{Deserialize, Serialize};
-
-use crate::stats::{Latency, LatencySummary};
-
-/// What reading the stream back showed.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct VerifySummary {
-    /// Records the service acknowledged during the run.
-    pub acknowledged: u64,
-    /// Acknowledged records found in the stream.
-    pub delivered: u64,
-    /// Acknowledged records not found by the deadline.
-    pub missing: u64,
-    /// Extra copies of this run's records (retries after timeouts can duplicate).
-    pub duplicated: u64,
-    /// Records in the stream without this run's marker.
-    pub foreign: u64,
-    /// Records read in all.
-    pub read: u64,
-    /// Up to 10 missing record numbers.
-    pub missing_examples: Vec<u64>,
-    /// Send → `ApproximateArrivalTimestamp`, for the records found.
-    pub arrival: LatencySummary,
-    /// Send → read back by the verifier.
-    pub readable: LatencySummary,
-}
 
 /// The marker of record `n`, if `data`/`key` carry one of run `run_id`. `Err(())`: foreign.
 fn marker(data: &[u8], key: &str, field: Option<&str>, run_id: &str) -> Result<u64, ()> {

@@ -35,6 +35,7 @@ pub mod moment;
 pub mod name;
 pub mod phone;
 pub mod random;
+pub mod row;
 pub mod state;
 pub mod system;
 
@@ -90,7 +91,7 @@ pub struct Ctx {
     /// Scratch buffer for generators that compose text before writing it.
     pub scratch: Vec<u8>,
     /// The row being replayed (`--from`), read by `{{row.NAME}}`.
-    pub row: crate::replay::Row,
+    pub row: row::Row,
     /// The entity of the innermost `{{#entity}}` block being rendered.
     pub entity: state::EntityCur,
 }
@@ -120,7 +121,7 @@ impl Ctx {
             run_id,
             slots: vec![Slot::default(); slots],
             scratch: Vec::with_capacity(256),
-            row: crate::replay::Row::default(),
+            row: row::Row::default(),
             entity: state::EntityCur::default(),
         }
     }

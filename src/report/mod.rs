@@ -20,6 +20,9 @@ use serde_json::Value;
 
 use crate::stats::{Counters, Latency, LatencySummary, Recorder, StatsError};
 
+mod summaries;
+pub use summaries::{InputSummary, VerifySummary};
+
 /// What ended the run.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -137,10 +140,10 @@ pub struct Report {
     pub shards: BTreeMap<String, crate::stats::ShardCounts>,
     /// What `--verify` found reading the stream back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verify: Option<crate::verify::VerifySummary>,
+    pub verify: Option<VerifySummary>,
     /// What a replay (`--from`) read: rows, bad rows, passes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub input: Option<crate::replay::InputSummary>,
+    pub input: Option<InputSummary>,
     /// The schedule lag grew while the sink reported no throttling: the generator, not the
     /// service, was the limit, so the numbers describe this machine.
     pub generator_bound: bool,
@@ -304,7 +307,7 @@ impl Report {
     }
 
     /// Record what `--verify` found; missing records fail the run.
-    pub fn set_verify(&mut self, v: crate::verify::VerifySummary) {
+    pub fn set_verify(&mut self, v: VerifySummary) {
         if v.missing > 0 {
             self.outcome.fail(format!(
                 "{} acknowledged records are missing from the stream (e.g. record {})",
@@ -320,7 +323,7 @@ impl Report {
     }
 
     /// Attach what a replay read; a replay that stopped on a bad row or a read error fails the run.
-    pub fn set_input(&mut self, input: crate::replay::InputSummary) {
+    pub fn set_input(&mut self, input: InputSummary) {
         if let Some(why) = &input.failed {
             self.outcome.fail(format!("the input stopped early: {why}"));
         }

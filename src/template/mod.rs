@@ -468,7 +468,7 @@ impl Compiler<'_> {
         let key = key.to_string();
         Ok(Node::Gen(Box::new(move |ctx: &mut Ctx, out: &mut Vec<u8>| {
             match ctx.row.get(&key) {
-                Some((v, crate::replay::Kind::Str | crate::replay::Kind::Raw)) => out.extend_from_slice(v),
+                Some((v, crate::faker::row::Kind::Str | crate::faker::row::Kind::Raw)) => out.extend_from_slice(v),
                 _ => out.extend_from_slice(b"null"),
             }
         })))

@@ -16,7 +16,7 @@ ap.add_argument("--python", default=os.path.expanduser("~/.cache/kdg/servers/ven
 A = ap.parse_args()
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.chdir(root)
-subprocess.run(["cargo", "build", "--release", "-q", "--bin", "kdg", "--example", "fake_kinesis"], check=True)
+subprocess.run(["cargo", "build", "--release", "-q", "--bin", "kdg", "--example", "fake_kinesis", "--features", "test-utils"], check=True)
 env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDBENCH", AWS_SECRET_ACCESS_KEY="bench", AWS_REGION="us-east-1",
            AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
 fake = subprocess.Popen(["target/release/examples/fake_kinesis", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 export KDG_SERVERS=${KDG_SERVERS:-$HOME/.cache/kdg/servers}
 scripts/local-servers.sh install
 export KDG_REQUIRE_SERVERS=1
-exec cargo test --locked "$@"
+exec cargo test --locked --features test-utils "$@"

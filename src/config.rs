@@ -199,7 +199,7 @@ pub struct MixPart {
 }
 
 /// How to reach AWS, and the keys of Kinesis records.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct AwsConfig {
     /// Region, profile, endpoint.
     pub conn: AwsOptions,
@@ -209,6 +209,8 @@ pub struct AwsConfig {
     pub explicit_hash_key: Option<String>,
     /// How much to check before sending.
     pub preflight: Preflight,
+    /// Most requests in flight (AWS destinations).
+    pub max_in_flight: NonZeroUsize,
 }
 
 /// Where the report goes besides the exit code.
@@ -340,13 +342,56 @@ impl RunConfig {
         self.load.rate.peak_rps()
     }
 
-    /// What the report echoes of this configuration, with the run's id.
+    /// What the report echoes of this configuration, with the run's id: one flat object whose
+    /// keys follow the flags (`rate`, `count`, `linger`, `destination`, …), the shape reports
+    /// have always had.
     pub fn echo(&self, run_id: &str) -> serde_json::Value {
-        let mut config = serde_json::to_value(self).unwrap_or_default();
-        if let Some(o) = config.as_object_mut() {
-            o.insert("run_id".into(), run_id.into());
+        fn v<T: Serialize>(x: &T) -> serde_json::Value {
+            serde_json::to_value(x).unwrap_or_default()
         }
-        config
+        let l = &self.load;
+        let rate = match &l.rate {
+            Rate::Profile(Profile::Constant(r)) => serde_json::json!({ "per_second": r }),
+            other => v(other),
+        };
+        serde_json::json!({
+            "template": v(&self.template),
+            "mix": self.input.mix.iter().map(|m| serde_json::json!([m.path, m.weight])).collect::<Vec<_>>(),
+            "replay": v(&self.input.replay),
+            "duplicates": l.shaping.duplicates,
+            "aggregate": l.shaping.aggregate.map(|a| a.most.get()),
+            "rate": rate,
+            "count": l.count,
+            "duration": v(&l.duration),
+            "workers": l.workers.get(),
+            "destination": v(&self.destination),
+            "aws": v(&self.aws.conn),
+            "partition_key": self.aws.partition_key,
+            "explicit_hash_key": self.aws.explicit_hash_key,
+            "max_in_flight": self.aws.max_in_flight.get(),
+            "linger": v(&l.linger),
+            "retry": v(&self.retry),
+            "gzip": l.shaping.gzip,
+            "preflight": v(&self.aws.preflight),
+            "verify": self.verify.as_ref().map(|x| serde_json::json!({
+                "field": x.field,
+                "timeout": v(&x.timeout),
+                "s3": x.s3.as_ref().map(|s3| serde_json::json!([s3.bucket, s3.prefix])),
+            })),
+            "newline": l.shaping.newline,
+            "pacing": v(&l.pacing),
+            "arrivals": v(&l.arrivals),
+            "backfill": v(&l.backfill),
+            "batch_size": l.batch_size.get(),
+            "quiet": self.outputs.quiet,
+            "report_json": self.outputs.report_json,
+            "timeline": self.outputs.timeline,
+            "report_html": self.outputs.report_html,
+            "instance": v(&l.instance),
+            "threshold_exprs": self.thresholds.exprs,
+            "start_at_ms": l.start_at_ms,
+            "run_id": run_id,
+        })
     }
 
     /// Validate `kdg run`'s flags, one group at a time.
@@ -368,9 +413,10 @@ impl RunConfig {
         let workers = workers_flag(a)?;
         let destination = destination_flags(a)?;
         let batch_size = batch_size_flag(a, &destination)?;
-        let aws = aws_flags(a, &destination)?;
+        let mut aws = aws_flags(a, &destination)?;
         let verify = verify_flags(a, &destination)?;
         let (max_in_flight, retry) = retry_flags(a)?;
+        aws.max_in_flight = max_in_flight;
         let linger = a.aws.linger.unwrap_or(if destination.is_remote() {
             DEFAULT_AWS_LINGER
         } else {
@@ -685,6 +731,7 @@ fn aws_flags(a: &RunArgs, destination: &Destination) -> Result<AwsConfig, Config
             (_, true) => Preflight::Strict,
             _ => Preflight::Lenient,
         },
+        max_in_flight: NonZeroUsize::MIN,
     })
 }
 

@@ -33,12 +33,14 @@
 //! * Only `app` and `output` write to the terminal; only `app` decides the exit code.
 //! * Only `engine` spawns tasks.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod aggregate;
 pub mod app;
 pub mod cli;
 pub mod config;
 pub mod engine;
+#[cfg(feature = "test-utils")]
 pub mod fake_endpoint;
 pub mod faker;
 pub mod findmax;

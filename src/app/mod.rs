@@ -118,6 +118,7 @@ fn stop_flag() -> tokio::sync::watch::Receiver<bool> {
             let _ = tx.send(true);
             if tokio::signal::ctrl_c().await.is_ok() {
                 eprintln!("kdg: aborted by a second Ctrl-C; no report written");
+                #[allow(clippy::disallowed_methods)] // the one place kdg exits at once
                 std::process::exit(i32::from(Exit::Aborted.code()));
             }
         }

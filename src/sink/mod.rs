@@ -12,11 +12,15 @@ pub mod aws;
 pub mod firehose;
 pub mod kinesis;
 pub mod limits;
+#[cfg(test)]
+mod scripted;
+
+#[cfg(test)]
+pub use scripted::Scripted;
 
 use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
-use std::time::Duration;
 
 /// Rendered records handed to a sink together. Records are stored back to back in `data`;
 /// `ends[i]` is where record `i` ends.
@@ -206,7 +210,8 @@ pub enum Sink {
     File(Mutex<std::io::BufWriter<std::fs::File>>),
     /// Discards everything (for measuring the generator).
     Null,
-    /// Test double with scripted latency and failures.
+    /// Test double with scripted latency and failures (unit tests only).
+    #[cfg(test)]
     Scripted(Scripted),
     /// A Kinesis data stream.
     Kinesis(kinesis::Kinesis, aws::RetryPolicy),
@@ -241,6 +246,7 @@ impl Sink {
             Sink::Stdout(w) => write_batch(w, batch),
             Sink::File(w) => write_batch(w, batch),
             Sink::Null => Ok(Delivery::all_delivered(batch)),
+            #[cfg(test)]
             Sink::Scripted(s) => s.send(batch).await,
             Sink::Kinesis(k, policy) => Ok(aws::send(k, batch, policy).await),
             Sink::Firehose(f, policy) => Ok(aws::send(&**f, batch, policy).await),
@@ -260,7 +266,9 @@ impl Sink {
         match self {
             Sink::Stdout(w) => w.lock().expect("sink lock").flush().map_err(io_error),
             Sink::File(w) => w.lock().expect("sink lock").flush().map_err(io_error),
-            Sink::Null | Sink::Scripted(_) | Sink::Kinesis(..) | Sink::Firehose(..) => Ok(()),
+            Sink::Null | Sink::Kinesis(..) | Sink::Firehose(..) => Ok(()),
+            #[cfg(test)]
+            Sink::Scripted(_) => Ok(()),
         }
     }
 }
@@ -269,62 +277,6 @@ fn write_batch<W: Write>(w: &Mutex<W>, batch: &Batch) -> Result<Delivery, SinkEr
     let mut w = w.lock().expect("sink lock");
     w.write_all(&batch.data).map_err(io_error)?;
     Ok(Delivery::all_delivered(batch))
-}
-
-/// A sink for tests: takes `delay` per batch (on tokio's clock, so paused time works), fails
-/// every `fail_every`th record with `ThrottledForTest`, and remembers what it was given.
-#[derive(Default)]
-pub struct Scripted {
-    /// Time each batch takes.
-    pub delay: Duration,
-    /// Fail every record whose number is a multiple of this.
-    pub fail_every: Option<u64>,
-    /// Close (as a broken pipe would) after this many records.
-    pub close_after: Option<u64>,
-    /// `(first record number, records)` of every batch received, in arrival order.
-    pub seen: Mutex<Vec<(u64, usize)>>,
-    /// Every record's bytes, if `keep` is set.
-    pub records: Mutex<Vec<Vec<u8>>>,
-    /// Keep record bytes.
-    pub keep: bool,
-    /// When each batch arrived (tokio's clock) and its size.
-    pub arrivals: Mutex<Vec<(tokio::time::Instant, usize)>>,
-}
-
-impl Scripted {
-    async fn send(&self, batch: &Batch) -> Result<Delivery, SinkError> {
-        self.arrivals
-            .lock()
-            .expect("lock")
-            .push((tokio::time::Instant::now(), batch.len()));
-        if !self.delay.is_zero() {
-            tokio::time::sleep(self.delay).await;
-        }
-        let total: u64 = {
-            let mut seen = self.seen.lock().expect("lock");
-            seen.push((batch.first, batch.len()));
-            seen.iter().map(|(_, n)| *n as u64).sum()
-        };
-        if self.close_after.is_some_and(|c| total > c) {
-            return Err(SinkError::Closed);
-        }
-        if self.keep {
-            let mut r = self.records.lock().expect("lock");
-            r.extend((0..batch.len()).map(|i| batch.record(i).to_vec()));
-        }
-        let mut out = Delivery::all_delivered(batch);
-        if let Some(k) = self.fail_every {
-            let failed: Vec<usize> = (0..batch.len())
-                .filter(|i| (batch.first + *i as u64).is_multiple_of(k))
-                .collect();
-            out.delivered -= failed.len() as u64;
-            out.bytes -= failed.iter().map(|i| batch.record(*i).len() as u64).sum::<u64>();
-            if !failed.is_empty() {
-                out.failed.push(("ThrottledForTest".into(), failed.len() as u64));
-            }
-        }
-        Ok(out)
-    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::{compat, scan, EntityVal, Local, Names, Node, Options, Template, TemplateError};
 use crate::faker::state::{self, PickMode, Selector};
-use crate::faker::{self, random::write_uuid, Args, BuildCx, Compat, Ctx};
+use crate::faker::{self, random::write_uuid, Args, BuildCtx, Compat, Ctx};
 
 /// [`Template::compile`]: compile template text; `name` is used in error messages.
 pub(super) fn compile(src: &str, name: &str, opts: &Options) -> Result<Template, TemplateError> {
@@ -35,7 +35,7 @@ pub(super) fn compile(src: &str, name: &str, opts: &Options) -> Result<Template,
     let mut compiler = Compiler {
         scanned: &scanned,
         entities: Vec::new(),
-        cx: BuildCx::new(opts.compat, opts.tz.clone()),
+        cx: BuildCtx::new(opts.compat, opts.tz.clone()),
         err: &err,
         row_fields: opts.row_fields.as_deref(),
     };
@@ -69,7 +69,7 @@ struct Compiler<'a> {
     /// The `#entity` blocks around the element being compiled, innermost last: their `of=`
     /// names, if any.
     entities: Vec<Option<Names>>,
-    cx: BuildCx,
+    cx: BuildCtx,
     err: &'a dyn Fn(usize, String) -> TemplateError,
     row_fields: Option<&'a [String]>,
 }

@@ -233,7 +233,7 @@ impl Reader {
                     if i > 0 {
                         row.json.push(b',');
                     }
-                    crate::template::write_json_escaped(&mut row.json, key, true);
+                    crate::faker::row::write_json_escaped(&mut row.json, key, true);
                     row.json.push(b':');
                     let kind = if value.is_empty() {
                         row.json.extend_from_slice(b"null");
@@ -242,7 +242,7 @@ impl Reader {
                         row.json.extend_from_slice(value);
                         Kind::Raw
                     } else {
-                        crate::template::write_json_escaped(&mut row.json, value, true);
+                        crate::faker::row::write_json_escaped(&mut row.json, value, true);
                         Kind::Str
                     };
                     row.push(key, value, kind);

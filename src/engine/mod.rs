@@ -698,9 +698,9 @@ fn mark_json(data: &mut Vec<u8>, start: usize, field: &str, run_id: &str, n: u64
     }
     let empty = data[open + 1..].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'}');
     let mut marker = Vec::with_capacity(field.len() + run_id.len() + 28);
-    crate::template::write_json_escaped(&mut marker, field.as_bytes(), true);
+    crate::faker::row::write_json_escaped(&mut marker, field.as_bytes(), true);
     marker.push(b':');
-    crate::template::write_json_escaped(&mut marker, format!("{run_id}-{n}").as_bytes(), true);
+    crate::faker::row::write_json_escaped(&mut marker, format!("{run_id}-{n}").as_bytes(), true);
     if !empty {
         marker.push(b',');
     }

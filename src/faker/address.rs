@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::data;
 use super::helpers::{flag, num, params, text, write_digits, Symbols};
 use super::name::{write_first, write_last};
-use super::{boxed, write_int, write_js_fixed, ArgError, Args, BuildCx, Builder, Ctx, Gen};
+use super::{boxed, write_int, write_js_fixed, ArgError, Args, BuildCtx, Builder, Ctx, Gen};
 
 /// The methods of `address`.
 pub const METHODS: &[&str] = &[
@@ -60,7 +60,7 @@ fn write_zip(ctx: &mut Ctx, out: &mut Vec<u8>) {
     super::write_symbols(ctx, f, out);
 }
 
-fn zip_code(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn zip_code(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [format] = params(args, ["format"], false)?;
     match text(&format, "format")? {
         // faker runs the format through `replaceSymbols`: `#` a digit, `?` a capital letter.
@@ -102,7 +102,7 @@ impl Gen for City {
     }
 }
 
-fn city(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn city(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [format] = params(args, ["format"], false)?;
     let format = match &format {
         None => None,
@@ -154,12 +154,12 @@ impl Gen for StreetAddress {
     }
 }
 
-fn street_address(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn street_address(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [full] = params(args, ["useFullAddress"], false)?;
     boxed(StreetAddress(flag(&full, "useFullAddress")?.unwrap_or(false)))
 }
 
-fn state(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn state(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     // faker 3.1.0 ignores `useAbbr`: use `address.stateAbbr` for abbreviations.
     let [abbr] = params(args, ["useAbbr"], false)?;
     flag(&abbr, "useAbbr")?;
@@ -245,7 +245,7 @@ impl Gen for Nearby {
     }
 }
 
-fn nearby_gps_coordinate(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn nearby_gps_coordinate(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     const USAGE: &str = "expects {\"coordinate\":[lat,lon],\"radius\":10,\"isMetric\":true}";
     if args.is_empty() {
         return Err(ArgError::new(format!(

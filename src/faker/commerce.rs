@@ -2,7 +2,7 @@
 
 use super::data;
 use super::finance::build_amount;
-use super::{ArgError, Args, BuildCx, Builder, Ctx, Gen};
+use super::{ArgError, Args, BuildCtx, Builder, Ctx, Gen};
 
 /// The methods of `commerce`.
 pub const METHODS: &[&str] = &[
@@ -40,7 +40,7 @@ fn write_product_name(ctx: &mut Ctx, out: &mut Vec<u8>) {
 
 /// `price(min=0, max=1000, dec=2, symbol='')`: an integer in `[min, max]` printed with `dec`
 /// decimals (`425.00`); a negative bound gives `symbol + "0"`.
-fn price(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn price(args: &Args, cx: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     build_amount(args, cx, true)
 }
 

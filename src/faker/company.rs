@@ -4,7 +4,7 @@ use fake::locales::{Data, EN};
 
 use super::helpers::{fixed, params};
 use super::name::write_last;
-use super::{boxed, ArgError, Args, BuildCx, Builder, Ctx, Gen};
+use super::{boxed, ArgError, Args, BuildCtx, Builder, Ctx, Gen};
 
 /// The methods of `company`.
 pub const METHODS: &[&str] = &[
@@ -60,7 +60,7 @@ fn write3(ctx: &mut Ctx, out: &mut Vec<u8>, a: &[&str], b: &[&str], c: &[&str]) 
 }
 
 /// `suffixes()`: the whole list, which a template prints joined with `,`.
-fn suffixes(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn suffixes(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     args.none()?;
     fixed(EN::COMPANY_SUFFIX.join(","))
 }
@@ -95,7 +95,7 @@ impl Gen for CompanyName {
     }
 }
 
-fn company_name(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn company_name(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [format] = params(args, ["format"], false)?;
     let format = match &format {
         None => None,

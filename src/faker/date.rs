@@ -12,7 +12,7 @@ use jiff::tz::TimeZone;
 use serde_json::Value;
 
 use super::moment::{self, MomentFormat, JS_MAX_MS};
-use super::{boxed, ArgError, Args, BuildCx, Builder, Compat, Ctx, Gen, Pick};
+use super::{boxed, ArgError, Args, BuildCtx, Builder, Compat, Ctx, Gen, Pick};
 
 /// The methods of `date`.
 pub const METHODS: &[&str] = &[
@@ -96,7 +96,7 @@ fn format_arg(args: &Args) -> Result<MomentFormat, ArgError> {
     }
 }
 
-fn clock(args: &Args, cx: &mut BuildCx, utc: bool, instant: Instant) -> Result<Box<dyn Gen>, ArgError> {
+fn clock(args: &Args, cx: &mut BuildCtx, utc: bool, instant: Instant) -> Result<Box<dyn Gen>, ArgError> {
     let format = format_arg(args)?;
     let tz = if utc { TimeZone::UTC } else { cx.tz.clone() };
     boxed(Clock {
@@ -109,12 +109,12 @@ fn clock(args: &Args, cx: &mut BuildCx, utc: bool, instant: Instant) -> Result<B
 }
 
 /// `date.now(fmt)`: `moment().format(fmt)` in the run's zone.
-fn build_now(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn build_now(args: &Args, cx: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     clock(args, cx, false, Instant::Now)
 }
 
 /// `date.utc(fmt)`: `moment().utc().format(fmt)`.
-fn build_utc(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn build_utc(args: &Args, cx: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     clock(args, cx, true, Instant::Now)
 }
 
@@ -122,7 +122,7 @@ fn build_utc(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
 ///
 /// Outside a backfill run (`Ctx::sim_ms` is `None`) simulated time is real time, so this prints
 /// the same as `date.now(fmt)`. (KDG throws there: `faker.simTime` is undefined.)
-fn build_sim_time(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn build_sim_time(args: &Args, cx: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     clock(args, cx, false, Instant::Sim)
 }
 
@@ -211,7 +211,7 @@ fn count_arg(v: Option<&Value>, name: &str, compat: Compat) -> Result<Option<f64
 
 fn shift(
     args: &Args,
-    cx: &mut BuildCx,
+    cx: &mut BuildCtx,
     key: &str,
     unit_ms: f64,
     sign: f64,
@@ -249,17 +249,17 @@ fn shift(
 }
 
 /// `date.past(years=1)`: up to `years` × 365 days before now.
-fn build_past(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn build_past(args: &Args, cx: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     shift(args, cx, "years", MS_PER_YEAR, -1.0, true)
 }
 
 /// `date.future(years=1)`: up to `years` × 365 days after now.
-fn build_future(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn build_future(args: &Args, cx: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     shift(args, cx, "years", MS_PER_YEAR, 1.0, true)
 }
 
 /// `date.recent(days=1)`: up to `days` days before now.
-fn build_recent(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn build_recent(args: &Args, cx: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     shift(args, cx, "days", MS_PER_DAY, -1.0, false)
 }
 
@@ -289,7 +289,7 @@ impl Gen for Between {
 /// as two positional arguments or `from=`/`to=`. KDG's own syntax can pass only one argument,
 /// so there `between` always prints `Invalid Date`; strict mode does the same for dates it
 /// cannot read.
-fn build_between(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn build_between(args: &Args, cx: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     if args.positional.len() > 2 || !args.named.keys().all(|k| k == "from" || k == "to") {
         return Err(ArgError::new("takes two arguments: from and to"));
     }
@@ -336,7 +336,7 @@ fn abbr_option(args: &Args) -> bool {
 }
 
 /// `date.month({abbr, context})`: `January` … `December`, or `Jan` … `Dec`.
-fn build_month(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn build_month(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     boxed(Pick(if abbr_option(args) {
         moment::MONTHS_SHORT
     } else {
@@ -345,7 +345,7 @@ fn build_month(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
 }
 
 /// `date.weekday({abbr, context})`: `Sunday` … `Saturday`, or `Sun` … `Sat`.
-fn build_weekday(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn build_weekday(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     boxed(Pick(if abbr_option(args) {
         moment::WEEKDAYS_SHORT
     } else {
@@ -517,8 +517,8 @@ mod tests {
         TimeZone::get("America/Chicago").unwrap()
     }
 
-    fn cx(compat: Compat) -> BuildCx {
-        BuildCx::new(compat, chicago())
+    fn cx(compat: Compat) -> BuildCtx {
+        BuildCtx::new(compat, chicago())
     }
 
     fn pos(values: &[Value]) -> Args {
@@ -536,7 +536,7 @@ mod tests {
         }
     }
 
-    fn build(method: &str, args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+    fn build(method: &str, args: &Args, cx: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
         lookup(method).expect(method)(args, cx)
     }
 

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::data;
 use super::helpers::{count, fixed, flag, params, text, write_digits};
-use super::{boxed, write_int, write_js_fixed, ArgError, Args, BuildCx, Builder, Compat, Ctx, Gen};
+use super::{boxed, write_int, write_js_fixed, ArgError, Args, BuildCtx, Builder, Compat, Ctx, Gen};
 
 /// The methods of `finance`.
 pub const METHODS: &[&str] = &[
@@ -52,7 +52,7 @@ impl Gen for Digits {
     }
 }
 
-fn account(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn account(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [length] = params(args, ["length"], false)?;
     let n = count(&length, "length", MAX_DIGITS)?.filter(|n| *n > 0).unwrap_or(8);
     boxed(Digits(n as usize))
@@ -80,7 +80,7 @@ impl Gen for Mask {
     }
 }
 
-fn mask(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn mask(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [length, parens, ellipsis] = params(args, ["length", "parens", "ellipsis"], true)?;
     let digits = count(&length, "length", MAX_DIGITS)?.filter(|n| *n > 0).unwrap_or(4) as usize;
     // faker 3.1.0 turns only an explicit `null` into `true`; a missing flag stays falsy, so
@@ -152,7 +152,7 @@ impl Gen for Amount {
 /// The builder `finance.amount` and `commerce.price` share: `(min=0, max=1000, dec=2,
 /// symbol='')`, given in order, by name, or as one JSON object. `commerce` selects
 /// `commerce.price`'s rule that a negative bound gives `symbol + "0"`.
-pub(crate) fn build_amount(args: &Args, cx: &BuildCx, commerce: bool) -> Result<Box<dyn Gen>, ArgError> {
+pub(crate) fn build_amount(args: &Args, cx: &BuildCtx, commerce: bool) -> Result<Box<dyn Gen>, ArgError> {
     let [min, max, dec, symbol] = params(args, ["min", "max", "dec", "symbol"], true)?;
     let strict = cx.compat == Compat::Strict;
     // A number, or in strict mode what JavaScript makes of the value (`"5"` is 5, `"abc"` NaN).
@@ -225,7 +225,7 @@ pub(crate) fn build_amount(args: &Args, cx: &BuildCx, commerce: bool) -> Result<
     })
 }
 
-fn amount(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn amount(args: &Args, cx: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     build_amount(args, cx, false)
 }
 

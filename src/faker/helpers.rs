@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::{boxed, write_js_value, ArgError, Args, BuildCx, Builder, Compat, Ctx, Gen};
+use super::{boxed, write_js_value, ArgError, Args, BuildCtx, Builder, Compat, Ctx, Gen};
 
 /// The methods of `helpers`.
 pub const METHODS: &[&str] = &[
@@ -296,7 +296,7 @@ enum ListArg {
     Text(String),
 }
 
-fn list_arg(args: &Args, cx: &BuildCx, usage: &str) -> Result<ListArg, ArgError> {
+fn list_arg(args: &Args, cx: &BuildCtx, usage: &str) -> Result<ListArg, ArgError> {
     let [array] = params(args, ["array"], false)?;
     Ok(match array {
         None => ListArg::Items(["a", "b", "c"].iter().map(|s| s.as_bytes().into()).collect()),
@@ -314,7 +314,7 @@ fn list_arg(args: &Args, cx: &BuildCx, usage: &str) -> Result<ListArg, ArgError>
 // ---------------------------------------------------------------------------------------------
 // The namespace.
 
-fn randomize(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn randomize(args: &Args, cx: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let items = match list_arg(args, cx, "[\"a\",\"b\"]")? {
         ListArg::Items(items) => items,
         ListArg::Text(s) => s
@@ -358,7 +358,7 @@ impl Gen for Shuffle {
     }
 }
 
-fn shuffle(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn shuffle(args: &Args, cx: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     match list_arg(args, cx, "[\"a\",\"b\",\"c\"]")? {
         ListArg::Items(items) => boxed(Shuffle(items)),
         // A string cannot be shuffled in place, so faker returns it unchanged.
@@ -388,12 +388,12 @@ fn string_like(v: &Option<Value>, name: &str) -> Result<Option<String>, ArgError
     }
 }
 
-fn slugify(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn slugify(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [s] = params(args, ["string"], false)?;
     fixed(slug(&string_like(&s, "string")?.unwrap_or_default()))
 }
 
-fn replace_symbol_with_number(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn replace_symbol_with_number(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [s, symbol] = params(args, ["string", "symbol"], false)?;
     let s = string_like(&s, "string")?.unwrap_or_default();
     let symbol = text(&symbol, "symbol")?.unwrap_or("#");
@@ -406,14 +406,14 @@ fn replace_symbol_with_number(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Ge
     boxed(Symbols::new(&s, |c| (c == sym).then_some(Hole::Digit)))
 }
 
-fn replace_symbols(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn replace_symbols(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [s] = params(args, ["string"], false)?;
     boxed(Symbols::digits_and_letters(
         &string_like(&s, "string")?.unwrap_or_default(),
     ))
 }
 
-fn mustache(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn mustache(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [s, data] = params(args, ["str", "data"], false)?;
     let Some(mut s) = string_like(&s, "str")? else {
         return fixed("");
@@ -440,7 +440,7 @@ pub(crate) mod tests {
 
     /// Render `n` records of the generator `build` makes from `args`, with seed 1.
     pub(crate) fn render_with(build: Builder, args: Args, compat: Compat, n: u64) -> Result<Vec<String>, ArgError> {
-        let mut cx = BuildCx::new(compat, jiff::tz::TimeZone::UTC);
+        let mut cx = BuildCtx::new(compat, jiff::tz::TimeZone::UTC);
         let g = build(&args, &mut cx)?;
         let mut ctx = Ctx::new(1, String::new(), cx.slots());
         Ok((0..n)
@@ -483,7 +483,7 @@ pub(crate) mod tests {
     }
 
     fn build_err(method: &str, args: Args) -> String {
-        let mut cx = BuildCx::new(Compat::Tolerant, jiff::tz::TimeZone::UTC);
+        let mut cx = BuildCtx::new(Compat::Tolerant, jiff::tz::TimeZone::UTC);
         match lookup(method).expect("method")(&args, &mut cx) {
             Ok(_) => panic!("{method} accepted {args:?}"),
             Err(e) => e.0,

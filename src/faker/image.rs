@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::data::IMAGE_CATEGORIES;
 use super::helpers::{flag, params, text};
 use super::internet::write_avatar;
-use super::{boxed, write_int, write_js_value, ArgError, Args, BuildCx, Builder, Ctx, Gen};
+use super::{boxed, write_int, write_js_value, ArgError, Args, BuildCtx, Builder, Ctx, Gen};
 
 /// The methods of `image`.
 pub const METHODS: &[&str] = &[
@@ -38,19 +38,19 @@ pub fn lookup(method: &str) -> Option<Builder> {
         }),
         "avatar" => crate::no_args!(write_avatar),
         "imageUrl" => image_url,
-        "abstract" => |a: &Args, _: &mut BuildCx| category(a, "abstract"),
-        "animals" => |a: &Args, _: &mut BuildCx| category(a, "animals"),
-        "business" => |a: &Args, _: &mut BuildCx| category(a, "business"),
-        "cats" => |a: &Args, _: &mut BuildCx| category(a, "cats"),
-        "city" => |a: &Args, _: &mut BuildCx| category(a, "city"),
-        "food" => |a: &Args, _: &mut BuildCx| category(a, "food"),
-        "nightlife" => |a: &Args, _: &mut BuildCx| category(a, "nightlife"),
-        "fashion" => |a: &Args, _: &mut BuildCx| category(a, "fashion"),
-        "people" => |a: &Args, _: &mut BuildCx| category(a, "people"),
-        "nature" => |a: &Args, _: &mut BuildCx| category(a, "nature"),
-        "sports" => |a: &Args, _: &mut BuildCx| category(a, "sports"),
-        "technics" => |a: &Args, _: &mut BuildCx| category(a, "technics"),
-        "transport" => |a: &Args, _: &mut BuildCx| category(a, "transport"),
+        "abstract" => |a: &Args, _: &mut BuildCtx| category(a, "abstract"),
+        "animals" => |a: &Args, _: &mut BuildCtx| category(a, "animals"),
+        "business" => |a: &Args, _: &mut BuildCtx| category(a, "business"),
+        "cats" => |a: &Args, _: &mut BuildCtx| category(a, "cats"),
+        "city" => |a: &Args, _: &mut BuildCtx| category(a, "city"),
+        "food" => |a: &Args, _: &mut BuildCtx| category(a, "food"),
+        "nightlife" => |a: &Args, _: &mut BuildCtx| category(a, "nightlife"),
+        "fashion" => |a: &Args, _: &mut BuildCtx| category(a, "fashion"),
+        "people" => |a: &Args, _: &mut BuildCtx| category(a, "people"),
+        "nature" => |a: &Args, _: &mut BuildCtx| category(a, "nature"),
+        "sports" => |a: &Args, _: &mut BuildCtx| category(a, "sports"),
+        "technics" => |a: &Args, _: &mut BuildCtx| category(a, "technics"),
+        "transport" => |a: &Args, _: &mut BuildCtx| category(a, "transport"),
         _ => return None,
     })
 }
@@ -109,7 +109,7 @@ fn build_url(
 }
 
 /// `imageUrl(width=640, height=480, category, randomize)`.
-fn image_url(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn image_url(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [width, height, category, randomize] = params(args, ["width", "height", "category", "randomize"], true)?;
     let category = text(&category, "category")?;
     if let Some(c) = category {

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::data;
 use super::helpers::{count, flag, num, params, retain_from, text, write_hex2};
 use super::name::write_given_or;
-use super::{boxed, write_int, write_js_number, ArgError, Args, BuildCx, Builder, Ctx, Gen};
+use super::{boxed, write_int, write_js_number, ArgError, Args, BuildCtx, Builder, Ctx, Gen};
 
 /// The methods of `internet`.
 pub const METHODS: &[&str] = &[
@@ -146,7 +146,7 @@ fn given(v: &Option<Value>, name: &str) -> Result<Option<Box<str>>, ArgError> {
     Ok(text(v, name)?.filter(|s| !s.is_empty()).map(Into::into))
 }
 
-fn user_name(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn user_name(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [first, last] = params(args, ["firstName", "lastName"], true)?;
     boxed(UserName {
         first: given(&first, "firstName")?,
@@ -176,7 +176,7 @@ impl Gen for Email {
     }
 }
 
-fn email(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn email(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [first, last, provider] = params(args, ["firstName", "lastName", "provider"], true)?;
     let user = UserName {
         first: given(&first, "firstName")?,
@@ -189,7 +189,7 @@ fn email(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
     boxed(Email { user, provider })
 }
 
-fn example_email(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn example_email(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [first, last] = params(args, ["firstName", "lastName"], true)?;
     let user = UserName {
         first: given(&first, "firstName")?,
@@ -215,7 +215,7 @@ impl Gen for Color {
     }
 }
 
-fn color(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn color(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let p = params(args, ["baseRed255", "baseGreen255", "baseBlue255"], true)?;
     let mut base = [0i64; 3];
     for (b, (v, name)) in base
@@ -274,7 +274,7 @@ impl Gen for Password {
     }
 }
 
-fn password(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn password(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [len, memorable, pattern, prefix] = params(args, ["len", "memorable", "pattern", "prefix"], true)?;
     // `len || 15`.
     let len = count(&len, "len", 100_000)?.filter(|n| *n > 0).unwrap_or(15) as usize;

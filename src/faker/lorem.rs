@@ -5,7 +5,7 @@
 use fake::locales::{Data, EN};
 
 use super::helpers::{count, params, text};
-use super::{boxed, ArgError, Args, BuildCx, Builder, Ctx, Gen, Pick};
+use super::{boxed, ArgError, Args, BuildCtx, Builder, Ctx, Gen, Pick};
 
 /// The methods of `lorem`.
 pub const METHODS: &[&str] = &[
@@ -109,18 +109,18 @@ fn ctx_lines(ctx: &mut Ctx) -> u64 {
     ctx.int(1, 5) as u64
 }
 
-fn word(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn word(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     args.none()?;
     boxed(Pick(EN::LOREM_WORD))
 }
 
-fn words(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn words(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [num] = params(args, ["num"], false)?;
     let n = count(&num, "num", MAX_COUNT)?.unwrap_or(3);
     boxed(move |ctx: &mut Ctx, out: &mut Vec<u8>| write_words(ctx, out, n))
 }
 
-fn sentence(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn sentence(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [n] = params(args, ["wordCount"], false)?;
     let n = count(&n, "wordCount", MAX_COUNT)?;
     boxed(move |ctx: &mut Ctx, out: &mut Vec<u8>| write_sentence(ctx, out, n))
@@ -131,27 +131,27 @@ fn separator(v: &Option<serde_json::Value>, default: &[u8]) -> Result<Box<[u8]>,
     Ok(text(v, "separator")?.map(|s| s.as_bytes()).unwrap_or(default).into())
 }
 
-fn sentences(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn sentences(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [n, sep] = params(args, ["sentenceCount", "separator"], true)?;
     let n = count(&n, "sentenceCount", MAX_COUNT)?;
     let sep = separator(&sep, b" ")?;
     boxed(move |ctx: &mut Ctx, out: &mut Vec<u8>| write_sentences(ctx, out, n, &sep))
 }
 
-fn paragraph(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn paragraph(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [n] = params(args, ["sentenceCount"], false)?;
     let n = count(&n, "sentenceCount", MAX_COUNT)?.unwrap_or(3);
     boxed(move |ctx: &mut Ctx, out: &mut Vec<u8>| write_paragraph(ctx, out, n))
 }
 
-fn paragraphs(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn paragraphs(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [n, sep] = params(args, ["paragraphCount", "separator"], true)?;
     let n = count(&n, "paragraphCount", MAX_COUNT)?.unwrap_or(3);
     let sep = separator(&sep, PARAGRAPH_SEP)?;
     boxed(move |ctx: &mut Ctx, out: &mut Vec<u8>| write_paragraphs(ctx, out, n, &sep))
 }
 
-fn lines(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn lines(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [n] = params(args, ["lineCount"], false)?;
     let n = count(&n, "lineCount", MAX_COUNT)?;
     boxed(move |ctx: &mut Ctx, out: &mut Vec<u8>| {

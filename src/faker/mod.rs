@@ -86,7 +86,7 @@ pub struct Ctx {
     pub seed: u64,
     /// A stable identifier of this run (`{{run.id}}`), the same for every record and worker.
     pub run_id: String,
-    /// Per-call-site mutable state, indexed by the slot a builder got from [`BuildCx::slot`].
+    /// Per-call-site mutable state, indexed by the slot a builder got from [`BuildCtx::slot`].
     pub slots: Vec<Slot>,
     /// Scratch buffer for generators that compose text before writing it.
     pub scratch: Vec<u8>,
@@ -110,7 +110,7 @@ pub struct Slot {
 }
 
 impl Ctx {
-    /// A context for a run with `seed`, with `slots` cache slots (from [`BuildCx::slots`]).
+    /// A context for a run with `seed`, with `slots` cache slots (from [`BuildCtx::slots`]).
     pub fn new(seed: u64, run_id: String, slots: usize) -> Ctx {
         Ctx {
             rng: record_rng(seed, 0),
@@ -187,7 +187,7 @@ impl Gen for Pick {
 }
 
 /// Builds the generator for one call site from its arguments.
-pub type Builder = fn(&Args, &mut BuildCx) -> Result<Box<dyn Gen>, ArgError>;
+pub type Builder = fn(&Args, &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError>;
 
 /// How far kdg follows KDG's own behaviour where it is surprising (`docs/templates.md#compatibility-modes`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -203,7 +203,7 @@ pub enum Compat {
 }
 
 /// What a builder may ask of the compiler.
-pub struct BuildCx {
+pub struct BuildCtx {
     /// The compatibility mode in force.
     pub compat: Compat,
     /// The time zone `date.now` and friends render in.
@@ -211,10 +211,10 @@ pub struct BuildCx {
     slots: usize,
 }
 
-impl BuildCx {
+impl BuildCtx {
     /// A build context for a template compiled in `compat` mode, rendering dates in `tz`.
-    pub fn new(compat: Compat, tz: jiff::tz::TimeZone) -> BuildCx {
-        BuildCx { compat, tz, slots: 0 }
+    pub fn new(compat: Compat, tz: jiff::tz::TimeZone) -> BuildCtx {
+        BuildCtx { compat, tz, slots: 0 }
     }
 
     /// Reserve a per-worker cache slot; the returned index is valid in every [`Ctx::slots`].
@@ -329,7 +329,7 @@ macro_rules! no_args {
     ($f:expr) => {{
         fn build(
             args: &$crate::faker::Args,
-            _: &mut $crate::faker::BuildCx,
+            _: &mut $crate::faker::BuildCtx,
         ) -> Result<Box<dyn $crate::faker::Gen>, $crate::faker::ArgError> {
             args.none()?;
             $crate::faker::boxed($f)
@@ -344,7 +344,7 @@ macro_rules! pick_from {
     ($list:expr) => {{
         fn build(
             args: &$crate::faker::Args,
-            _: &mut $crate::faker::BuildCx,
+            _: &mut $crate::faker::BuildCtx,
         ) -> Result<Box<dyn $crate::faker::Gen>, $crate::faker::ArgError> {
             args.none()?;
             $crate::faker::boxed($crate::faker::Pick($list))
@@ -554,7 +554,7 @@ mod tests {
             for m in methods(ns).expect("namespace") {
                 let name = format!("{ns}.{m}");
                 let builder = lookup(ns, m).unwrap_or_else(|e| panic!("{e}"));
-                let mut cx = BuildCx::new(Compat::Tolerant, jiff::tz::TimeZone::UTC);
+                let mut cx = BuildCtx::new(Compat::Tolerant, jiff::tz::TimeZone::UTC);
                 match builder(&Args::default(), &mut cx) {
                     Ok(g) => {
                         let mut ctx = Ctx::new(1, String::new(), cx.slots());

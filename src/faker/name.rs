@@ -7,7 +7,7 @@ use fake::locales::{Data, EN};
 use serde_json::Value;
 
 use super::helpers::{params, text};
-use super::{boxed, ArgError, Args, BuildCx, Builder, Ctx, Gen, Pick};
+use super::{boxed, ArgError, Args, BuildCtx, Builder, Ctx, Gen, Pick};
 
 /// The methods of `name`.
 pub const METHODS: &[&str] = &[
@@ -69,19 +69,19 @@ fn gender(v: &Option<Value>) -> Result<(), ArgError> {
     }
 }
 
-fn first_name(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn first_name(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [g] = params(args, ["gender"], false)?;
     gender(&g)?;
     boxed(Pick(EN::NAME_FIRST_NAME))
 }
 
-fn last_name(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn last_name(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [g] = params(args, ["gender"], false)?;
     gender(&g)?;
     boxed(Pick(EN::NAME_LAST_NAME))
 }
 
-fn prefix(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn prefix(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [g] = params(args, ["gender"], false)?;
     gender(&g)?;
     boxed(Pick(EN::NAME_TITLE))
@@ -111,7 +111,7 @@ impl Gen for FindName {
     }
 }
 
-fn find_name(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn find_name(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [first, last, g] = params(args, ["firstName", "lastName", "gender"], true)?;
     gender(&g)?;
     // faker treats an empty name like a missing one (`firstName || faker.name.firstName()`).

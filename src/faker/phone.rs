@@ -8,7 +8,7 @@ use fake::locales::{Data, EN};
 use serde_json::Value;
 
 use super::helpers::{params, text, write_number_pattern, Choices, Hole, Symbols};
-use super::{boxed, ArgError, Args, BuildCx, Builder, Ctx, Gen};
+use super::{boxed, ArgError, Args, BuildCtx, Builder, Ctx, Gen};
 
 /// The methods of `phone`.
 pub const METHODS: &[&str] = &["phoneNumber", "phoneNumberFormat", "phoneFormats"];
@@ -29,7 +29,7 @@ fn write_phone_number(ctx: &mut Ctx, out: &mut Vec<u8>) {
     write_number_pattern(ctx, out, f);
 }
 
-fn phone_number(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn phone_number(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [format] = params(args, ["format"], false)?;
     match text(&format, "format")? {
         // `replaceSymbolWithNumber(format)`: `#` is a digit, everything else is kept.
@@ -39,7 +39,7 @@ fn phone_number(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> 
 }
 
 /// `phoneNumberFormat(index=0)`: a number in the `index`th format.
-fn phone_number_format(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn phone_number_format(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [index] = params(args, ["phoneFormatsArrayIndex"], false)?;
     let formats = EN::PHONE_NUMBER_FORMATS;
     let i = match &index {
@@ -58,7 +58,7 @@ fn phone_number_format(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, Arg
 }
 
 /// `phoneFormats()`: a random format itself, with `#` placeholders (`###-###-#### x###`).
-fn phone_formats(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn phone_formats(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     args.none()?;
     boxed(Choices(
         EN::PHONE_NUMBER_FORMATS

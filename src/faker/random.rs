@@ -9,7 +9,7 @@ use fake::locales::{Data, EN};
 use rand::RngExt as _;
 use serde_json::Value;
 
-use super::{boxed, write_int, write_js_number, write_js_value, ArgError, Args, BuildCx, Builder, Compat, Ctx, Gen};
+use super::{boxed, write_int, write_js_number, write_js_value, ArgError, Args, BuildCtx, Builder, Compat, Ctx, Gen};
 
 /// The methods of `random`.
 pub const METHODS: &[&str] = &[
@@ -157,7 +157,7 @@ impl Gen for NumberGen {
     }
 }
 
-fn number(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn number(args: &Args, cx: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let spec = match NumberSpec::from_args(args) {
         Ok(spec) => spec,
         Err(_) if cx.compat == Compat::Strict => return boxed(NumberGen::NaN),
@@ -188,7 +188,7 @@ fn render_value(v: &Value) -> Box<[u8]> {
     b.into_boxed_slice()
 }
 
-fn array_element(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn array_element(args: &Args, cx: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let items: Vec<Box<[u8]>> = match (args.positional.as_slice(), args.named.get("array")) {
         (_, Some(Value::Array(a))) | ([Value::Array(a)], None) => a.iter().map(render_value).collect(),
         ([], None) => ["a", "b", "c"].iter().map(|s| s.as_bytes().into()).collect(),
@@ -247,7 +247,7 @@ impl Gen for Weighted {
     }
 }
 
-fn weighted_array_element(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn weighted_array_element(args: &Args, cx: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let usage = "expects {\"weights\":[0.9,0.1],\"data\":[\"OK\",\"FAIL\"]}";
     let opts = args
         .options()
@@ -312,7 +312,7 @@ fn weighted_array_element(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>,
     })
 }
 
-fn object_element(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn object_element(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let obj = match args.options() {
         None => serde_json::json!({"foo": "bar", "too": "car"}),
         Some(v @ Value::Object(_)) => v,
@@ -332,7 +332,7 @@ fn object_element(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError
     boxed(Choice(items))
 }
 
-fn words(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn words(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let count = match args.options() {
         None | Some(Value::Null) => None,
         Some(v) => Some(
@@ -395,7 +395,7 @@ mod tests {
     use serde_json::json;
 
     fn build(method: &str, args: Args, compat: Compat) -> Result<(Box<dyn Gen>, usize), ArgError> {
-        let mut cx = BuildCx::new(compat, jiff::tz::TimeZone::UTC);
+        let mut cx = BuildCtx::new(compat, jiff::tz::TimeZone::UTC);
         let g = lookup(method).expect("method exists")(&args, &mut cx)?;
         Ok((g, cx.slots()))
     }

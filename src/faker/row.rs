@@ -1,4 +1,5 @@
-//! One row of replayed input as templates see it: its fields and the row as a JSON object.
+//! One row of replayed input as templates see it (its fields and the row as a JSON object), and
+//! the JSON string escaper that builds such rows and the `{{json}}` helper.
 //!
 //! [`crate::replay`] fills a [`Row`] per record; a template reads it through `{{row.NAME}}`
 //! (the faker context carries it), so the row type lives here, below both.
@@ -67,5 +68,31 @@ impl Row {
             value: v..self.text.len(),
             kind,
         });
+    }
+}
+
+/// Append `text` escaped for use inside a JSON string, optionally with the quotes.
+pub fn write_json_escaped(out: &mut Vec<u8>, text: &[u8], quote: bool) {
+    if quote {
+        out.push(b'"');
+    }
+    for &b in text {
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0..=0x1f => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[(b >> 4) as usize]);
+                out.push(HEX[(b & 0xf) as usize]);
+            }
+            _ => out.push(b),
+        }
+    }
+    if quote {
+        out.push(b'"');
     }
 }

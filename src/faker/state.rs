@@ -42,7 +42,7 @@ use jiff::tz::TimeZone;
 use serde_json::Value;
 
 use super::moment::MomentFormat;
-use super::{splitmix64, write_int, write_js_fixed, ArgError, Args, BuildCx, Ctx, Gen, Rng};
+use super::{splitmix64, write_int, write_js_fixed, ArgError, Args, BuildCtx, Ctx, Gen, Rng};
 
 /// The entity the record being rendered is in (the innermost `#entity` block).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -360,7 +360,7 @@ fn finite(args: &Args, key: &str) -> Result<Option<f64>, ArgError> {
 /// # Errors
 /// Unknown options, a missing KEY outside an entity block, a negative step, `min > max`, a
 /// start outside the bounds.
-pub fn build_walk(args: &Args, cx: &mut BuildCx, in_entity: bool) -> Result<Box<dyn Gen>, ArgError> {
+pub fn build_walk(args: &Args, cx: &mut BuildCtx, in_entity: bool) -> Result<Box<dyn Gen>, ArgError> {
     only(args, &["start", "step", "min", "max", "decimals"])?;
     let key = match args.positional.as_slice() {
         [] if in_entity => 0,
@@ -513,7 +513,7 @@ fn duration_ms(args: &Args, key: &str) -> Result<Option<i64>, ArgError> {
 /// # Errors
 /// Unknown options or positional arguments, a duration that does not parse, `late` outside
 /// `0..=1`.
-pub fn build_timestamp(args: &Args, cx: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+pub fn build_timestamp(args: &Args, cx: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     only(args, &["jitter", "late", "late_by", "format"])?;
     if !args.positional.is_empty() {
         return Err(ArgError::new(
@@ -558,8 +558,8 @@ mod tests {
     use super::*;
     use crate::faker::Compat;
 
-    fn cx() -> BuildCx {
-        BuildCx::new(Compat::Tolerant, TimeZone::UTC)
+    fn cx() -> BuildCtx {
+        BuildCtx::new(Compat::Tolerant, TimeZone::UTC)
     }
 
     fn named(pairs: &[(&str, Value)]) -> Args {

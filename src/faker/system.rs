@@ -6,7 +6,7 @@ use fake::locales::{Data, EN};
 
 use super::data::{self, mime_extensions, COMMON_FILE_TYPES, COMMON_MIME_TYPES, FILE_TYPES, MIME_TYPES};
 use super::helpers::{fixed, params, text};
-use super::{boxed, write_int, ArgError, Args, BuildCx, Builder, Ctx, Gen, Pick};
+use super::{boxed, write_int, ArgError, Args, BuildCtx, Builder, Ctx, Gen, Pick};
 
 /// The methods of `system`.
 pub const METHODS: &[&str] = &[
@@ -118,7 +118,7 @@ impl Gen for CommonFileName {
     }
 }
 
-fn common_file_name(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn common_file_name(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [ext] = params(args, ["ext"], false)?;
     // `ext || commonFileExt()`: an empty extension counts as none.
     let ext = text(&ext, "ext")?.filter(|e| !e.is_empty()).map(Into::into);
@@ -126,7 +126,7 @@ fn common_file_name(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgErr
 }
 
 /// `fileExt(mimeType)`: an extension of `mimeType`, or of any type.
-fn file_ext(args: &Args, _: &mut BuildCx) -> Result<Box<dyn Gen>, ArgError> {
+fn file_ext(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     let [mime] = params(args, ["mimeType"], false)?;
     match text(&mime, "mimeType")? {
         None => boxed(|ctx: &mut Ctx, out: &mut Vec<u8>| {

@@ -391,7 +391,7 @@ fn plural<'s>(n: u64, one: &'s str, many: &'s str) -> &'s str {
 }
 
 /// JSON cannot hold NaN or infinity.
-fn finite(x: f64) -> f64 {
+pub(crate) fn finite(x: f64) -> f64 {
     if x.is_finite() {
         x
     } else {

@@ -12,6 +12,9 @@
 //! The report JSON (with its histograms) and the timeline are embedded as
 //! `<script type="application/json">` blocks (`kdg-report`, `kdg-timeline`), so tools can get
 //! the exact numbers back out of the page.
+//!
+//! This module lays out the page and its sections; the SVG line charts and their axes are in
+//! [`chart`], the stylesheet in `style.css`.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -20,8 +23,10 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::finite;
 use super::text::{bytes, count, ms, rate, secs};
 use super::Report;
+use crate::sink::limits::KINESIS_SHARD_RECORDS_PER_SEC;
 use crate::stats::{LatencySummary, TimelineRow};
 
 /// Write `report` and its per-second `rows` (see [`crate::stats::Timeline::rows`]) as one
@@ -40,57 +45,13 @@ macro_rules! put {
     }};
 }
 
-const CSS: &str = r#"
-:root { --fg:#1f2933; --muted:#6b7280; --line:#e5e7eb; --bg:#ffffff; --panel:#f8fafc;
-  --pass:#15803d; --pass-bg:#ecfdf3; --fail:#b91c1c; --fail-bg:#fef2f2; --warn-bg:#fffbeb; --warn:#92400e; }
-* { box-sizing: border-box; }
-body { margin: 0; background: var(--bg); color: var(--fg);
-  font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "DejaVu Sans", sans-serif; }
-main { max-width: 1100px; margin: 0 auto; padding: 20px 24px 48px; }
-h1 { font-size: 22px; margin: 0; }
-h2 { font-size: 17px; margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
-h3 { font-size: 14px; margin: 18px 0 4px; }
-code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 12.5px; }
-.muted { color: var(--muted); }
-.verdict { display: flex; gap: 18px; align-items: flex-start; padding: 16px 18px; border-radius: 8px; border: 1px solid; }
-.verdict.pass { background: var(--pass-bg); border-color: #bbf7d0; }
-.verdict.fail { background: var(--fail-bg); border-color: #fecaca; }
-.badge { font-weight: 700; font-size: 20px; letter-spacing: .04em; color: #fff; padding: 6px 14px; border-radius: 6px; }
-.pass .badge { background: var(--pass); }
-.fail .badge { background: var(--fail); }
-.verdict p { margin: 4px 0 0; }
-.verdict ul { margin: 8px 0 0; padding-left: 20px; }
-.note { margin: 12px 0 0; padding: 10px 14px; border-radius: 6px; background: var(--warn-bg); color: var(--warn); border: 1px solid #fde68a; }
-nav { margin: 12px 0 0; font-size: 13px; }
-nav a { color: #1d4ed8; text-decoration: none; margin-right: 14px; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(165px, 1fr)); gap: 10px; }
-.card { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; }
-.card .k { font-size: 12px; color: var(--muted); }
-.card .v { font-size: 19px; font-weight: 600; font-variant-numeric: tabular-nums; }
-.card .s { font-size: 12px; color: var(--muted); }
-.card.bad .v { color: var(--fail); }
-.card.warn .v { color: #c2410c; }
-table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
-th, td { text-align: left; padding: 5px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
-th { font-weight: 600; font-size: 12.5px; color: var(--muted); background: var(--panel); }
-td.n, th.n { text-align: right; white-space: nowrap; }
-td.wrap { word-break: break-all; }
-.kv { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1.4fr); gap: 24px; }
-.kv table td:first-child { white-space: nowrap; color: var(--muted); width: 1%; }
-.chart { margin: 6px 0 18px; }
-.chart svg { display: block; width: 100%; height: auto; }
-.legend { list-style: none; margin: 0 0 2px; padding: 0; font-size: 12.5px; color: var(--muted); }
-.legend li { display: inline-block; margin-right: 16px; }
-.sw { display: inline-block; width: 18px; height: 0; border-top: 3px solid; vertical-align: middle; margin-right: 6px; }
-.sw.dash { border-top-style: dashed; }
-.sw.bar { height: 10px; border: 0; border-radius: 2px; }
-svg text { font-size: 12px; fill: #4b5563; font-family: inherit; }
-svg text.unit { font-size: 11.5px; fill: #6b7280; font-style: italic; }
-.empty { color: var(--muted); font-style: italic; }
-details summary { cursor: pointer; color: #1d4ed8; margin: 8px 0; }
-footer { margin-top: 36px; font-size: 12px; color: var(--muted); }
-@media (max-width: 760px) { .kv { grid-template-columns: 1fr; } }
-"#;
+// After `put!`, which the chart code uses too.
+mod chart;
+
+use chart::{chart, nice_axis, tick_labels, time_label, Series, W};
+
+/// The contents of the page's `<style>` element: a newline, then `style.css`.
+const CSS: &str = concat!("\n", include_str!("style.css"));
 
 /// Series colours.
 const C_TARGET: &str = "#6b7280";
@@ -102,8 +63,6 @@ const C_P99: &str = "#7c3aed";
 const C_LAG: &str = "#0d9488";
 const C_BYTES: &str = "#0891b2";
 
-/// Kinesis accepts at most 1,000 records per second per shard (any capacity mode).
-const SHARD_RECORDS_PER_S: f64 = 1000.0;
 /// A last timeline row that ends more than this many seconds after the run is partial.
 const PARTIAL: f64 = 0.05;
 /// Longest timeline shown row by row in the per-second table.
@@ -520,271 +479,6 @@ fn timeline_charts(h: &mut String, r: &Report, rows: &[TimelineRow]) {
     h.push_str("</section>\n");
 }
 
-/// One line of a chart.
-struct Series<'a> {
-    name: &'a str,
-    color: &'a str,
-    points: Vec<(f64, f64)>,
-    dashed: bool,
-}
-
-impl<'a> Series<'a> {
-    fn line(name: &'a str, color: &'a str, points: Vec<(f64, f64)>) -> Self {
-        Series {
-            name,
-            color,
-            points,
-            dashed: false,
-        }
-    }
-    fn dashed(name: &'a str, color: &'a str, points: Vec<(f64, f64)>) -> Self {
-        Series {
-            name,
-            color,
-            points,
-            dashed: true,
-        }
-    }
-    /// A legend entry without a line.
-    fn note(name: &'a str) -> Self {
-        Series {
-            name,
-            color: "",
-            points: Vec::new(),
-            dashed: false,
-        }
-    }
-}
-
-/// Chart geometry, in SVG user units (the SVG scales to the page width).
-const W: f64 = 1000.0;
-const H: f64 = 240.0;
-const LEFT: f64 = 64.0;
-const RIGHT: f64 = 14.0;
-const TOP: f64 = 24.0;
-const BOTTOM: f64 = 28.0;
-/// Above this many points a series is reduced to a min/max envelope per bucket.
-const MAX_POINTS: usize = 1600;
-
-/// A line chart of `series` over `0..=x_max` seconds; `whole` for counts (no fractional ticks).
-fn chart(h: &mut String, id: &str, title: &str, unit: &str, whole: bool, x_max: f64, series: &[Series<'_>]) {
-    put!(
-        h,
-        "<div class=\"chart\" id=\"{id}\">\n<h3>{}</h3>\n<ul class=\"legend\">",
-        esc(title)
-    );
-    for s in series {
-        if s.color.is_empty() {
-            put!(h, "<li><em>{}</em></li>", esc(s.name));
-        } else {
-            put!(
-                h,
-                "<li><span class=\"sw{}\" style=\"border-color:{}\"></span>{}</li>",
-                if s.dashed { " dash" } else { "" },
-                s.color,
-                esc(s.name)
-            );
-        }
-    }
-    let y_peak = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.1))
-        .fold(0.0_f64, f64::max);
-    if y_peak == 0.0 {
-        h.push_str("<li><em>all zero during the run</em></li>");
-    }
-    h.push_str("</ul>\n");
-    let (step, y_top) = match nice_axis(y_peak, 5) {
-        _ if y_peak == 0.0 => (1.0, 1.0),
-        (step, _) if whole && step < 1.0 => (1.0, y_peak.ceil().max(1.0)),
-        axis => axis,
-    };
-    let pw = W - LEFT - RIGHT;
-    let ph = H - TOP - BOTTOM;
-    let sx = |x: f64| LEFT + pw * (x / x_max).clamp(0.0, 1.0);
-    let sy = |y: f64| TOP + ph * (1.0 - (y / y_top).clamp(0.0, 1.0));
-
-    put!(
-        h,
-        "<svg viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\" preserveAspectRatio=\"xMidYMid meet\">\n",
-        esc(title)
-    );
-    // Horizontal grid and y labels.
-    let labels = tick_labels(step, y_top);
-    for (i, label) in labels.iter().enumerate() {
-        let y = sy(step * i as f64);
-        put!(
-            h,
-            "<line x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"{}\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{label}</text>\n",
-            W - RIGHT,
-            if i == 0 { "#9ca3af" } else { "#eef0f3" },
-            LEFT - 6.0,
-            y + 4.0
-        );
-    }
-    put!(
-        h,
-        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"start\" class=\"unit\">{}</text>\n",
-        2.0,
-        TOP - 10.0,
-        esc(unit)
-    );
-    // X ticks.
-    let xs = time_step(x_max);
-    let mut t = 0.0;
-    while t <= x_max + 1e-9 {
-        let x = sx(t);
-        put!(
-            h,
-            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#9ca3af\"/>\
-             <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\n",
-            H - BOTTOM,
-            H - BOTTOM + 4.0,
-            H - BOTTOM + 17.0,
-            time_label(t as u64)
-        );
-        t += xs;
-    }
-    // Series, dashed reference lines last so they stay visible where the data runs along them.
-    let mut ordered: Vec<&Series<'_>> = series.iter().filter(|s| !s.points.is_empty()).collect();
-    ordered.sort_by_key(|s| s.dashed);
-    for s in ordered {
-        let pts = envelope(&s.points);
-        let mut d = String::with_capacity(pts.len() * 14);
-        for (x, y) in pts.iter() {
-            put!(d, "{:.1},{:.1} ", sx(*x), sy(*y));
-        }
-        put!(
-            h,
-            "<polyline class=\"series\" data-series=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{}\" \
-             stroke-linejoin=\"round\"{} points=\"{}\"><title>{}</title></polyline>\n",
-            esc(s.name),
-            s.color,
-            if s.dashed { "1.5" } else { "2" },
-            if s.dashed { " stroke-dasharray=\"6 4\"" } else { "" },
-            d.trim_end(),
-            esc(s.name)
-        );
-        // With few points a line alone hides where the samples are (one point draws nothing).
-        if !s.dashed && s.points.len() <= 30 {
-            for (x, y) in pts.iter() {
-                put!(
-                    h,
-                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{}\"><title>{}: {} at {}</title></circle>\n",
-                    sx(*x),
-                    sy(*y),
-                    s.color,
-                    esc(s.name),
-                    trim(&format!("{y:.3}")),
-                    time_label(*x as u64)
-                );
-            }
-        }
-    }
-    h.push_str("</svg>\n</div>\n");
-}
-
-/// A long series as the min and max of each of about `MAX_POINTS / 2` buckets, so spikes stay
-/// visible and the file stays small.
-fn envelope(points: &[(f64, f64)]) -> Cow<'_, [(f64, f64)]> {
-    if points.len() <= MAX_POINTS {
-        return Cow::Borrowed(points);
-    }
-    let per = points.len().div_ceil(MAX_POINTS / 2);
-    let mut out = Vec::with_capacity(MAX_POINTS + 2);
-    for chunk in points.chunks(per) {
-        let (mut lo, mut hi) = (chunk[0], chunk[0]);
-        for p in chunk {
-            if p.1 < lo.1 {
-                lo = *p;
-            }
-            if p.1 > hi.1 {
-                hi = *p;
-            }
-        }
-        if lo.0 <= hi.0 {
-            out.extend([lo, hi]);
-        } else {
-            out.extend([hi, lo]);
-        }
-    }
-    Cow::Owned(out)
-}
-
-/// A tick step of 1, 2, 2.5 or 5 × 10ⁿ giving about `ticks` intervals, and the axis top.
-fn nice_axis(peak: f64, ticks: usize) -> (f64, f64) {
-    let peak = if peak.is_finite() && peak > 0.0 { peak } else { 1.0 };
-    let raw = peak / ticks as f64;
-    let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|s| *s >= raw * (1.0 - 1e-9))
-        .unwrap_or(10.0 * mag);
-    let top = (peak / step - 1e-9).ceil().max(1.0) * step;
-    (step, top)
-}
-
-/// Labels for 0, step, …, top: `k`/`M`/`G` suffixes from the top, as many decimals as the step
-/// needs.
-fn tick_labels(step: f64, top: f64) -> Vec<String> {
-    let (div, suffix) = if top >= 1e9 {
-        (1e9, "G")
-    } else if top >= 1e6 {
-        (1e6, "M")
-    } else if top >= 1e4 {
-        (1e3, "k")
-    } else {
-        (1.0, "")
-    };
-    let s = step / div;
-    let decimals = (0..6).find(|d| {
-        let scaled = s * 10f64.powi(*d);
-        (scaled - scaled.round()).abs() < 1e-6 * scaled.max(1.0)
-    });
-    let decimals = decimals.unwrap_or(6) as usize;
-    let n = (top / step).round() as usize;
-    (0..=n)
-        .map(|i| {
-            let v = step * i as f64 / div;
-            if i == 0 {
-                "0".to_owned()
-            } else {
-                format!("{v:.decimals$}{suffix}")
-            }
-        })
-        .collect()
-}
-
-/// Seconds between x ticks: at most about 10 ticks.
-fn time_step(x_max: f64) -> f64 {
-    const STEPS: [f64; 18] = [
-        1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 10800.0, 21600.0,
-        43200.0, 86400.0,
-    ];
-    STEPS
-        .iter()
-        .copied()
-        .find(|s| x_max / s <= 10.0)
-        .unwrap_or_else(|| (x_max / 10.0 / 86400.0).ceil() * 86400.0)
-}
-
-/// `45s`, `2m`, `2m30s`, `1h05m`.
-fn time_label(s: u64) -> String {
-    if s < 60 {
-        format!("{s}s")
-    } else if s < 3600 {
-        if s.is_multiple_of(60) {
-            format!("{}m", s / 60)
-        } else {
-            format!("{}m{:02}s", s / 60, s % 60)
-        }
-    } else {
-        format!("{}h{:02}m", s / 3600, s / 60 % 60)
-    }
-}
-
 fn shards(h: &mut String, r: &Report) {
     h.push_str("<section id=\"shards\">\n<h2>Per-shard load</h2>\n");
     if r.shards.is_empty() {
@@ -904,7 +598,7 @@ fn shards(h: &mut String, r: &Report) {
             esc(id),
             count(c.accepted),
             rate(per_s),
-            100.0 * per_s / SHARD_RECORDS_PER_S,
+            100.0 * per_s / KINESIS_SHARD_RECORDS_PER_SEC as f64,
             count(c.throttled),
             if accepted > 0 {
                 100.0 * c.accepted as f64 / accepted as f64
@@ -1048,14 +742,6 @@ fn script_json(v: &impl Serialize) -> String {
         .replace('&', "\\u0026")
 }
 
-fn finite(x: f64) -> f64 {
-    if x.is_finite() {
-        x
-    } else {
-        0.0
-    }
-}
-
 /// `1.500` → `1.5`, `2.000` → `2`.
 fn trim(s: &str) -> String {
     if s.contains('.') {
@@ -1082,6 +768,7 @@ fn binary_unit(peak: f64) -> (f64, &'static str) {
 
 #[cfg(test)]
 mod tests {
+    use super::chart::{LEFT, MAX_POINTS, RIGHT, TOP};
     use super::*;
     use crate::report::tests::realistic;
     use crate::stats::ShardCounts;
@@ -1390,20 +1077,7 @@ mod tests {
     }
 
     #[test]
-    fn axes_and_labels_are_round() {
-        assert_eq!(nice_axis(1000.0, 5), (200.0, 1000.0));
-        assert_eq!(nice_axis(1001.0, 5), (250.0, 1250.0));
-        assert_eq!(nice_axis(0.0, 5), (0.2, 1.0));
-        assert_eq!(nice_axis(3.0, 5), (1.0, 3.0));
-        assert_eq!(tick_labels(0.5, 2.0), ["0", "0.5", "1.0", "1.5", "2.0"]);
-        assert_eq!(tick_labels(250.0, 1000.0), ["0", "250", "500", "750", "1000"]);
-        assert_eq!(tick_labels(5000.0, 20000.0), ["0", "5k", "10k", "15k", "20k"]);
-        assert_eq!(tick_labels(2.5e5, 1e6), ["0", "0.25M", "0.50M", "0.75M", "1.00M"]);
-        assert_eq!(time_step(59.0), 10.0);
-        assert_eq!(time_step(3600.0), 600.0);
-        assert_eq!(time_label(45), "45s");
-        assert_eq!(time_label(150), "2m30s");
-        assert_eq!(time_label(3900), "1h05m");
+    fn durations_and_escapes_are_exact() {
         let d = |s: u64, n: u64| {
             let v = serde_json::json!({ "secs": s, "nanos": n });
             duration(v.as_object().expect("object"))

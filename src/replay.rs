@@ -404,6 +404,99 @@ pub fn is_json_number(s: &[u8]) -> bool {
     i == s.len()
 }
 
+/// How many bad rows the report lists.
+const BAD_ROW_EXAMPLES: usize = 10;
+
+/// A replay as the engine consumes it: rows handed out in order, block by block, with the
+/// bad-row policy applied and everything counted for the report.
+pub struct Feed {
+    reader: Reader,
+    on_bad_row: OnBadRow,
+    /// The index of the next good row.
+    next_index: u64,
+    done: bool,
+    summary: InputSummary,
+}
+
+impl Feed {
+    /// Open `spec` for a run (`fields`: the template reads the row's fields).
+    ///
+    /// # Errors
+    /// As [`Reader::open`].
+    pub fn open(spec: &ReplaySpec, fields: bool) -> Result<Feed, ReplayError> {
+        Ok(Feed {
+            reader: Reader::open(spec, fields)?,
+            on_bad_row: spec.on_bad_row,
+            next_index: 0,
+            done: false,
+            summary: InputSummary {
+                file: spec.path.display().to_string(),
+                ..InputSummary::default()
+            },
+        })
+    }
+
+    /// Whether the input has ended (its last row, a bad row with `fail`, or a read error).
+    pub fn done(&self) -> bool {
+        self.done
+    }
+
+    /// What was read so far.
+    pub fn summary(&self) -> &InputSummary {
+        &self.summary
+    }
+
+    /// Read the rows of records `first..first + len` into `rows` (grown as needed); returns how
+    /// many were read, fewer at the end of the input. With `instance = (i, n)` record `k` is good
+    /// row `k * n + i`, and the rows of the other instances are passed over.
+    pub fn fill(&mut self, first: u64, len: u64, instance: Option<(u64, u64)>, rows: &mut Vec<Row>) -> usize {
+        if rows.len() < len as usize {
+            rows.resize_with(len as usize, Row::default);
+        }
+        let mut got = 0usize;
+        'records: for local in first..first + len {
+            let want = instance.map_or(local, |(i, n)| local * n + i);
+            loop {
+                match self.reader.next_into(&mut rows[got]) {
+                    Ok(Next::Row) => {
+                        let index = self.next_index;
+                        self.next_index += 1;
+                        if index == want {
+                            got += 1;
+                            continue 'records;
+                        }
+                    }
+                    Ok(Next::Bad { line, message }) => {
+                        let s = &mut self.summary;
+                        s.bad_rows += 1;
+                        let at = format!("{}:{line}: {message}", s.file);
+                        if s.bad_examples.len() < BAD_ROW_EXAMPLES {
+                            s.bad_examples.push(at.clone());
+                        }
+                        if self.on_bad_row == OnBadRow::Fail {
+                            self.summary.failed = Some(format!("{at} (--on-bad-row skip passes over such rows)"));
+                            self.done = true;
+                            break 'records;
+                        }
+                    }
+                    Ok(Next::End) => {
+                        self.done = true;
+                        break 'records;
+                    }
+                    Err(e) => {
+                        self.summary.failed = Some(e.to_string());
+                        self.done = true;
+                        break 'records;
+                    }
+                }
+            }
+        }
+        self.summary.rows += got as u64;
+        self.summary.passes = self.reader.passes;
+        got
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,9 +31,9 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use crate::replay::{InputSummary, Next, OnBadRow, Reader, Row};
+use crate::replay::{Feed, Row};
 use crate::report::{Report, ReportInput, StopReason};
-use crate::sink::{Batch, Sink, SinkError};
+use crate::sink::{Batch, Delivery, Sink, SinkError};
 use crate::source::Source;
 use crate::stats::{Recorder, Timeline};
 use crate::template::Template;
@@ -98,19 +98,6 @@ pub struct RunOutput {
     pub acked: Vec<(u64, i64)>,
 }
 
-/// A replay's reader and what it has seen, shared by the workers.
-struct ReplayState {
-    reader: Reader,
-    on_bad_row: OnBadRow,
-    /// The index of the next good row.
-    next_index: u64,
-    done: bool,
-    summary: InputSummary,
-}
-
-/// How many bad rows the report lists.
-const BAD_ROW_EXAMPLES: usize = 10;
-
 /// Why the engine could not run at all.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -140,7 +127,7 @@ struct Shared {
     /// With `--verify`: acknowledged record numbers.
     acked: Option<std::sync::Mutex<Vec<(u64, i64)>>>,
     /// With `--from`: the file being replayed.
-    replay: Option<std::sync::Mutex<ReplayState>>,
+    replay: Option<std::sync::Mutex<Feed>>,
     instance: Option<plan::Instance>,
 }
 
@@ -157,57 +144,14 @@ impl Shared {
             return self.schedule.claim(self.block_max, self.linger, self.limit, self.until);
         };
         // Rows are read while the lock is held, so blocks and rows stay in the same order.
-        let mut st = replay.lock().expect("replay lock");
-        if st.done {
+        let mut feed = replay.lock().expect("replay lock");
+        if feed.done() {
             return None;
         }
         let mut block = self
             .schedule
             .claim(self.block_max, self.linger, self.limit, self.until)?;
-        if rows.len() < block.len as usize {
-            rows.resize_with(block.len as usize, Row::default);
-        }
-        let mut got = 0usize;
-        'records: for local in block.first..block.first + block.len {
-            // An instance takes the rows whose index belongs to it and passes over the others.
-            let want = self.instance.map_or(local, |i| i.global(local));
-            loop {
-                match st.reader.next_into(&mut rows[got]) {
-                    Ok(Next::Row) => {
-                        let index = st.next_index;
-                        st.next_index += 1;
-                        if index == want {
-                            got += 1;
-                            continue 'records;
-                        }
-                    }
-                    Ok(Next::Bad { line, message }) => {
-                        let s = &mut st.summary;
-                        s.bad_rows += 1;
-                        let at = format!("{}:{line}: {message}", s.file);
-                        if s.bad_examples.len() < BAD_ROW_EXAMPLES {
-                            s.bad_examples.push(at.clone());
-                        }
-                        if st.on_bad_row == OnBadRow::Fail {
-                            st.summary.failed = Some(format!("{at} (--on-bad-row skip passes over such rows)"));
-                            st.done = true;
-                            break 'records;
-                        }
-                    }
-                    Ok(Next::End) => {
-                        st.done = true;
-                        break 'records;
-                    }
-                    Err(e) => {
-                        st.summary.failed = Some(e.to_string());
-                        st.done = true;
-                        break 'records;
-                    }
-                }
-            }
-        }
-        st.summary.rows += got as u64;
-        st.summary.passes = st.reader.passes;
+        let got = feed.fill(block.first, block.len, self.instance.map(|i| (i.index, i.count)), rows);
         block.len = got as u64;
         block.offsets.truncate(got);
         (got > 0).then_some(block)
@@ -259,19 +203,9 @@ pub async fn run(
     let target_rps = schedule.mean_rate(load.duration);
     let deadline = if paced { None } else { load.duration.map(|d| start + d) };
     let replay = match &source.replay {
-        Some(spec) => {
-            let reader = Reader::open(spec, source.reads_fields()).map_err(|e| EngineError::Input(e.to_string()))?;
-            Some(std::sync::Mutex::new(ReplayState {
-                reader,
-                on_bad_row: spec.on_bad_row,
-                next_index: 0,
-                done: false,
-                summary: InputSummary {
-                    file: spec.path.display().to_string(),
-                    ..InputSummary::default()
-                },
-            }))
-        }
+        Some(spec) => Some(std::sync::Mutex::new(
+            Feed::open(spec, source.reads_fields()).map_err(|e| EngineError::Input(e.to_string()))?,
+        )),
         None => None,
     };
     let shared = Arc::new(Shared {
@@ -371,8 +305,8 @@ pub async fn run(
     }
     let (input, input_ended) = match &shared.replay {
         Some(r) => {
-            let st = r.lock().expect("replay lock");
-            (Some(st.summary.clone()), st.done)
+            let feed = r.lock().expect("replay lock");
+            (Some(feed.summary().clone()), feed.done())
         }
         None => (None, false),
     };
@@ -472,208 +406,288 @@ struct Worker {
     packer: Option<(usize, pack::Packer)>,
 }
 
+/// A worker's reusable buffers and render contexts, and what it has recorded since it last
+/// handed its stats over.
+struct WorkerState {
+    sc: crate::source::SourceCtx,
+    /// Replayed rows of the current block.
+    rows: Vec<Row>,
+    /// With `--duplicates`: entry i of the batch carries record `first + entry_record[i]`.
+    entry_record: Vec<u32>,
+    /// Keys draw from their own random stream, so adding a key template leaves records as they were.
+    key_seed: u64,
+    pk_ctx: Option<crate::faker::Ctx>,
+    hk_ctx: Option<crate::faker::Ctx>,
+    /// A gzipped record before compression.
+    plain: Vec<u8>,
+    batch: Batch,
+    /// With `--aggregate`: the packed batch and which records each packed record holds.
+    packed: Batch,
+    packs: pack::Packs,
+    rec: Recorder,
+}
+
+/// When the records of a block are due, relative to the block.
+struct Due<'a> {
+    block: &'a Block,
+    schedule: &'a Schedule,
+}
+
+impl Due<'_> {
+    /// When record `n` (a local number in the block) is due; `None` when flat out.
+    fn of(&self, n: u64) -> Option<Instant> {
+        self.block
+            .offsets
+            .get((n - self.block.first) as usize)
+            .and_then(|o| self.schedule.at(*o))
+    }
+
+    /// When the block's last record is due.
+    fn last(&self) -> Option<Instant> {
+        self.of(self.block.first + self.block.len - 1)
+    }
+}
+
 impl Worker {
+    /// The worker loop, as the module docs tell it: claim a block, wait until it is due, render
+    /// it, send it, account for what the sink said; hand the stats over now and then.
     async fn run(mut self) {
-        let mut sc = self.source.context(self.seed, &self.run_id);
-        let mut rows: Vec<Row> = Vec::new();
-        let mut entry_record: Vec<u32> = Vec::new();
-        let mut packed = Batch::with_capacity(0, 0);
-        let mut packs = pack::Packs::new();
-        // Keys draw from their own random stream, so adding a key template leaves records as they were.
         let key_seed = crate::faker::splitmix64(self.seed ^ 0x6b65_7973);
-        let mut pk_ctx = self.keys.partition.as_ref().map(|t| t.context(key_seed, &self.run_id));
-        let mut hk_ctx = self.keys.hash.as_ref().map(|t| t.context(key_seed ^ 1, &self.run_id));
-        let needs_keys = self.sink.needs_keys();
-        let mut plain = Vec::new();
-        let mut batch = Batch::with_capacity(self.shared.block_max.min(4096) as usize, 128);
-        let mut rec = Recorder::default();
+        let mut st = WorkerState {
+            sc: self.source.context(self.seed, &self.run_id),
+            rows: Vec::new(),
+            entry_record: Vec::new(),
+            key_seed,
+            pk_ctx: self.keys.partition.as_ref().map(|t| t.context(key_seed, &self.run_id)),
+            hk_ctx: self.keys.hash.as_ref().map(|t| t.context(key_seed ^ 1, &self.run_id)),
+            plain: Vec::new(),
+            batch: Batch::with_capacity(self.shared.block_max.min(4096) as usize, 128),
+            packed: Batch::with_capacity(0, 0),
+            packs: pack::Packs::new(),
+            rec: Recorder::default(),
+        };
         let mut stop = self.shared.stop.clone();
         let mut last_flush = Instant::now();
-        let schedule = &self.shared.schedule;
-        let replaying = self.shared.replay.is_some();
-        while let Some(block) = self.shared.claim(&mut rows) {
-            let (a, b) = (block.first, block.first + block.len);
-            // Records are due at their offsets; a flat-out run treats them as due at dispatch.
-            let due_of = |n: u64| block.offsets.get((n - a) as usize).and_then(|o| schedule.at(*o));
-            if let Some(due) = due_of(b - 1) {
-                if Instant::now() < due {
-                    tokio::select! {
-                        _ = tokio::time::sleep_until(due) => {}
-                        _ = stop.changed() => break,
-                    }
-                }
+        let shared = Arc::clone(&self.shared);
+        while let Some(block) = shared.claim(&mut st.rows) {
+            let due = Due {
+                block: &block,
+                schedule: &shared.schedule,
+            };
+            if !wait_until(due.last(), &mut stop).await {
+                break;
             }
             let dispatch = Instant::now();
             let wall_ms = jiff::Timestamp::now().as_millisecond();
-            batch.reset(a);
-            entry_record.clear();
-            for local in a..b {
-                let offset = block.offsets.get((local - a) as usize);
-                // Instances render the global record numbers that belong to them.
-                let n = self.instance.map_or(local, |i| i.global(local));
-                // --verify marks the partition key when the record cannot carry a field.
-                let mut marked_key = self.shaping.mark.as_ref().is_some_and(|m| m.field.is_none());
-                let now_ms = offset.and_then(|o| schedule.wall_ms(*o)).unwrap_or(wall_ms);
-                sc.set_sim_ms(offset.and_then(|o| schedule.sim_ms(*o)));
-                let row = rows.get_mut((local - a) as usize).filter(|_| replaying);
-                if self.shaping.gzip {
-                    plain.clear();
-                    self.source.render(&mut sc, n, now_ms, row, &mut plain);
-                    if self.shaping.newline {
-                        plain.push(b'\n');
-                    }
-                    gzip_into(&plain, &mut batch.data);
-                } else {
-                    let start = batch.data.len();
-                    self.source.render(&mut sc, n, now_ms, row, &mut batch.data);
-                    if let Some(field) = self.shaping.mark.as_ref().and_then(|m| m.field.as_deref()) {
-                        marked_key = !mark_json(&mut batch.data, start, field, &self.run_id, n);
-                    }
-                    if self.shaping.newline {
-                        batch.data.push(b'\n');
-                    }
-                }
-                batch.end_record();
-                let copies = if self.shaping.duplicates > 0.0 && duplicate(self.seed, n, self.shaping.duplicates) {
-                    2
-                } else {
-                    1
-                };
-                if needs_keys {
-                    match (&self.keys.partition, &mut pk_ctx) {
-                        (None, _) if marked_key => {
-                            use std::io::Write as _;
-                            let _ = write!(batch.keys.data, "kdg-{}-{n}", self.run_id);
-                        }
-                        (Some(t), Some(c)) => t.render(c, n, now_ms, &mut batch.keys.data),
-                        _ => crate::faker::write_int(
-                            &mut batch.keys.data,
-                            (crate::faker::splitmix64(key_seed ^ n) % 10_000_000_000) as i64,
-                        ),
-                    }
-                    batch.keys.end();
-                    if let (Some(t), Some(c)) = (&self.keys.hash, &mut hk_ctx) {
-                        t.render(c, n, now_ms, &mut batch.hash_keys.data);
-                        batch.hash_keys.end();
-                    }
-                }
-                if self.shaping.duplicates > 0.0 {
-                    entry_record.push((local - a) as u32);
-                    if copies == 2 {
-                        batch.repeat_last();
-                        entry_record.push((local - a) as u32);
-                        rec.counters.duplicates += 1;
-                    }
-                }
-            }
-            // Entry i of the batch carries record a + record_of(i) (copies repeat a record).
-            let record_of = |i: u64| entry_record.get(i as usize).map_or(i, |&r| u64::from(r));
-            let k = batch.len() as u64;
-            rec.counters.offered += k;
-            rec.counters.attempted += k;
-            let lag = due_of(b - 1).map_or(Duration::ZERO, |due| dispatch.saturating_duration_since(due));
-            rec.lag.record(lag);
-            self.shared.last_lag_us.store(lag.as_micros() as u64, Ordering::Relaxed);
-
-            self.shared.in_flight.fetch_add(1, Ordering::Relaxed);
-            let to_send = match &mut self.packer {
-                Some((most, packer)) => {
-                    packer.pack(&batch, *most, &mut packed, &mut packs);
-                    &packed
-                }
-                None => &batch,
-            };
-            let result = self.sink.send(to_send).await;
-            self.shared.in_flight.fetch_sub(1, Ordering::Relaxed);
+            self.render(&block, wall_ms, &mut st);
+            let k = st.batch.len() as u64;
+            st.rec.counters.offered += k;
+            st.rec.counters.attempted += k;
+            let lag = due
+                .last()
+                .map_or(Duration::ZERO, |d| dispatch.saturating_duration_since(d));
+            st.rec.lag.record(lag);
+            shared.last_lag_us.store(lag.as_micros() as u64, Ordering::Relaxed);
+            let result = self.send(&mut st).await;
             let done = Instant::now();
             match result {
-                Ok(out) => {
-                    let (out, entries) = match self.packer {
-                        Some(_) => pack::unpack(out, &packs),
-                        None => {
-                            let delivered = out.delivered;
-                            (out, delivered)
-                        }
-                    };
-                    let c = &mut rec.counters;
-                    c.destination_records += entries;
-                    c.delivered += out.delivered;
-                    c.bytes += out.bytes;
-                    c.requests += out.requests;
-                    c.throttled += out.throttled;
-                    c.retried += out.retried;
-                    for (code, n) in &out.failed {
-                        rec.counters.failed += n;
-                        rec.error(code, *n);
-                    }
-                    if let Some(acked) = &self.shared.acked {
-                        let global = |i: u64| {
-                            let local = a + record_of(i);
-                            (self.instance.map_or(local, |inst| inst.global(local)), wall_ms)
-                        };
-                        let mut acked = acked.lock().expect("lock");
-                        if out.acked.is_empty() && out.failed.is_empty() && out.rejected.is_empty() {
-                            acked.extend((0..k).map(global));
-                        } else {
-                            acked.extend(
-                                out.acked
-                                    .iter()
-                                    .flat_map(|(_, which)| which.iter().map(|i| global(u64::from(*i)))),
-                            );
-                        }
-                    }
-                    for (shard, accepted, throttled) in &out.shards {
-                        rec.shard(shard, *accepted, *throttled);
-                    }
-                    for (code, n) in &out.rejected {
-                        rec.counters.rejected += n;
-                        rec.error(code, *n);
-                    }
-                    rec.request
-                        .record_n((done - dispatch) / out.requests.max(1) as u32, out.requests.max(1));
-                    if !out.acked.is_empty() {
-                        // Each record is charged to its own acknowledgement, not the batch's last.
-                        for (at, which) in &out.acked {
-                            rec.send
-                                .record_n(at.saturating_duration_since(dispatch), which.len() as u64);
-                            for &i in which {
-                                let due = due_of(a + record_of(u64::from(i))).unwrap_or(dispatch);
-                                rec.e2e.record(at.saturating_duration_since(due));
-                            }
-                        }
-                    } else {
-                        rec.send.record_n(done - dispatch, out.delivered);
-                        if block.offsets.is_empty() {
-                            // Flat out: every record was intended at dispatch.
-                            rec.e2e.record_n(done - dispatch, out.delivered);
-                        } else {
-                            // Charge each record from its own intended time. With failures we
-                            // do not know which records they were, so charge the earliest.
-                            for i in 0..out.delivered {
-                                let due = due_of(a + record_of(i)).unwrap_or(dispatch);
-                                rec.e2e.record(done.saturating_duration_since(due));
-                            }
-                        }
-                    }
-                }
+                Ok(out) => self.account(&due, out, dispatch, done, wall_ms, &mut st),
                 Err(SinkError::Closed) => {
-                    rec.counters.offered -= k;
-                    rec.counters.attempted -= k;
-                    self.shared.closed.store(true, Ordering::Relaxed);
+                    st.rec.counters.offered -= k;
+                    st.rec.counters.attempted -= k;
+                    shared.closed.store(true, Ordering::Relaxed);
                     break;
                 }
                 Err(SinkError::Fatal(msg)) => {
-                    *self.shared.fatal.lock().expect("lock") = Some(msg);
-                    self.shared.closed.store(true, Ordering::Relaxed);
+                    *shared.fatal.lock().expect("lock") = Some(msg);
+                    shared.closed.store(true, Ordering::Relaxed);
                     break;
                 }
             }
             if done - last_flush >= FLUSH_EVERY {
-                let _ = self.tx.send(rec.take());
+                let _ = self.tx.send(st.rec.take());
                 last_flush = done;
             }
         }
-        let _ = self.tx.send(rec);
+        let _ = self.tx.send(st.rec);
+    }
+
+    /// Render the block's records into `st.batch`: data (marked, gzipped, newline-ended as the
+    /// shaping says), keys when the sink needs them, and duplicates.
+    fn render(&self, block: &Block, wall_ms: i64, st: &mut WorkerState) {
+        let schedule = &self.shared.schedule;
+        let replaying = self.shared.replay.is_some();
+        let needs_keys = self.sink.needs_keys();
+        let a = block.first;
+        let batch = &mut st.batch;
+        batch.reset(a);
+        st.entry_record.clear();
+        for local in a..a + block.len {
+            let offset = block.offsets.get((local - a) as usize);
+            // Instances render the global record numbers that belong to them.
+            let n = self.instance.map_or(local, |i| i.global(local));
+            // --verify marks the partition key when the record cannot carry a field.
+            let mut marked_key = self.shaping.mark.as_ref().is_some_and(|m| m.field.is_none());
+            let now_ms = offset.and_then(|o| schedule.wall_ms(*o)).unwrap_or(wall_ms);
+            st.sc.set_sim_ms(offset.and_then(|o| schedule.sim_ms(*o)));
+            let row = st.rows.get_mut((local - a) as usize).filter(|_| replaying);
+            if self.shaping.gzip {
+                st.plain.clear();
+                self.source.render(&mut st.sc, n, now_ms, row, &mut st.plain);
+                if self.shaping.newline {
+                    st.plain.push(b'\n');
+                }
+                gzip_into(&st.plain, &mut batch.data);
+            } else {
+                let start = batch.data.len();
+                self.source.render(&mut st.sc, n, now_ms, row, &mut batch.data);
+                if let Some(field) = self.shaping.mark.as_ref().and_then(|m| m.field.as_deref()) {
+                    marked_key = !mark_json(&mut batch.data, start, field, &self.run_id, n);
+                }
+                if self.shaping.newline {
+                    batch.data.push(b'\n');
+                }
+            }
+            batch.end_record();
+            if needs_keys {
+                match (&self.keys.partition, &mut st.pk_ctx) {
+                    (None, _) if marked_key => {
+                        use std::io::Write as _;
+                        let _ = write!(batch.keys.data, "kdg-{}-{n}", self.run_id);
+                    }
+                    (Some(t), Some(c)) => t.render(c, n, now_ms, &mut batch.keys.data),
+                    _ => crate::faker::write_int(
+                        &mut batch.keys.data,
+                        (crate::faker::splitmix64(st.key_seed ^ n) % 10_000_000_000) as i64,
+                    ),
+                }
+                batch.keys.end();
+                if let (Some(t), Some(c)) = (&self.keys.hash, &mut st.hk_ctx) {
+                    t.render(c, n, now_ms, &mut batch.hash_keys.data);
+                    batch.hash_keys.end();
+                }
+            }
+            if self.shaping.duplicates > 0.0 {
+                st.entry_record.push((local - a) as u32);
+                if duplicate(self.seed, n, self.shaping.duplicates) {
+                    batch.repeat_last();
+                    st.entry_record.push((local - a) as u32);
+                    st.rec.counters.duplicates += 1;
+                }
+            }
+        }
+    }
+
+    /// Hand the batch (packed, with `--aggregate`) to the sink, counting it in flight.
+    async fn send(&mut self, st: &mut WorkerState) -> Result<Delivery, SinkError> {
+        self.shared.in_flight.fetch_add(1, Ordering::Relaxed);
+        let to_send = match &mut self.packer {
+            Some((most, packer)) => {
+                packer.pack(&st.batch, *most, &mut st.packed, &mut st.packs);
+                &st.packed
+            }
+            None => &st.batch,
+        };
+        let result = self.sink.send(to_send).await;
+        self.shared.in_flight.fetch_sub(1, Ordering::Relaxed);
+        result
+    }
+
+    /// Count what the sink said of the batch: delivered, failed and rejected records by code,
+    /// shards, acknowledgements for `--verify`, and latencies from each record's due time.
+    fn account(
+        &self,
+        due: &Due<'_>,
+        out: Delivery,
+        dispatch: Instant,
+        done: Instant,
+        wall_ms: i64,
+        st: &mut WorkerState,
+    ) {
+        let a = due.block.first;
+        let k = st.batch.len() as u64;
+        // Entry i of the batch carries record a + record_of(i) (copies repeat a record).
+        let entry_record = &st.entry_record;
+        let record_of = |i: u64| entry_record.get(i as usize).map_or(i, |&r| u64::from(r));
+        let rec = &mut st.rec;
+        let (out, entries) = match self.packer {
+            Some(_) => pack::unpack(out, &st.packs),
+            None => {
+                let delivered = out.delivered;
+                (out, delivered)
+            }
+        };
+        let c = &mut rec.counters;
+        c.destination_records += entries;
+        c.delivered += out.delivered;
+        c.bytes += out.bytes;
+        c.requests += out.requests;
+        c.throttled += out.throttled;
+        c.retried += out.retried;
+        for (code, n) in &out.failed {
+            rec.counters.failed += n;
+            rec.error(code, *n);
+        }
+        if let Some(acked) = &self.shared.acked {
+            let global = |i: u64| {
+                let local = a + record_of(i);
+                (self.instance.map_or(local, |inst| inst.global(local)), wall_ms)
+            };
+            let mut acked = acked.lock().expect("lock");
+            if out.acked.is_empty() && out.failed.is_empty() && out.rejected.is_empty() {
+                acked.extend((0..k).map(global));
+            } else {
+                acked.extend(
+                    out.acked
+                        .iter()
+                        .flat_map(|(_, which)| which.iter().map(|i| global(u64::from(*i)))),
+                );
+            }
+        }
+        for (shard, accepted, throttled) in &out.shards {
+            rec.shard(shard, *accepted, *throttled);
+        }
+        for (code, n) in &out.rejected {
+            rec.counters.rejected += n;
+            rec.error(code, *n);
+        }
+        rec.request
+            .record_n((done - dispatch) / out.requests.max(1) as u32, out.requests.max(1));
+        if !out.acked.is_empty() {
+            // Each record is charged to its own acknowledgement, not the batch's last.
+            for (at, which) in &out.acked {
+                rec.send
+                    .record_n(at.saturating_duration_since(dispatch), which.len() as u64);
+                for &i in which {
+                    let due = due.of(a + record_of(u64::from(i))).unwrap_or(dispatch);
+                    rec.e2e.record(at.saturating_duration_since(due));
+                }
+            }
+        } else {
+            rec.send.record_n(done - dispatch, out.delivered);
+            if due.block.offsets.is_empty() {
+                // Flat out: every record was intended at dispatch.
+                rec.e2e.record_n(done - dispatch, out.delivered);
+            } else {
+                // Charge each record from its own intended time. With failures we do not know
+                // which records they were, so charge the earliest.
+                for i in 0..out.delivered {
+                    let due = due.of(a + record_of(i)).unwrap_or(dispatch);
+                    rec.e2e.record(done.saturating_duration_since(due));
+                }
+            }
+        }
+    }
+}
+
+/// Sleep until `due` unless the run is stopped first; false when it was.
+async fn wait_until(due: Option<Instant>, stop: &mut watch::Receiver<bool>) -> bool {
+    match due {
+        Some(due) if Instant::now() < due => tokio::select! {
+            _ = tokio::time::sleep_until(due) => true,
+            _ = stop.changed() => false,
+        },
+        _ => true,
     }
 }
 

@@ -6,32 +6,40 @@
 //!
 //! # Architecture
 //!
+//! Dependencies point one way:
+//!
 //! ```text
-//! cli ──► config ──► app ──► engine ──► sink ─► stdout | file | null | Kinesis | Firehose
-//!  flags   validated   edge:    schedule,    batches,
-//!          once        files,   workers,     retries,
-//!                      runtime, collector    limits
-//!                      exit codes  │
-//!                                  ├──► template ──► faker   (records from (seed, n))
-//!                                  └──► stats ──► report, output (progress line)
+//! main ─► app/* ─► cli, config ─► engine ─► source ─► template, replay ─► faker (a leaf)
+//!                                   │ └──► sink ─► stdout | file | null | Kinesis | Firehose
+//!                                   └────► stats ◄── report ◄── threshold
+//!         app/tail, app/run (--verify) ─► tail, verify ─► sink::kinesis (the read side)
 //! ```
 //!
-//! * [`template`] compiles a template once into a plan of literals and generators;
-//!   [`faker`] holds the generators (the faker.js 3.1.0 API as KDG bundles it).
-//! * [`engine`] paces record numbers on an absolute schedule, renders batches in workers and
-//!   hands them to a [`sink`]; [`stats`] recorders are merged into a [`report`].
-//! * [`cli`] defines the flags, [`config`] validates them once, [`app`] is the edge that touches
-//!   files, the terminal, signals and exit codes; [`output`] draws the progress line.
+//! * [`cli`] defines the flags; [`config`] validates them once into a [`config::RunConfig`] of
+//!   groups (template, input, load, destination, aws, retry, verify, outputs, thresholds).
+//! * [`engine`] runs an [`engine::LoadPlan`], its whole contract: it paces record numbers on an
+//!   absolute schedule, renders batches in workers and hands them to a [`sink`]; [`stats`]
+//!   recorders are merged into a [`report`].
+//! * [`template`] compiles a template once into a plan of literals and generators; [`faker`]
+//!   holds the generators (the faker.js 3.1.0 API as KDG bundles it) and the replayed row type.
+//! * [`app`] is the edge, one file per command: files, the terminal, the runtime, signals and
+//!   exit codes. [`progress`] draws the live line.
 //! * [`aggregate`] packs several logical records into one Kinesis record (KPL aggregation) or one
 //!   Firehose record (newline packing), and reads them back.
 //!
 //! # Dependency rules
 //!
+//! * Only `app/` and `config` name `crate::cli`; domain types derive no clap traits
+//!   (`scripts/check-layers.sh` checks the first in CI).
 //! * `template` and `faker` use neither tokio nor the AWS SDK: they are pure and synchronous.
-//! * Only `sink::aws`, `sink::kinesis` and `sink::firehose` use the AWS SDK; SDK errors become
-//!   kdg's stable error codes there.
-//! * Only `app` and `output` write to the terminal; only `app` decides the exit code.
-//! * Only `engine` spawns tasks.
+//! * The AWS SDK is used in `sink` (write side, and shard listing), `tail` and `verify` (read
+//!   side); SDK errors become kdg's stable error codes in `sink::aws`.
+//! * Only `app` and `progress` write to the terminal; only `app` decides the exit code and
+//!   exits (`clippy.toml` disallows `std::process::exit` elsewhere).
+//! * Tasks are spawned by `engine` (workers), `tail` (one reader per shard) and `app` (signals,
+//!   scenario jobs).
+//! * Test doubles are not public API: `fake_endpoint` needs the `test-utils` feature and the
+//!   scripted sink exists only in unit tests.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -1,7 +1,7 @@
 //! The command-line application: parsed arguments in, exit code out.
 //!
 //! This is the edge of the program, one file per command: it opens files, builds the tokio
-//! runtime ([`runtime`]), installs the Ctrl-C handling ([`stop_flag`]), prints errors as one line
+//! runtime (`runtime`), installs the Ctrl-C handling (`stop_flag`), prints errors as one line
 //! (`kdg: error: …`) and decides the exit code ([`Exit`]). The library below it never prints
 //! or exits.
 

@@ -124,16 +124,55 @@ impl Service for Firehose {
             .send()
             .await
             .map_err(|e| classify(&e))?;
-        Ok(out
-            .request_responses()
-            .iter()
-            .map(|r| match r.error_code() {
-                None | Some("") => Entry::Ok { shard: None },
-                Some(code) => Entry::Failed {
-                    code: code.to_string(),
-                    message: r.error_message().unwrap_or_default().to_string(),
+        Ok(entries(&out))
+    }
+}
+
+/// What became of each record of a `PutRecordBatch` response, in request order (Firehose names
+/// no shards; an empty error code counts as accepted).
+pub fn entries(out: &aws_sdk_firehose::operation::put_record_batch::PutRecordBatchOutput) -> Vec<Entry> {
+    out.request_responses()
+        .iter()
+        .map(|r| match r.error_code() {
+            None | Some("") => Entry::Ok { shard: None },
+            Some(code) => Entry::Failed {
+                code: code.to_string(),
+                message: r.error_message().unwrap_or_default().to_string(),
+            },
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod entries_tests {
+    use super::*;
+    use aws_sdk_firehose::operation::put_record_batch::PutRecordBatchOutput;
+    use aws_sdk_firehose::types::PutRecordBatchResponseEntry;
+
+    #[test]
+    fn put_record_batch_entries_keep_order_and_codes() {
+        let out = PutRecordBatchOutput::builder()
+            .failed_put_count(1)
+            .request_responses(PutRecordBatchResponseEntry::builder().record_id("a").build())
+            .request_responses(
+                PutRecordBatchResponseEntry::builder()
+                    .error_code("ServiceUnavailableException")
+                    .error_message("Slow down.")
+                    .build(),
+            )
+            .request_responses(PutRecordBatchResponseEntry::builder().error_code("").build())
+            .build()
+            .expect("valid output");
+        assert_eq!(
+            entries(&out),
+            vec![
+                Entry::Ok { shard: None },
+                Entry::Failed {
+                    code: "ServiceUnavailableException".into(),
+                    message: "Slow down.".into(),
                 },
-            })
-            .collect())
+                Entry::Ok { shard: None },
+            ]
+        );
     }
 }

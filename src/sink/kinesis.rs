@@ -206,7 +206,7 @@ impl Service for Kinesis {
     }
 
     async fn put(&self, batch: &Batch, which: &[u32]) -> Result<Vec<Entry>, RequestError> {
-        let mut entries = Vec::with_capacity(which.len());
+        let mut request = Vec::with_capacity(which.len());
         for &i in which {
             let i = i as usize;
             let key = String::from_utf8_lossy(batch.keys.get(i)).into_owned();
@@ -222,28 +222,33 @@ impl Service for Kinesis {
                     class: ErrorClass::Fatal,
                     message: e.to_string(),
                 })?;
-            entries.push(entry);
+            request.push(entry);
         }
-        let req = self.client.put_records().set_records(Some(entries));
+        let req = self.client.put_records().set_records(Some(request));
         let req = match &self.stream {
             StreamId::Name(n) => req.stream_name(n),
             StreamId::Arn(a) => req.stream_arn(a),
         };
         let out = req.send().await.map_err(|e| classify(&e))?;
-        Ok(out
-            .records()
-            .iter()
-            .map(|r| match r.error_code() {
-                None | Some("") => Entry::Ok {
-                    shard: r.shard_id().map(str::to_string),
-                },
-                Some(code) => Entry::Failed {
-                    code: code.to_string(),
-                    message: r.error_message().unwrap_or_default().to_string(),
-                },
-            })
-            .collect())
+        Ok(entries(&out))
     }
+}
+
+/// What became of each record of a `PutRecords` response, in request order: accepted on a
+/// shard, or failed with the entry's error code (an empty code counts as accepted).
+pub fn entries(out: &aws_sdk_kinesis::operation::put_records::PutRecordsOutput) -> Vec<Entry> {
+    out.records()
+        .iter()
+        .map(|r| match r.error_code() {
+            None | Some("") => Entry::Ok {
+                shard: r.shard_id().map(str::to_string),
+            },
+            Some(code) => Entry::Failed {
+                code: code.to_string(),
+                message: r.error_message().unwrap_or_default().to_string(),
+            },
+        })
+        .collect()
 }
 
 /// Every shard of `stream`, open and closed.
@@ -317,5 +322,52 @@ mod tests {
         let w = Kinesis::capacity_warnings(&i, 100_000.0, 100.0);
         assert!(w.len() == 1 && w[0].contains("10.0 MB/s"), "{w:?}");
         assert!(Kinesis::capacity_warnings(&info(None, None), 1e9, 1e3).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod entries_tests {
+    use super::*;
+    use aws_sdk_kinesis::operation::put_records::PutRecordsOutput;
+    use aws_sdk_kinesis::types::PutRecordsResultEntry;
+
+    #[test]
+    fn put_records_entries_keep_order_shards_and_codes() {
+        let ok = |shard: &str| {
+            PutRecordsResultEntry::builder()
+                .shard_id(shard)
+                .sequence_number("1")
+                .build()
+        };
+        let failed = PutRecordsResultEntry::builder()
+            .error_code("ProvisionedThroughputExceededException")
+            .error_message("Rate exceeded for shard shardId-000000000001 in stream s")
+            .build();
+        let empty_code = PutRecordsResultEntry::builder()
+            .error_code("")
+            .shard_id("shardId-2")
+            .build();
+        let out = PutRecordsOutput::builder()
+            .failed_record_count(1)
+            .records(ok("shardId-0"))
+            .records(failed)
+            .records(empty_code)
+            .build()
+            .expect("valid output");
+        assert_eq!(
+            entries(&out),
+            vec![
+                Entry::Ok {
+                    shard: Some("shardId-0".into())
+                },
+                Entry::Failed {
+                    code: "ProvisionedThroughputExceededException".into(),
+                    message: "Rate exceeded for shard shardId-000000000001 in stream s".into(),
+                },
+                Entry::Ok {
+                    shard: Some("shardId-2".into())
+                },
+            ]
+        );
     }
 }

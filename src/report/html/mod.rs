@@ -14,7 +14,7 @@
 //! the exact numbers back out of the page.
 //!
 //! This module lays out the page and its sections; the SVG line charts and their axes are in
-//! [`chart`], the stylesheet in `style.css`.
+//! `chart`, the stylesheet in `style.css`.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;

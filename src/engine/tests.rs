@@ -524,3 +524,21 @@ async fn duplicates_send_a_share_of_records_twice_back_to_back() {
     let twice: Vec<usize> = (1..records.len()).filter(|&i| records[i] == records[i - 1]).collect();
     assert_eq!(twice.len() as u64, d);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_during_the_start_at_wait_ends_the_run_at_once() {
+    let plan = LoadPlan {
+        start_at_ms: Some(jiff::Timestamp::now().as_millisecond() + 3_600_000),
+        count: Some(100),
+        ..at(1000.0)
+    };
+    let start = Instant::now();
+    let (out, sink) = run_with(&plan, Scripted::default(), std::future::ready(())).await;
+    assert!(
+        start.elapsed() < Duration::from_secs(3600),
+        "did not wait for --start-at"
+    );
+    assert_eq!(out.report.stopped_by, StopReason::Interrupt);
+    assert_eq!(out.report.totals.offered, 0);
+    assert!(scripted(&sink).seen.lock().unwrap().is_empty());
+}

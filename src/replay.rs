@@ -447,15 +447,15 @@ impl Feed {
     }
 
     /// Read the rows of records `first..first + len` into `rows` (grown as needed); returns how
-    /// many were read, fewer at the end of the input. With `instance = (i, n)` record `k` is good
-    /// row `k * n + i`, and the rows of the other instances are passed over.
-    pub fn fill(&mut self, first: u64, len: u64, instance: Option<(u64, u64)>, rows: &mut Vec<Row>) -> usize {
+    /// many were read, fewer at the end of the input. Record `k` is good row `row_of(k)` (an
+    /// instance of a split run takes every n-th row), and the rows in between are passed over.
+    pub fn fill(&mut self, first: u64, len: u64, row_of: impl Fn(u64) -> u64, rows: &mut Vec<Row>) -> usize {
         if rows.len() < len as usize {
             rows.resize_with(len as usize, Row::default);
         }
         let mut got = 0usize;
         'records: for local in first..first + len {
-            let want = instance.map_or(local, |(i, n)| local * n + i);
+            let want = row_of(local);
             loop {
                 match self.reader.next_into(&mut rows[got]) {
                     Ok(Next::Row) => {

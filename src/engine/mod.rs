@@ -151,7 +151,9 @@ impl Shared {
         let mut block = self
             .schedule
             .claim(self.block_max, self.linger, self.limit, self.until)?;
-        let got = feed.fill(block.first, block.len, self.instance.map(|i| (i.index, i.count)), rows);
+        // An instance takes the rows whose index belongs to it and passes over the others.
+        let row_of = |k: u64| self.instance.map_or(k, |i| i.global(k));
+        let got = feed.fill(block.first, block.len, row_of, rows);
         block.len = got as u64;
         block.offsets.truncate(got);
         (got > 0).then_some(block)
@@ -243,15 +245,15 @@ pub async fn run(
             tx: tx.clone(),
             seed: load.seed,
             run_id: run_id.clone(),
-            packer: load.shaping.aggregate.map(|a| {
-                let packer = match a.format {
-                    plan::PackFormat::Lines => pack::Packer::Lines(crate::aggregate::LinePacker::new()),
-                    plan::PackFormat::Kpl => pack::Packer::Kpl(Box::default()),
-                };
-                (a.most.get(), packer)
-            }),
         };
-        workers.spawn(w.run());
+        let packer = load.shaping.aggregate.map(|a| {
+            let packer = match a.format {
+                plan::PackFormat::Lines => pack::Packer::Lines(crate::aggregate::LinePacker::new()),
+                plan::PackFormat::Kpl => pack::Packer::Kpl(Box::default()),
+            };
+            (a.most.get(), packer)
+        });
+        workers.spawn(w.run(packer));
     }
     drop(tx);
 
@@ -402,8 +404,6 @@ struct Worker {
     tx: mpsc::UnboundedSender<Recorder>,
     seed: u64,
     run_id: String,
-    /// `--aggregate N`: most records per packed record, and the packer.
-    packer: Option<(usize, pack::Packer)>,
 }
 
 /// A worker's reusable buffers and render contexts, and what it has recorded since it last
@@ -421,6 +421,8 @@ struct WorkerState {
     /// A gzipped record before compression.
     plain: Vec<u8>,
     batch: Batch,
+    /// `--aggregate N`: most records per packed record, and the packer.
+    packer: Option<(usize, pack::Packer)>,
     /// With `--aggregate`: the packed batch and which records each packed record holds.
     packed: Batch,
     packs: pack::Packs,
@@ -451,7 +453,7 @@ impl Due<'_> {
 impl Worker {
     /// The worker loop, as the module docs tell it: claim a block, wait until it is due, render
     /// it, send it, account for what the sink said; hand the stats over now and then.
-    async fn run(mut self) {
+    async fn run(self, packer: Option<(usize, pack::Packer)>) {
         let key_seed = crate::faker::splitmix64(self.seed ^ 0x6b65_7973);
         let mut st = WorkerState {
             sc: self.source.context(self.seed, &self.run_id),
@@ -462,13 +464,14 @@ impl Worker {
             hk_ctx: self.keys.hash.as_ref().map(|t| t.context(key_seed ^ 1, &self.run_id)),
             plain: Vec::new(),
             batch: Batch::with_capacity(self.shared.block_max.min(4096) as usize, 128),
+            packer,
             packed: Batch::with_capacity(0, 0),
             packs: pack::Packs::new(),
             rec: Recorder::default(),
         };
         let mut stop = self.shared.stop.clone();
         let mut last_flush = Instant::now();
-        let shared = Arc::clone(&self.shared);
+        let shared = &*self.shared;
         while let Some(block) = shared.claim(&mut st.rows) {
             let due = Due {
                 block: &block,
@@ -579,9 +582,9 @@ impl Worker {
     }
 
     /// Hand the batch (packed, with `--aggregate`) to the sink, counting it in flight.
-    async fn send(&mut self, st: &mut WorkerState) -> Result<Delivery, SinkError> {
+    async fn send(&self, st: &mut WorkerState) -> Result<Delivery, SinkError> {
         self.shared.in_flight.fetch_add(1, Ordering::Relaxed);
-        let to_send = match &mut self.packer {
+        let to_send = match &mut st.packer {
             Some((most, packer)) => {
                 packer.pack(&st.batch, *most, &mut st.packed, &mut st.packs);
                 &st.packed
@@ -610,7 +613,7 @@ impl Worker {
         let entry_record = &st.entry_record;
         let record_of = |i: u64| entry_record.get(i as usize).map_or(i, |&r| u64::from(r));
         let rec = &mut st.rec;
-        let (out, entries) = match self.packer {
+        let (out, entries) = match st.packer {
             Some(_) => pack::unpack(out, &st.packs),
             None => {
                 let delivered = out.delivered;

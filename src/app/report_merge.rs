@@ -1,11 +1,10 @@
 //! `kdg report merge`: the reports (and timelines) of several instances of one run, as one.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use super::{broken_pipe_is_fine, Exit, ReportFiles};
+use super::{Exit, ReportFiles};
 use crate::report::Report;
 use crate::stats::{Timeline, TimelineRow};
 
@@ -38,20 +37,13 @@ pub(super) fn run(p: &Paths<'_>) -> anyhow::Result<Exit> {
         reports.push(r);
     }
     let merged = Report::merge(&reports).context("merging the reports")?;
-    let json = merged.to_json_pretty();
-    if p.output.is_none() {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{json}")
-            .and_then(|_| out.flush())
-            .or_else(broken_pipe_is_fine)
-            .context("writing to stdout")?;
-    }
     let files = ReportFiles {
-        json: p.output.map(|o| (o, "--output")),
+        // Without --output the merged report goes to stdout, which ReportFiles writes for `-`.
+        json: Some((p.output.unwrap_or(Path::new("-")), "--output")),
         timeline: p.timeline_out.map(|o| (o, "--timeline-out")),
         html: p.html.map(|o| (o, "--report-html")),
     };
-    files.write(&json, &merged, &merged_rows)?;
+    files.write(&merged.to_json_pretty(), &merged, &merged_rows)?;
     Ok(Exit::of(&merged.outcome))
 }
 

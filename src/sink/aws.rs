@@ -226,6 +226,22 @@ pub enum Entry {
     },
 }
 
+impl Entry {
+    /// One entry of a response, from its error code and message (an absent or empty code means
+    /// accepted) and, for Kinesis, the shard that took it.
+    pub fn of(code: Option<&str>, message: Option<&str>, shard: Option<&str>) -> Entry {
+        match code {
+            None | Some("") => Entry::Ok {
+                shard: shard.map(str::to_string),
+            },
+            Some(code) => Entry::Failed {
+                code: code.to_string(),
+                message: message.unwrap_or_default().to_string(),
+            },
+        }
+    }
+}
+
 /// How long and how often kdg retries a record.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct RetryPolicy {

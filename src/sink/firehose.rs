@@ -133,18 +133,12 @@ impl Service for Firehose {
 pub fn entries(out: &aws_sdk_firehose::operation::put_record_batch::PutRecordBatchOutput) -> Vec<Entry> {
     out.request_responses()
         .iter()
-        .map(|r| match r.error_code() {
-            None | Some("") => Entry::Ok { shard: None },
-            Some(code) => Entry::Failed {
-                code: code.to_string(),
-                message: r.error_message().unwrap_or_default().to_string(),
-            },
-        })
+        .map(|r| Entry::of(r.error_code(), r.error_message(), None))
         .collect()
 }
 
 #[cfg(test)]
-mod entries_tests {
+mod tests {
     use super::*;
     use aws_sdk_firehose::operation::put_record_batch::PutRecordBatchOutput;
     use aws_sdk_firehose::types::PutRecordBatchResponseEntry;

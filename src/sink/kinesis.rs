@@ -239,15 +239,7 @@ impl Service for Kinesis {
 pub fn entries(out: &aws_sdk_kinesis::operation::put_records::PutRecordsOutput) -> Vec<Entry> {
     out.records()
         .iter()
-        .map(|r| match r.error_code() {
-            None | Some("") => Entry::Ok {
-                shard: r.shard_id().map(str::to_string),
-            },
-            Some(code) => Entry::Failed {
-                code: code.to_string(),
-                message: r.error_message().unwrap_or_default().to_string(),
-            },
-        })
+        .map(|r| Entry::of(r.error_code(), r.error_message(), r.shard_id()))
         .collect()
 }
 
@@ -294,6 +286,8 @@ pub async fn list_shards(client: &Client, stream: &str) -> anyhow::Result<Vec<Sh
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_kinesis::operation::put_records::PutRecordsOutput;
+    use aws_sdk_kinesis::types::PutRecordsResultEntry;
 
     fn info(mode: Option<&str>, shards: Option<u64>) -> StreamInfo {
         StreamInfo {
@@ -323,13 +317,6 @@ mod tests {
         assert!(w.len() == 1 && w[0].contains("10.0 MB/s"), "{w:?}");
         assert!(Kinesis::capacity_warnings(&info(None, None), 1e9, 1e3).is_empty());
     }
-}
-
-#[cfg(test)]
-mod entries_tests {
-    use super::*;
-    use aws_sdk_kinesis::operation::put_records::PutRecordsOutput;
-    use aws_sdk_kinesis::types::PutRecordsResultEntry;
 
     #[test]
     fn put_records_entries_keep_order_shards_and_codes() {

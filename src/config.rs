@@ -158,7 +158,7 @@ impl TemplateConfig {
 
 /// Everything a run needs, validated, in groups: what to render, the load the engine runs,
 /// where records go and how, and what happens after.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct RunConfig {
     /// The template.
     pub template: TemplateConfig,
@@ -181,7 +181,7 @@ pub struct RunConfig {
 }
 
 /// Inputs besides the template.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct InputConfig {
     /// Templates mixed in (`--mix`), with their weights; the positional template weighs 1.
     pub mix: Vec<MixPart>,
@@ -190,7 +190,7 @@ pub struct InputConfig {
 }
 
 /// One `--mix FILE=WEIGHT`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MixPart {
     /// The template file.
     pub path: PathBuf,
@@ -199,7 +199,7 @@ pub struct MixPart {
 }
 
 /// How to reach AWS, and the keys of Kinesis records.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct AwsConfig {
     /// Region, profile, endpoint.
     pub conn: AwsOptions,
@@ -214,7 +214,7 @@ pub struct AwsConfig {
 }
 
 /// Where the report goes besides the exit code.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Outputs {
     /// No progress or text report.
     pub quiet: bool,
@@ -227,17 +227,16 @@ pub struct Outputs {
 }
 
 /// `--threshold` conditions.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Thresholds {
     /// As given.
     pub exprs: Vec<String>,
     /// The same, parsed.
-    #[serde(skip)]
     pub parsed: Vec<crate::threshold::Threshold>,
 }
 
 /// How `--verify` marks and reads back records.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verify {
     /// The JSON field carrying `RUNID-N`; `None` marks the partition key instead.
     pub field: Option<String>,
@@ -248,7 +247,7 @@ pub struct Verify {
 }
 
 /// An S3 bucket and key prefix.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct S3Location {
     /// The bucket.
     pub bucket: String,
@@ -413,10 +412,20 @@ impl RunConfig {
         let workers = workers_flag(a)?;
         let destination = destination_flags(a)?;
         let batch_size = batch_size_flag(a, &destination)?;
-        let mut aws = aws_flags(a, &destination)?;
+        check_aws_flags(a, &destination)?;
         let verify = verify_flags(a, &destination)?;
         let (max_in_flight, retry) = retry_flags(a)?;
-        aws.max_in_flight = max_in_flight;
+        let aws = AwsConfig {
+            conn: aws_options(&a.aws.conn),
+            partition_key: a.aws.partition_key.clone(),
+            explicit_hash_key: a.aws.explicit_hash_key.clone(),
+            preflight: match (a.aws.no_preflight, a.aws.strict_preflight) {
+                (true, _) => Preflight::Skip,
+                (_, true) => Preflight::Strict,
+                _ => Preflight::Lenient,
+            },
+            max_in_flight,
+        };
         let linger = a.aws.linger.unwrap_or(if destination.is_remote() {
             DEFAULT_AWS_LINGER
         } else {
@@ -684,8 +693,8 @@ fn batch_size_flag(a: &RunArgs, destination: &Destination) -> Result<NonZeroUsiz
     }
 }
 
-/// The keys, `--endpoint-url` and pre-flight flags, which only some destinations take.
-fn aws_flags(a: &RunArgs, destination: &Destination) -> Result<AwsConfig, ConfigError> {
+/// The keys and `--endpoint-url`, which only some destinations take.
+fn check_aws_flags(a: &RunArgs, destination: &Destination) -> Result<(), ConfigError> {
     let aws = &a.aws;
     if !destination.is_remote() {
         for (set, flag) in [
@@ -722,17 +731,7 @@ fn aws_flags(a: &RunArgs, destination: &Destination) -> Result<AwsConfig, Config
             ));
         }
     }
-    Ok(AwsConfig {
-        conn: aws_options(&aws.conn),
-        partition_key: aws.partition_key.clone(),
-        explicit_hash_key: aws.explicit_hash_key.clone(),
-        preflight: match (aws.no_preflight, aws.strict_preflight) {
-            (true, _) => Preflight::Skip,
-            (_, true) => Preflight::Strict,
-            _ => Preflight::Lenient,
-        },
-        max_in_flight: NonZeroUsize::MIN,
-    })
+    Ok(())
 }
 
 /// `--verify`, `--verify-s3`, `--verify-field`, `--verify-timeout`.

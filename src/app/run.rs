@@ -31,15 +31,17 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<Exit> {
         .await
     });
     progress.finish();
-    rt.shutdown_background();
     let out = match outcome {
         Ok(out) => out,
         Err(e) => {
+            rt.shutdown_background();
             eprintln!("kdg: error: {e}");
             return Ok(Exit::Failed);
         }
     };
-    let (out, checks) = conclude(&cfg, out, &sink)?;
+    let concluded = conclude(&cfg, out, &sink, &rt);
+    rt.shutdown_background();
+    let (out, checks) = concluded?;
     if !cfg.outputs.quiet {
         print_report(&out.report, &checks, None)?;
     }
@@ -153,12 +155,13 @@ fn build_source(cfg: &RunConfig) -> anyhow::Result<Source> {
     Ok(Source::mix(parts))
 }
 
-/// After a run: echo the configuration into the report, read back (`--verify`) and check
-/// `--threshold`s, updating the verdict.
+/// After a run: echo the configuration into the report, read back (`--verify`, on the run's
+/// runtime `rt`) and check `--threshold`s, updating the verdict.
 pub(super) fn conclude(
     cfg: &RunConfig,
     mut out: engine::RunOutput,
     sink: &Sink,
+    rt: &tokio::runtime::Runtime,
 ) -> anyhow::Result<(engine::RunOutput, Vec<crate::threshold::Check>)> {
     out.report.config = cfg.echo(&out.run_id);
     if let Some(v) = &cfg.verify {
@@ -175,7 +178,6 @@ pub(super) fn conclude(
                 out.acked.len()
             );
         }
-        let rt = runtime(1)?;
         let summary = match (sink, &v.s3) {
             (Sink::Kinesis(k, _), _) => rt.block_on(crate::verify::verify(
                 k.client(),
@@ -197,7 +199,6 @@ pub(super) fn conclude(
             ))?,
             _ => unreachable!("config allows --verify only for Kinesis, or Firehose with --verify-s3"),
         };
-        rt.shutdown_background();
         out.report.set_verify(summary);
     }
     let checks = crate::threshold::check_all(&cfg.thresholds.parsed, &out.report);

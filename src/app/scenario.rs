@@ -66,7 +66,6 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
         results
     });
     progress.lock().expect("progress lock").finish();
-    rt.shutdown_background();
     let mut reports = Vec::with_capacity(jobs.len());
     let mut timelines = Vec::with_capacity(jobs.len());
     let mut exit = Exit::Success;
@@ -79,7 +78,7 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
                 continue;
             }
         };
-        let (out, checks) = conclude(cfg, out, &c.sink)?;
+        let (out, checks) = conclude(cfg, out, &c.sink, &rt)?;
         if !args.quiet {
             print_report(&out.report, &checks, Some(&format!("job {name}")))?;
         }
@@ -88,6 +87,7 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
         timelines.push(out.timeline.rows().to_vec());
         reports.push((name.clone(), out.report));
     }
+    rt.shutdown_background();
     if reports.is_empty() {
         return Ok(Exit::Failed);
     }

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::schedule::{Arrivals, Backfill, Pacing, Rate};
 
 /// What the engine runs: a schedule, a stop condition and the shape of each record.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct LoadPlan {
     /// The target rate.
     pub rate: Rate,
@@ -40,7 +40,6 @@ pub struct LoadPlan {
     /// Wall-clock start, ms since the epoch (`--start-at`).
     pub start_at_ms: Option<i64>,
     /// The seed of the run (the template section of the report shows it).
-    #[serde(skip)]
     pub seed: u64,
     /// How each record is shaped on its way to the sink.
     pub shaping: Shaping,
@@ -78,7 +77,7 @@ pub const DEFAULT_LOCAL_LINGER: Duration = Duration::from_millis(1);
 pub const DEFAULT_AWS_LINGER: Duration = Duration::from_millis(100);
 
 /// What happens to each rendered record before it is sent.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Shaping {
     /// End each record with `\n`.
     pub newline: bool,
@@ -106,7 +105,7 @@ impl Default for Shaping {
 }
 
 /// How records are packed (`--aggregate N`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Aggregate {
     /// Most records per packed record.
     pub most: NonZeroUsize,
@@ -115,8 +114,7 @@ pub struct Aggregate {
 }
 
 /// A packing of several records into one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PackFormat {
     /// KPL aggregation, for Kinesis.
     Kpl,
@@ -125,7 +123,7 @@ pub enum PackFormat {
 }
 
 /// How a record carries its `RUNID-N` marker for `--verify`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mark {
     /// The JSON field that carries it; `None`, or a record that is not a JSON object, marks
     /// the partition key (`kdg-RUNID-N`) instead.

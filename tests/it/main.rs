@@ -10,5 +10,6 @@ mod html;
 mod kinesis;
 mod scale;
 mod scenario;
+mod signals;
 mod tail;
 mod verify;

@@ -649,3 +649,31 @@ async fn an_interrupt_starts_the_drain_and_the_live_view_says_so() {
     assert!(!draining.is_empty());
     assert!(draining.iter().all(|left| *left <= Duration::from_secs(4)));
 }
+
+#[tokio::test(start_paused = true)]
+async fn at_a_slow_rate_each_record_reaches_the_file_within_the_linger() {
+    // 5 records/s to a file: a record is in the file as soon as its batch is sent, not when
+    // some buffer fills.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out");
+    let cfg = LoadPlan {
+        count: Some(5),
+        ..at(5.0)
+    };
+    let sink = Arc::new(Sink::file(&path).unwrap());
+    let start = Instant::now();
+    let mut seen = Vec::new();
+    let out = run(&cfg, template(), Keys::default(), sink, std::future::pending(), &mut |_| {
+        let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+        seen.push((start.elapsed(), lines));
+    })
+    .await
+    .expect("runs");
+    assert_eq!(out.report.totals.delivered, 5);
+    assert!(seen.len() >= 3, "{seen:?}");
+    for (at, lines) in seen {
+        // Record n is due at n / 5 s; by `at` every record due a linger earlier is written.
+        let due = ((at.saturating_sub(cfg.linger)).as_secs_f64() * 5.0).floor() as usize + 1;
+        assert!(lines >= due.min(5), "at {at:?}: {lines} lines in the file, {due} due");
+    }
+}

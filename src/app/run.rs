@@ -48,7 +48,12 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<Exit> {
     let concluded = conclude(&cfg, out, &sink, &rt, &stop);
     rt.shutdown_background();
     let (out, checks) = concluded?;
-    if !cfg.outputs.quiet {
+    // `kdg run … | head`: the reader is done, and so is the user; the report files are still
+    // written, but no report lands on the terminal.
+    let reader_left = out.report.stopped_by == crate::report::StopReason::Interrupt
+        && out.report.signal.is_none()
+        && cfg.destination == Destination::Local(SinkSpec::Stdout);
+    if !cfg.outputs.quiet && !reader_left {
         print_report(&out.report, &checks, None)?;
     }
     let written = files.write(&out.report.to_json_pretty(), &out.report, out.timeline.rows());

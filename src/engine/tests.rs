@@ -663,10 +663,17 @@ async fn at_a_slow_rate_each_record_reaches_the_file_within_the_linger() {
     let sink = Arc::new(Sink::file(&path).unwrap());
     let start = Instant::now();
     let mut seen = Vec::new();
-    let out = run(&cfg, template(), Keys::default(), sink, std::future::pending(), &mut |_| {
-        let lines = std::fs::read_to_string(&path).unwrap().lines().count();
-        seen.push((start.elapsed(), lines));
-    })
+    let out = run(
+        &cfg,
+        template(),
+        Keys::default(),
+        sink,
+        std::future::pending(),
+        &mut |_| {
+            let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+            seen.push((start.elapsed(), lines));
+        },
+    )
     .await
     .expect("runs");
     assert_eq!(out.report.totals.delivered, 5);

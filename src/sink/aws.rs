@@ -40,6 +40,16 @@ pub enum SetupError {
     /// No region anywhere in the chain.
     #[error("no AWS region: pass --region or set AWS_REGION")]
     NoRegion,
+    /// `--profile` or `AWS_PROFILE` names a profile that neither AWS file has.
+    #[error("the AWS profile `{name}` was not found in {files} ({known}); name one that exists with --profile or AWS_PROFILE")]
+    NoProfile {
+        /// The profile asked for.
+        name: String,
+        /// The files looked in.
+        files: String,
+        /// The profiles they have.
+        known: String,
+    },
     /// The credential chain found nothing usable.
     #[error("no AWS credentials ({0}): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use AWS_PROFILE or --profile, or run where an instance role is available")]
     NoCredentials(String),
@@ -60,6 +70,7 @@ pub enum SetupError {
 /// # Errors
 /// No region, or no credentials.
 pub async fn load(opts: &AwsOptions) -> Result<SdkConfig, SetupError> {
+    check_profile(opts.profile.as_deref()).await?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::disabled())
         .timeout_config(
@@ -89,6 +100,42 @@ pub async fn load(opts: &AwsOptions) -> Result<SdkConfig, SetupError> {
         .await
         .map_err(|e| SetupError::NoCredentials(e.to_string()))?;
     Ok(conf)
+}
+
+/// The profile that `flag` (`--profile`) or `AWS_PROFILE` names must exist: without this check
+/// the SDK goes on without it and the user hears of a missing region or credentials instead.
+async fn check_profile(flag: Option<&str>) -> Result<(), SetupError> {
+    let env = std::env::var("AWS_PROFILE").ok();
+    let Some(name) = flag.or(env.as_deref()).filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let profiles = aws_config::profile::load(
+        &aws_types::os_shim_internal::Fs::real(),
+        &aws_types::os_shim_internal::Env::real(),
+        &aws_runtime::env_config::file::EnvConfigFiles::default(),
+        Some(name.to_string().into()),
+    )
+    .await
+    .map_err(|e| SetupError::Other(format!("reading the AWS config files: {e}")))?;
+    if profiles.get_profile(name).is_some() {
+        return Ok(());
+    }
+    let file = |var: &str, default: &str| std::env::var(var).unwrap_or_else(|_| default.to_string());
+    let mut known: Vec<&str> = profiles.profiles().collect();
+    known.sort_unstable();
+    Err(SetupError::NoProfile {
+        name: name.to_string(),
+        files: format!(
+            "{} or {}",
+            file("AWS_CONFIG_FILE", "~/.aws/config"),
+            file("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
+        ),
+        known: if known.is_empty() {
+            "they have no profiles".to_string()
+        } else {
+            format!("they have: {}", known.join(", "))
+        },
+    })
 }
 
 /// How much checking happens before the load starts.

@@ -168,12 +168,11 @@ impl Delivery {
         add(&mut self.rejected, why, 1);
     }
 
-    /// Every record of `batch` delivered in one request.
+    /// Every record of `batch` delivered by a local sink, which makes no requests.
     pub fn all_delivered(batch: &Batch) -> Delivery {
         Delivery {
             delivered: batch.len() as u64,
             bytes: batch.data.len() as u64,
-            requests: 1,
             ..Delivery::default()
         }
     }
@@ -332,7 +331,6 @@ fn write_batch<W: Write>(w: &Mutex<W>, batch: &Batch) -> Result<Delivery, SinkEr
     let mut out = Delivery {
         delivered: whole as u64,
         bytes: batch.ends.get(whole.wrapping_sub(1)).copied().unwrap_or(0) as u64,
-        requests: 1,
         halt: Some(format!("write failed: {e}")),
         ..Delivery::default()
     };

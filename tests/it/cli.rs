@@ -113,20 +113,25 @@ fn render_is_reproducible_with_a_seed() {
 
 #[test]
 fn a_closed_pipe_ends_the_run_quietly_with_exit_0() {
-    let mut child = kdg(&["run", "templates/price.hbs", "--rps", "max", "--quiet"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut buf = [0u8; 4096];
-    stdout.read_exact(&mut buf).unwrap();
-    drop(stdout);
-    let status = child.wait().unwrap();
-    let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    assert_eq!(status.code(), Some(0), "{err}");
-    assert!(err.is_empty(), "{err}");
+    // With or without --quiet: the reader is done, so no report lands on the terminal; a report
+    // file asked for is still written.
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    for extra in [&["--quiet"][..], &["--report-json", json.to_str().unwrap()][..]] {
+        let mut args = vec!["run", "templates/price.hbs", "--rps", "max"];
+        args.extend(extra);
+        let mut child = kdg(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut buf = [0u8; 4096];
+        stdout.read_exact(&mut buf).unwrap();
+        drop(stdout);
+        let status = child.wait().unwrap();
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        assert_eq!(status.code(), Some(0), "{err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+    assert_eq!(report(&json)["stopped_by"], "interrupt");
 }
 
 #[test]
@@ -462,4 +467,34 @@ fn a_full_destination_is_reported_with_exact_counts_and_exit_1() {
         reasons.contains("the destination failed: write failed: No space left on device"),
         "{reasons}"
     );
+}
+
+#[test]
+fn an_unknown_profile_is_named_with_the_files_looked_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(&config, "[profile dev]\nregion = eu-west-1\n").unwrap();
+    let want = format!(
+        "kdg: error: the AWS profile `nosuch` was not found in {} or /nonexistent/kdg-test-credentials (they have: dev)",
+        config.display()
+    );
+    let by_flag = kdg(&[
+        "run",
+        "templates/price.hbs",
+        "--stream",
+        "s",
+        "--profile",
+        "nosuch",
+        "-n",
+        "1",
+    ]);
+    let mut by_env = kdg(&["run", "templates/price.hbs", "--stream", "s", "-n", "1"]);
+    by_env.env("AWS_PROFILE", "nosuch");
+    for mut cmd in [by_flag, by_env] {
+        cmd.env("AWS_CONFIG_FILE", &config);
+        let o = run(cmd);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).starts_with(&want), "{}", stderr(&o));
+        assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    }
 }

@@ -12,7 +12,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cli::{
-    ArrivalsArg, AwsConnArgs, CompatArg, OnBadRowArg, PacingArg, RateArg, RunArgs, TailArgs, TemplateArgs,
+    ArrivalsArg, AwsConnArgs, CompatArg, FromFormatArg, OnBadRowArg, PacingArg, RateArg, RunArgs, TailArgs,
+    TemplateArgs,
 };
 use crate::engine::periodic::Periodic;
 use crate::engine::plan::{
@@ -444,11 +445,12 @@ impl RunConfig {
         let outputs = output_flags(a, &destination)?;
         let aggregate = aggregate_flag(a, &destination)?;
         // Against a remote service each task keeps one request in flight, so --max-in-flight
-        // tasks render and send; locally, one task per worker.
-        let tasks = if destination.is_remote() {
-            max_in_flight
-        } else {
-            workers
+        // tasks render and send; locally, one task per worker, except that a replay written to
+        // a file or stdout has one task, so its records come out in the input's order.
+        let tasks = match &destination {
+            _ if destination.is_remote() => max_in_flight,
+            Destination::Local(SinkSpec::File(_) | SinkSpec::Stdout) if input.replay.is_some() => NonZeroUsize::MIN,
+            _ => workers,
         };
         let load = LoadPlan {
             rate,
@@ -489,26 +491,7 @@ impl RunConfig {
 /// `--mix`, `--from`, `--loop`, `--on-bad-row`; and that there is something to render.
 fn input_flags(a: &RunArgs, template: &TemplateConfig) -> Result<InputConfig, ConfigError> {
     let mix = a.mix.iter().map(|m| parse_mix(m)).collect::<Result<Vec<_>, _>>()?;
-    let replay = match &a.from {
-        None => None,
-        Some(path) => Some(crate::replay::ReplaySpec {
-            format: crate::replay::Format::from_path(path).ok_or_else(|| {
-                bad(
-                    "--from",
-                    format!(
-                        "cannot tell the format of `{}`: name it .csv, or .ndjson/.jsonl for JSON lines",
-                        path.display()
-                    ),
-                )
-            })?,
-            path: path.clone(),
-            looped: a.looped,
-            on_bad_row: match a.on_bad_row {
-                OnBadRowArg::Fail => OnBadRow::Fail,
-                OnBadRowArg::Skip => OnBadRow::Skip,
-            },
-        }),
-    };
+    let replay = a.from.as_ref().map(|path| replay_flags(a, path)).transpose()?;
     if template.path.is_none() && mix.is_empty() && replay.is_none() {
         return Err(bad(
             "TEMPLATE",
@@ -516,6 +499,51 @@ fn input_flags(a: &RunArgs, template: &TemplateConfig) -> Result<InputConfig, Co
         ));
     }
     Ok(InputConfig { mix, replay })
+}
+
+/// `--from`, `--from-format`, `--loop`, `--on-bad-row`.
+fn replay_flags(a: &RunArgs, path: &std::path::Path) -> Result<crate::replay::ReplaySpec, ConfigError> {
+    use crate::replay::{Format, ReplaySpec};
+    let format = match a.from_format {
+        Some(FromFormatArg::Csv) => Format::Csv,
+        Some(FromFormatArg::Ndjson) => Format::Ndjson,
+        None if path.as_os_str() == crate::replay::STDIN => {
+            return Err(bad(
+                "--from",
+                "standard input has no file name to tell its format: add --from-format csv or --from-format ndjson",
+            ))
+        }
+        None => Format::from_path(path).ok_or_else(|| {
+            bad(
+                "--from",
+                format!(
+                    "cannot tell the format of `{}`: name it .csv, or .ndjson/.jsonl for JSON lines, or give --from-format",
+                    path.display()
+                ),
+            )
+        })?,
+    };
+    let spec = ReplaySpec {
+        path: path.to_path_buf(),
+        format,
+        looped: a.looped,
+        on_bad_row: match a.on_bad_row {
+            OnBadRowArg::Fail => OnBadRow::Fail,
+            OnBadRowArg::Skip => OnBadRow::Skip,
+        },
+    };
+    // A missing file is reported when it is opened; one that exists must be re-readable to loop.
+    let exists = spec.is_stdin() || path.exists();
+    if spec.looped && exists && !spec.rereadable() {
+        return Err(bad(
+            "--loop",
+            format!(
+                "`{}` is standard input or a pipe, which can be read only once; replay a regular file to loop",
+                spec.name()
+            ),
+        ));
+    }
+    Ok(spec)
 }
 
 /// `--duplicates`.

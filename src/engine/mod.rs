@@ -204,9 +204,10 @@ pub async fn run(
     };
     let target_rps = schedule.mean_rate(load.duration);
     let deadline = if paced { None } else { load.duration.map(|d| start + d) };
-    let replay = match &source.replay {
-        Some(spec) => Some(std::sync::Mutex::new(
-            Feed::open(spec, source.reads_fields()).map_err(|e| EngineError::Input(e.to_string()))?,
+    // The replay's input as setup opened it (what setup read is replayed too), never reopened.
+    let replay = match source.take_feed() {
+        Some(feed) => Some(std::sync::Mutex::new(
+            feed.map_err(|e| EngineError::Input(e.to_string()))?,
         )),
         None => None,
     };

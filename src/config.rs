@@ -294,6 +294,27 @@ fn parse_mix(s: &str) -> Result<MixPart, ConfigError> {
     }
 }
 
+/// The record numbers `kdg render` prints: `--start` and the `--count` - 1 after it.
+///
+/// # Errors
+/// The last of them would pass the last record number, `u64::MAX`.
+pub fn render_range(start: u64, count: u64) -> Result<std::ops::RangeInclusive<u64>, ConfigError> {
+    let Some(before) = count.checked_sub(1) else {
+        return Ok(1..=0);
+    };
+    let last = start.checked_add(before).ok_or_else(|| {
+        bad(
+            "--count",
+            format!(
+                "{count} records from --start {start} pass the last record number, {} (u64::MAX); give at most {}",
+                u64::MAX,
+                u64::MAX - start + 1
+            ),
+        )
+    })?;
+    Ok(start..=last)
+}
+
 /// Parse a share: `0.05` or `5%`, between 0 and 1.
 pub fn parse_share(s: &str) -> Option<f64> {
     let v = match s.trim().strip_suffix('%') {
@@ -345,6 +366,7 @@ impl RunConfig {
     /// What the report echoes of this configuration, with the run's id: one flat object whose
     /// keys follow the flags (`rate`, `count`, `linger`, `destination`, …), the shape reports
     /// have always had.
+    /// Secrets in any value (a password in `--endpoint-url`, a signed URL) are redacted.
     pub fn echo(&self, run_id: &str) -> serde_json::Value {
         fn v<T: Serialize>(x: &T) -> serde_json::Value {
             serde_json::to_value(x).unwrap_or_default()
@@ -354,7 +376,7 @@ impl RunConfig {
             Rate::Profile(Profile::Constant(r)) => serde_json::json!({ "per_second": r }),
             other => v(other),
         };
-        serde_json::json!({
+        let mut echo = serde_json::json!({
             "template": v(&self.template),
             "mix": self.input.mix.iter().map(|m| serde_json::json!([m.path, m.weight])).collect::<Vec<_>>(),
             "replay": v(&self.input.replay),
@@ -391,7 +413,9 @@ impl RunConfig {
             "threshold_exprs": self.thresholds.exprs,
             "start_at_ms": l.start_at_ms,
             "run_id": run_id,
-        })
+        });
+        crate::redact::redact_json(&mut echo);
+        echo
     }
 
     /// Validate `kdg run`'s flags, one group at a time.
@@ -1024,6 +1048,16 @@ mod tests {
             ),
             (Rate::per_second(2000.0), Some(10), 5, 5, false)
         );
+    }
+
+    #[test]
+    fn render_ranges_end_at_the_last_record_number() {
+        assert_eq!(render_range(3, 2).expect("fits"), 3..=4);
+        assert_eq!(render_range(u64::MAX - 1, 2).expect("fits"), u64::MAX - 1..=u64::MAX);
+        assert_eq!(render_range(u64::MAX, 0).expect("fits").count(), 0);
+        let e = render_range(u64::MAX - 1, 3).expect_err("passes u64::MAX");
+        assert_eq!(e.flag, "--count");
+        assert!(e.message.contains("18446744073709551615") && e.message.contains("at most 2"), "{e}");
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<Exit> {
         Ok(out) => out,
         Err(e) => {
             rt.shutdown_background();
-            eprintln!("kdg: error: {e}");
+            eprintln!("kdg: error: {}", crate::redact::redact(&e.to_string()));
             return Ok(Exit::Failed);
         }
     };
@@ -107,7 +107,7 @@ pub(super) fn connect(
                 }
             }
             for w in warnings {
-                eprintln!("kdg: warning: {w}");
+                eprintln!("kdg: warning: {}", crate::redact::redact(&w));
             }
             Sink::Kinesis(k, cfg.retry)
         }
@@ -117,7 +117,7 @@ pub(super) fn connect(
                 eprintln!("kdg: delivery stream {} ({}, {})", info.name, info.source, info.status);
             }
             if let Some(w) = warning {
-                eprintln!("kdg: warning: {w}");
+                eprintln!("kdg: warning: {}", crate::redact::redact(&w));
             }
             Sink::Firehose(Box::new(f), cfg.retry)
         }

@@ -294,13 +294,14 @@ fn parse_mix(s: &str) -> Result<MixPart, ConfigError> {
     }
 }
 
-/// The record numbers `kdg render` prints: `--start` and the `--count` - 1 after it.
+/// The record numbers `kdg render` prints: `--start` and the `--count` - 1 after it (`None`
+/// for none).
 ///
 /// # Errors
 /// The last of them would pass the last record number, `u64::MAX`.
-pub fn render_range(start: u64, count: u64) -> Result<std::ops::RangeInclusive<u64>, ConfigError> {
+pub fn render_range(start: u64, count: u64) -> Result<Option<std::ops::RangeInclusive<u64>>, ConfigError> {
     let Some(before) = count.checked_sub(1) else {
-        return Ok(1..=0);
+        return Ok(None);
     };
     let last = start.checked_add(before).ok_or_else(|| {
         bad(
@@ -312,7 +313,7 @@ pub fn render_range(start: u64, count: u64) -> Result<std::ops::RangeInclusive<u
             ),
         )
     })?;
-    Ok(start..=last)
+    Ok(Some(start..=last))
 }
 
 /// Parse a share: `0.05` or `5%`, between 0 and 1.
@@ -1052,12 +1053,18 @@ mod tests {
 
     #[test]
     fn render_ranges_end_at_the_last_record_number() {
-        assert_eq!(render_range(3, 2).expect("fits"), 3..=4);
-        assert_eq!(render_range(u64::MAX - 1, 2).expect("fits"), u64::MAX - 1..=u64::MAX);
-        assert_eq!(render_range(u64::MAX, 0).expect("fits").count(), 0);
+        assert_eq!(render_range(3, 2).expect("fits"), Some(3..=4));
+        assert_eq!(
+            render_range(u64::MAX - 1, 2).expect("fits"),
+            Some(u64::MAX - 1..=u64::MAX)
+        );
+        assert_eq!(render_range(u64::MAX, 0).expect("fits"), None);
         let e = render_range(u64::MAX - 1, 3).expect_err("passes u64::MAX");
         assert_eq!(e.flag, "--count");
-        assert!(e.message.contains("18446744073709551615") && e.message.contains("at most 2"), "{e}");
+        assert!(
+            e.message.contains("18446744073709551615") && e.message.contains("at most 2"),
+            "{e}"
+        );
     }
 
     #[test]

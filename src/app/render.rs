@@ -20,7 +20,7 @@ pub(super) fn run(args: &RenderArgs) -> anyhow::Result<Exit> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut buf = Vec::with_capacity(1024);
     let written = (|| {
-        for n in range {
+        for n in range.into_iter().flatten() {
             buf.clear();
             template.render(&mut ctx, n, jiff::Timestamp::now().as_millisecond(), &mut buf);
             buf.push(b'\n');

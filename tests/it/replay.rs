@@ -21,6 +21,14 @@ fn lines(n: u64) -> Vec<u8> {
     out
 }
 
+/// A FIFO at `dir/name`, made by `mkfifo`.
+fn mkfifo(dir: &Path, name: &str) -> std::path::PathBuf {
+    let fifo = dir.join(name);
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success(), "mkfifo {}", fifo.display());
+    fifo
+}
+
 fn assert_identical(input: &[u8], out: &Path) {
     let got = std::fs::read(out).unwrap();
     let (want_lines, got_lines) = (input.split(|&b| b == b'\n').count(), got.split(|&b| b == b'\n').count());
@@ -34,9 +42,7 @@ fn a_replay_through_a_fifo_sends_every_line_in_order() {
     let input = lines(100_000);
     let file = dir.path().join("in.ndjson");
     std::fs::write(&file, &input).unwrap();
-    let fifo = dir.path().join("pipe.ndjson");
-    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
-    assert!(made.success());
+    let fifo = mkfifo(dir.path(), "pipe.ndjson");
     // The writer is a process, so it can be ended whatever kdg does with the FIFO.
     let mut writer = Command::new("sh")
         .arg("-c")
@@ -118,8 +124,7 @@ fn inputs_read_once_refuse_loop_and_stdin_needs_a_format() {
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     }
     let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("p.csv");
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let fifo = mkfifo(dir.path(), "p.csv");
     let o = run(kdg(&[
         "run",
         "--from",

@@ -148,6 +148,15 @@ pub enum OnBadRowArg {
     Skip,
 }
 
+/// `--from-format` values.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FromFormatArg {
+    /// Comma-separated values with a header line.
+    Csv,
+    /// One JSON object per line (JSON lines).
+    Ndjson,
+}
+
 /// `kdg run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -270,10 +279,17 @@ pub struct RunArgs {
     /// Replay a file: each row of a CSV (header = keys; numbers stay numbers, empty = null) or
     /// NDJSON file becomes one JSON record, in order, at the given rate. With a template, the
     /// template renders each record and reads the row as `{{row.NAME}}` (`{{row}}` = the row).
+    /// `-` reads standard input; a FIFO or `<(command)` works too (each is read once).
     #[arg(long, value_name = "FILE", conflicts_with = "mix")]
     pub from: Option<PathBuf>,
 
-    /// With --from: start again at the first row after the last (else the run ends there).
+    /// With --from: the input's format (default: from the file name: .csv, or .ndjson/.jsonl/.json);
+    /// needed for `--from -` and names without those extensions.
+    #[arg(long, value_enum, value_name = "FORMAT", requires = "from")]
+    pub from_format: Option<FromFormatArg>,
+
+    /// With --from: start again at the first row after the last (else the run ends there). Only
+    /// a regular file can be read again: not standard input or a pipe.
     #[arg(long = "loop", requires = "from")]
     pub looped: bool,
 

@@ -12,7 +12,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cli::{
-    ArrivalsArg, AwsConnArgs, CompatArg, OnBadRowArg, PacingArg, RateArg, RunArgs, TailArgs, TemplateArgs,
+    ArrivalsArg, AwsConnArgs, CompatArg, FromFormatArg, OnBadRowArg, PacingArg, RateArg, RunArgs, TailArgs,
+    TemplateArgs,
 };
 use crate::engine::periodic::Periodic;
 use crate::engine::plan::{
@@ -293,6 +294,28 @@ fn parse_mix(s: &str) -> Result<MixPart, ConfigError> {
     }
 }
 
+/// The record numbers `kdg render` prints: `--start` and the `--count` - 1 after it (`None`
+/// for none).
+///
+/// # Errors
+/// The last of them would pass the last record number, `u64::MAX`.
+pub fn render_range(start: u64, count: u64) -> Result<Option<std::ops::RangeInclusive<u64>>, ConfigError> {
+    let Some(before) = count.checked_sub(1) else {
+        return Ok(None);
+    };
+    let last = start.checked_add(before).ok_or_else(|| {
+        bad(
+            "--count",
+            format!(
+                "{count} records from --start {start} pass the last record number, {} (u64::MAX); give at most {}",
+                u64::MAX,
+                u64::MAX - start + 1
+            ),
+        )
+    })?;
+    Ok(Some(start..=last))
+}
+
 /// Parse a share: `0.05` or `5%`, between 0 and 1.
 pub fn parse_share(s: &str) -> Option<f64> {
     let v = match s.trim().strip_suffix('%') {
@@ -344,6 +367,7 @@ impl RunConfig {
     /// What the report echoes of this configuration, with the run's id: one flat object whose
     /// keys follow the flags (`rate`, `count`, `linger`, `destination`, …), the shape reports
     /// have always had.
+    /// Secrets in any value (a password in `--endpoint-url`, a signed URL) are redacted.
     pub fn echo(&self, run_id: &str) -> serde_json::Value {
         fn v<T: Serialize>(x: &T) -> serde_json::Value {
             serde_json::to_value(x).unwrap_or_default()
@@ -353,7 +377,7 @@ impl RunConfig {
             Rate::Profile(Profile::Constant(r)) => serde_json::json!({ "per_second": r }),
             other => v(other),
         };
-        serde_json::json!({
+        let mut echo = serde_json::json!({
             "template": v(&self.template),
             "mix": self.input.mix.iter().map(|m| serde_json::json!([m.path, m.weight])).collect::<Vec<_>>(),
             "replay": v(&self.input.replay),
@@ -391,7 +415,9 @@ impl RunConfig {
             "start_at_ms": l.start_at_ms,
             "drain_timeout_ms": l.drain_timeout.as_millis() as u64,
             "run_id": run_id,
-        })
+        });
+        crate::redact::redact_json(&mut echo);
+        echo
     }
 
     /// Validate `kdg run`'s flags, one group at a time.
@@ -445,11 +471,12 @@ impl RunConfig {
         let outputs = output_flags(a, &destination)?;
         let aggregate = aggregate_flag(a, &destination)?;
         // Against a remote service each task keeps one request in flight, so --max-in-flight
-        // tasks render and send; locally, one task per worker.
-        let tasks = if destination.is_remote() {
-            max_in_flight
-        } else {
-            workers
+        // tasks render and send; locally, one task per worker, except that a replay written to
+        // a file or stdout has one task, so its records come out in the input's order.
+        let tasks = match &destination {
+            _ if destination.is_remote() => max_in_flight,
+            Destination::Local(SinkSpec::File(_) | SinkSpec::Stdout) if input.replay.is_some() => NonZeroUsize::MIN,
+            _ => workers,
         };
         let load = LoadPlan {
             rate,
@@ -497,26 +524,7 @@ impl RunConfig {
 /// `--mix`, `--from`, `--loop`, `--on-bad-row`; and that there is something to render.
 fn input_flags(a: &RunArgs, template: &TemplateConfig) -> Result<InputConfig, ConfigError> {
     let mix = a.mix.iter().map(|m| parse_mix(m)).collect::<Result<Vec<_>, _>>()?;
-    let replay = match &a.from {
-        None => None,
-        Some(path) => Some(crate::replay::ReplaySpec {
-            format: crate::replay::Format::from_path(path).ok_or_else(|| {
-                bad(
-                    "--from",
-                    format!(
-                        "cannot tell the format of `{}`: name it .csv, or .ndjson/.jsonl for JSON lines",
-                        path.display()
-                    ),
-                )
-            })?,
-            path: path.clone(),
-            looped: a.looped,
-            on_bad_row: match a.on_bad_row {
-                OnBadRowArg::Fail => OnBadRow::Fail,
-                OnBadRowArg::Skip => OnBadRow::Skip,
-            },
-        }),
-    };
+    let replay = a.from.as_ref().map(|path| replay_flags(a, path)).transpose()?;
     if template.path.is_none() && mix.is_empty() && replay.is_none() {
         return Err(bad(
             "TEMPLATE",
@@ -524,6 +532,51 @@ fn input_flags(a: &RunArgs, template: &TemplateConfig) -> Result<InputConfig, Co
         ));
     }
     Ok(InputConfig { mix, replay })
+}
+
+/// `--from`, `--from-format`, `--loop`, `--on-bad-row`.
+fn replay_flags(a: &RunArgs, path: &std::path::Path) -> Result<crate::replay::ReplaySpec, ConfigError> {
+    use crate::replay::{Format, ReplaySpec};
+    let format = match a.from_format {
+        Some(FromFormatArg::Csv) => Format::Csv,
+        Some(FromFormatArg::Ndjson) => Format::Ndjson,
+        None if path.as_os_str() == crate::replay::STDIN => {
+            return Err(bad(
+                "--from",
+                "standard input has no file name to tell its format: add --from-format csv or --from-format ndjson",
+            ))
+        }
+        None => Format::from_path(path).ok_or_else(|| {
+            bad(
+                "--from",
+                format!(
+                    "cannot tell the format of `{}`: name it .csv, or .ndjson/.jsonl for JSON lines, or give --from-format",
+                    path.display()
+                ),
+            )
+        })?,
+    };
+    let spec = ReplaySpec {
+        path: path.to_path_buf(),
+        format,
+        looped: a.looped,
+        on_bad_row: match a.on_bad_row {
+            OnBadRowArg::Fail => OnBadRow::Fail,
+            OnBadRowArg::Skip => OnBadRow::Skip,
+        },
+    };
+    // A missing file is reported when it is opened; one that exists must be re-readable to loop.
+    let exists = spec.is_stdin() || path.exists();
+    if spec.looped && exists && !spec.rereadable() {
+        return Err(bad(
+            "--loop",
+            format!(
+                "`{}` is standard input or a pipe, which can be read only once; replay a regular file to loop",
+                spec.name()
+            ),
+        ));
+    }
+    Ok(spec)
 }
 
 /// `--duplicates`.
@@ -1119,6 +1172,22 @@ mod tests {
                 c.load.shaping.newline
             ),
             (Rate::per_second(2000.0), Some(10), 5, 5, false)
+        );
+    }
+
+    #[test]
+    fn render_ranges_end_at_the_last_record_number() {
+        assert_eq!(render_range(3, 2).expect("fits"), Some(3..=4));
+        assert_eq!(
+            render_range(u64::MAX - 1, 2).expect("fits"),
+            Some(u64::MAX - 1..=u64::MAX)
+        );
+        assert_eq!(render_range(u64::MAX, 0).expect("fits"), None);
+        let e = render_range(u64::MAX - 1, 3).expect_err("passes u64::MAX");
+        assert_eq!(e.flag, "--count");
+        assert!(
+            e.message.contains("18446744073709551615") && e.message.contains("at most 2"),
+            "{e}"
         );
     }
 

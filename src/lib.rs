@@ -24,6 +24,8 @@
 //!   holds the generators (the faker.js 3.1.0 API as KDG bundles it) and the replayed row type.
 //! * [`app`] is the edge, one file per command: files, the terminal, the runtime, signals and
 //!   exit codes. [`progress`] draws the live line.
+//! * [`redact`] takes secrets (URL userinfo, signed query values, AWS credentials) out of any
+//!   text kdg echoes: the report's settings, errors, warnings.
 //! * [`aggregate`] packs several logical records into one Kinesis record (KPL aggregation) or one
 //!   Firehose record (newline packing), and reads them back.
 //!
@@ -54,6 +56,7 @@ pub mod faker;
 pub mod findmax;
 pub mod plan;
 pub mod progress;
+pub mod redact;
 pub mod replay;
 pub mod report;
 pub mod scenario;

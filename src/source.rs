@@ -3,12 +3,13 @@
 //!
 //! A mix picks record *n*'s template from a hash of `(seed, n)`, so record *n* is still a pure
 //! function of the seed and its number, whichever worker renders it. Replayed rows are read in
-//! order by the engine (see [`crate::replay`]) and handed to [`Source::render`].
+//! order by the engine (see [`crate::replay`]) and handed to [`Source::render`]. The replay's
+//! input is opened once, at setup, and that same reader feeds the run ([`Source::take_feed`]).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::faker::{record_unit, Ctx};
-use crate::replay::{ReplaySpec, Row};
+use crate::replay::{Feed, ReplayError, ReplaySpec, Row};
 use crate::template::Template;
 
 /// Salt for the mix's choice, so it draws independently of the records' own randomness.
@@ -21,7 +22,25 @@ pub struct Source {
     /// Cumulative weights, normalised so the last is 1.
     cumulative: Vec<f64>,
     /// Rows to replay, if any.
-    pub replay: Option<ReplaySpec>,
+    pub replay: Option<Replay>,
+}
+
+/// The rows a source replays: the input opened at setup, until a run takes it.
+pub struct Replay {
+    /// What is replayed.
+    pub spec: ReplaySpec,
+    /// Whether the template reads the rows' fields.
+    fields: bool,
+    /// The input opened at setup (its first row already read), until the first run takes it.
+    feed: Mutex<Option<Feed>>,
+}
+
+impl std::fmt::Debug for Replay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replay")
+            .field("spec", &self.spec)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A worker's rendering state: one context per template.
@@ -70,8 +89,14 @@ impl Source {
         }
     }
 
-    /// Rows from a file, each sent as a JSON object, or rendered through `template`.
-    pub fn replay(spec: ReplaySpec, template: Option<Template>) -> Source {
+    /// Rows from `feed` (opened at setup), each sent as a JSON object, or rendered through
+    /// `template`. The first row is read now, so an empty input is an error here.
+    ///
+    /// # Errors
+    /// The input cannot be read or has no rows.
+    pub fn replay(mut feed: Feed, template: Option<Template>) -> Result<Source, ReplayError> {
+        let fields = template.is_some();
+        feed.prime(fields)?;
         let mut s = match template {
             Some(t) => Source::single(t),
             None => Source {
@@ -80,13 +105,29 @@ impl Source {
                 replay: None,
             },
         };
-        s.replay = Some(spec);
-        s
+        s.replay = Some(Replay {
+            spec: feed.spec().clone(),
+            fields,
+            feed: Mutex::new(Some(feed)),
+        });
+        Ok(s)
     }
 
-    /// Whether templates read the replayed rows' fields (so the reader must split them out).
-    pub fn reads_fields(&self) -> bool {
-        !self.templates.is_empty()
+    /// The rows for a run, if this source replays: the input opened at setup for the first run;
+    /// for a later one (find-max runs a source once per step) the input opened again, which only
+    /// a regular file allows.
+    ///
+    /// # Errors
+    /// The input cannot be opened again (a pipe or standard input), or read.
+    pub fn take_feed(&self) -> Option<Result<Feed, ReplayError>> {
+        let replay = self.replay.as_ref()?;
+        if let Some(feed) = replay.feed.lock().expect("feed lock").take() {
+            return Some(Ok(feed));
+        }
+        if !replay.spec.rereadable() {
+            return Some(Err(ReplayError::ReadOnce(replay.spec.name())));
+        }
+        Some(Feed::open(&replay.spec).and_then(|mut feed| feed.prime(replay.fields).map(|()| feed)))
     }
 
     /// A fresh per-worker state.
@@ -177,15 +218,23 @@ mod tests {
 
     #[test]
     fn a_replay_without_a_template_sends_the_row() {
-        let s = Source::replay(
-            ReplaySpec {
-                path: "x.csv".into(),
-                format: crate::replay::Format::Csv,
-                looped: false,
-                on_bad_row: crate::replay::OnBadRow::Fail,
-            },
-            None,
-        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("x.csv");
+        std::fs::write(&path, "a\n1\n").expect("write");
+        let spec = ReplaySpec {
+            path,
+            format: crate::replay::Format::Csv,
+            looped: false,
+            on_bad_row: crate::replay::OnBadRow::Fail,
+        };
+        let s = Source::replay(Feed::open(&spec).expect("opens"), None).expect("has rows");
         assert_eq!(s.mean_size(1, 10), 0.0);
+        // The first run takes the feed opened at setup; a later one opens the file again.
+        for _ in 0..2 {
+            let mut feed = s.take_feed().expect("replays").expect("opens");
+            let mut rows = Vec::new();
+            assert_eq!(feed.fill(0, 5, |k| k, &mut rows), 1);
+            assert_eq!(rows[0].json(), br#"{"a":1}"#);
+        }
     }
 }

@@ -98,7 +98,7 @@ pub fn main() -> ExitCode {
         }
     };
     ExitCode::from(result.unwrap_or_else(|e| {
-        eprintln!("kdg: error: {e:#}");
+        eprintln!("kdg: error: {}", crate::redact::redact(&format!("{e:#}")));
         Exit::Setup
     }))
 }

@@ -41,7 +41,7 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<Exit> {
         }
         Err(e) => {
             rt.shutdown_background();
-            eprintln!("kdg: error: {e}");
+            eprintln!("kdg: error: {}", crate::redact::redact(&e.to_string()));
             return Ok(Exit::Failed);
         }
     };
@@ -121,7 +121,7 @@ pub(super) fn connect(
                 }
             }
             for w in warnings {
-                eprintln!("kdg: warning: {w}");
+                eprintln!("kdg: warning: {}", crate::redact::redact(&w));
             }
             Sink::Kinesis(k, cfg.retry)
         }
@@ -132,7 +132,7 @@ pub(super) fn connect(
                 eprintln!("kdg: delivery stream {} ({}, {})", info.name, info.source, info.status);
             }
             if let Some(w) = warning {
-                eprintln!("kdg: warning: {w}");
+                eprintln!("kdg: warning: {}", crate::redact::redact(&w));
             }
             Sink::Firehose(Box::new(f), cfg.retry)
         }
@@ -162,25 +162,29 @@ pub(super) fn until_stopped<T>(
     })
 }
 
-/// The records' source: the template(s), and the file to replay. A replay's file is opened
-/// here once, so a missing, empty or headerless file is a setup error before anything is sent.
+/// The records' source: the template(s), and the input to replay. A replay's input is opened
+/// here, once: a missing, empty or headerless input is a setup error before anything is sent,
+/// and the reader opened here (with what it has read) is the one the run replays.
 fn build_source(cfg: &RunConfig) -> anyhow::Result<Source> {
     let mut opts = cfg.template.options();
-    if let Some(spec) = &cfg.input.replay {
-        let mut reader = crate::replay::Reader::open(spec, false)?;
-        reader.next_into(&mut crate::replay::Row::default())?;
-        if spec.format == crate::replay::Format::Csv {
-            opts.row_fields = Some(reader.header());
+    let feed = match &cfg.input.replay {
+        Some(spec) => {
+            let feed = crate::replay::Feed::open(spec)?;
+            if spec.format == crate::replay::Format::Csv {
+                opts.row_fields = Some(feed.header());
+            }
+            Some(feed)
         }
-    }
+        None => None,
+    };
     let main = cfg
         .template
         .path
         .as_ref()
         .map(|p| Template::from_file(p, &opts))
         .transpose()?;
-    if let Some(spec) = &cfg.input.replay {
-        return Ok(Source::replay(spec.clone(), main));
+    if let Some(feed) = feed {
+        return Ok(Source::replay(feed, main)?);
     }
     if cfg.input.mix.is_empty() {
         return Ok(Source::single(main.expect("config requires a template")));

@@ -101,7 +101,7 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
                 out
             }
             Err(e) => {
-                eprintln!("kdg: error: job `{name}`: {e}");
+                eprintln!("kdg: error: job `{name}`: {}", crate::redact::redact(&e.to_string()));
                 exit = exit.max(Exit::Failed);
                 continue;
             }

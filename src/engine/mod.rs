@@ -219,9 +219,10 @@ pub async fn run(
     let planned_end = load.duration.map(|d| start + d);
     let deadline = planned_end.map(|end| if paced { end + plan::LATE_RECORDS } else { end });
     let (set_cutoff, cutoff) = Cutoff::new();
-    let replay = match &source.replay {
-        Some(spec) => Some(std::sync::Mutex::new(
-            Feed::open(spec, source.reads_fields()).map_err(|e| EngineError::Input(e.to_string()))?,
+    // The replay's input as setup opened it (what setup read is replayed too), never reopened.
+    let replay = match source.take_feed() {
+        Some(feed) => Some(std::sync::Mutex::new(
+            feed.map_err(|e| EngineError::Input(e.to_string()))?,
         )),
         None => None,
     };

@@ -390,15 +390,13 @@ async fn run_source(cfg: LoadPlan, source: Source) -> (RunOutput, Vec<String>) {
 fn csv_source(dir: &tempfile::TempDir, text: &str, looped: bool, on_bad_row: crate::replay::OnBadRow) -> Source {
     let path = dir.path().join("rows.csv");
     std::fs::write(&path, text).unwrap();
-    Source::replay(
-        crate::replay::ReplaySpec {
-            path,
-            format: crate::replay::Format::Csv,
-            looped,
-            on_bad_row,
-        },
-        None,
-    )
+    let spec = crate::replay::ReplaySpec {
+        path,
+        format: crate::replay::Format::Csv,
+        looped,
+        on_bad_row,
+    };
+    Source::replay(crate::replay::Feed::open(&spec).unwrap(), None).unwrap()
 }
 
 #[tokio::test(start_paused = true)]
@@ -482,7 +480,8 @@ async fn a_replay_through_a_template_reads_the_rows_fields() {
         looped: false,
         on_bad_row: crate::replay::OnBadRow::Fail,
     };
-    let (_, records) = run_source(at(100.0), Source::replay(spec, Some(t))).await;
+    let src = Source::replay(crate::replay::Feed::open(&spec).unwrap(), Some(t)).unwrap();
+    let (_, records) = run_source(at(100.0), src).await;
     assert_eq!(
         records,
         [

@@ -105,13 +105,13 @@ impl Verdict {
     pub fn from_reasons(reasons: Vec<String>) -> Verdict {
         Verdict {
             exit_code: if reasons.is_empty() { 0 } else { Verdict::FAILED },
-            reasons,
+            reasons: reasons.iter().map(|r| crate::redact::redact(r).into_owned()).collect(),
         }
     }
 
     /// Fail the run for `reason` (on top of any other).
     pub fn fail(&mut self, reason: String) {
-        self.reasons.push(reason);
+        self.reasons.push(crate::redact::redact(&reason).into_owned());
         self.exit_code = self.exit_code.max(Verdict::FAILED);
     }
 

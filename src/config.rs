@@ -101,7 +101,8 @@ impl SinkSpec {
 pub struct TemplateConfig {
     /// The template file (`kdg run` may do without one: --mix, --from).
     pub path: Option<PathBuf>,
-    /// The seed of the run.
+    /// The seed of the run (a string in JSON: it may not fit a double).
+    #[serde(serialize_with = "crate::units::as_string")]
     pub seed: u64,
     /// KDG compatibility mode.
     pub compat: Compat,
@@ -368,7 +369,9 @@ impl RunConfig {
     /// keys follow the flags (`rate`, `count`, `linger`, `destination`, …), the shape reports
     /// have always had.
     /// Secrets in any value (a password in `--endpoint-url`, a signed URL) are redacted.
+    /// Every duration is a number of milliseconds under a `_ms` key, and the seed a string.
     pub fn echo(&self, run_id: &str) -> serde_json::Value {
+        use crate::units::duration_ms;
         fn v<T: Serialize>(x: &T) -> serde_json::Value {
             serde_json::to_value(x).unwrap_or_default()
         }
@@ -385,20 +388,20 @@ impl RunConfig {
             "aggregate": l.shaping.aggregate.map(|a| a.most.get()),
             "rate": rate,
             "count": l.count,
-            "duration": v(&l.duration),
+            "duration_ms": l.duration.map(duration_ms),
             "workers": l.workers.get(),
             "destination": v(&self.destination),
             "aws": v(&self.aws.conn),
             "partition_key": self.aws.partition_key,
             "explicit_hash_key": self.aws.explicit_hash_key,
             "max_in_flight": self.aws.max_in_flight.get(),
-            "linger": v(&l.linger),
+            "linger_ms": duration_ms(l.linger),
             "retry": v(&self.retry),
             "gzip": l.shaping.gzip,
             "preflight": v(&self.aws.preflight),
             "verify": self.verify.as_ref().map(|x| serde_json::json!({
                 "field": x.field,
-                "timeout": v(&x.timeout),
+                "timeout_ms": duration_ms(x.timeout),
                 "s3": x.s3.as_ref().map(|s3| serde_json::json!([s3.bucket, s3.prefix])),
             })),
             "newline": l.shaping.newline,
@@ -413,7 +416,7 @@ impl RunConfig {
             "instance": v(&l.instance),
             "threshold_exprs": self.thresholds.exprs,
             "start_at_ms": l.start_at_ms,
-            "drain_timeout_ms": l.drain_timeout.as_millis() as u64,
+            "drain_timeout_ms": duration_ms(l.drain_timeout),
             "run_id": run_id,
         });
         crate::redact::redact_json(&mut echo);

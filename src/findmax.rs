@@ -33,6 +33,7 @@ pub struct Criteria {
     /// Most throttled share, 0..1.
     pub max_throttle: f64,
     /// Highest corrected p99.
+    #[serde(rename = "max_p99_ms", serialize_with = "crate::units::ms")]
     pub max_p99: Duration,
     /// Least achieved / target.
     pub min_achieved: f64,

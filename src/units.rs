@@ -137,6 +137,30 @@ pub fn human_bytes(v: f64) -> String {
     }
 }
 
+/// Durations in JSON as a number of milliseconds (`"budget_ms": 60000`), never serde's
+/// `{"secs", "nanos"}` object: `#[serde(serialize_with = "crate::units::ms")]`.
+///
+/// # Errors
+/// As the serializer's.
+pub fn ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(duration_ms(*d))
+}
+
+/// A duration in milliseconds, exactly to the nanosecond (`as_secs_f64() * 1000.0` turns
+/// 420 µs into 0.42000000000000004).
+pub fn duration_ms(d: Duration) -> f64 {
+    d.as_nanos() as f64 / 1e6
+}
+
+/// A 64-bit integer in JSON as a string: seeds go above 2^53, where JavaScript and jq 1.6
+/// round numbers (and a copied seed would give other data).
+///
+/// # Errors
+/// As the serializer's.
+pub fn as_string<S: serde::Serializer>(n: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,8 +11,65 @@ use crate::engine;
 use crate::engine::schedule::Rate;
 use crate::findmax;
 
+/// `kdg run`'s flags that find-max sets itself or cannot honour, by clap id, with why: given
+/// on the command line they are an error, never accepted and ignored.
+const NOT_FOR_FIND_MAX: &[(&str, &str, &str)] = &[
+    ("rps", "--rps", "the search sets the rate: use --start and --max-rate"),
+    ("duration", "--duration", "each step lasts --step-time"),
+    ("count", "--count", "each step lasts --step-time"),
+    ("ramp", "--ramp", "the search sets the rate: use --start and --max-rate"),
+    (
+        "steps",
+        "--steps",
+        "the search sets the rate: use --start and --max-rate",
+    ),
+    ("hold", "--hold", "each step lasts --step-time"),
+    (
+        "periodic",
+        "--periodic",
+        "the search sets the rate: use --start and --max-rate",
+    ),
+    ("backfill", "--backfill", "the search runs on the wall clock"),
+    (
+        "thresholds",
+        "--threshold",
+        "a step holds by --max-throttle and --max-p99",
+    ),
+    (
+        "verify",
+        "--verify",
+        "find-max sends each record once to measure, not to verify",
+    ),
+    (
+        "verify_s3",
+        "--verify-s3",
+        "find-max sends each record once to measure, not to verify",
+    ),
+    (
+        "report_json",
+        "--report-json",
+        "find-max prints its steps and answer on stdout (--json for JSON)",
+    ),
+    (
+        "report_html",
+        "--report-html",
+        "find-max prints its steps and answer on stdout (--json for JSON)",
+    ),
+    (
+        "timeline",
+        "--timeline",
+        "find-max prints its steps and answer on stdout (--json for JSON)",
+    ),
+    ("scenario", "--scenario", "find-max probes one destination"),
+];
+
 /// Run the search and print its steps and answer.
-pub(super) fn run(args: &FindMaxArgs) -> anyhow::Result<Exit> {
+pub(super) fn run(args: &FindMaxArgs, matches: &clap::ArgMatches) -> anyhow::Result<Exit> {
+    for (id, flag, why) in NOT_FOR_FIND_MAX {
+        if matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine) {
+            anyhow::bail!("{flag}: not a find-max flag: {why}");
+        }
+    }
     let mut cfg = RunConfig::from_args(&args.run)?;
     if !cfg.destination.is_remote() {
         anyhow::bail!("find-max needs a destination to probe: --stream, --stream-arn or --delivery-stream");

@@ -76,7 +76,10 @@ pub fn main() -> ExitCode {
         Command::Render(args) => render::run(&args),
         Command::Tail(args) => tail::run(&args),
         Command::Plan(args) => plan::run(&args),
-        Command::FindMax(args) => find_max::run(&args),
+        Command::FindMax(args) => {
+            let fm_matches = matches.subcommand_matches("find-max").expect("the find-max subcommand");
+            find_max::run(&args, fm_matches)
+        }
         Command::Report(ReportCommand::Merge {
             reports,
             output,

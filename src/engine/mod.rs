@@ -379,8 +379,8 @@ pub async fn run(
         generator_bound,
         stopped_by,
         drain: drain_from.map(|at| Drain {
-            ms: finite_ms(ended.saturating_duration_since(at)),
-            timeout_ms: finite_ms(load.drain_timeout),
+            ms: crate::units::duration_ms(ended.saturating_duration_since(at)),
+            timeout_ms: crate::units::duration_ms(load.drain_timeout),
             cut_off: total.errors.get(DRAIN_TIMEOUT).copied().unwrap_or(0),
         }),
     });
@@ -443,11 +443,6 @@ fn live(
         lag: Duration::from_micros(shared.last_lag_us.load(Ordering::Relaxed)),
         draining: None,
     }
-}
-
-/// A duration in milliseconds, for the report.
-fn finite_ms(d: Duration) -> f64 {
-    d.as_nanos() as f64 / 1e6
 }
 
 struct Worker {

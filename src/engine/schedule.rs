@@ -89,7 +89,7 @@ pub enum Profile {
         /// Final rate.
         to: f64,
         /// How long the ramp takes.
-        #[serde(with = "secs")]
+        #[serde(rename = "over_ms", serialize_with = "crate::units::ms")]
         over: Duration,
     },
     /// Each rate held for `hold`; the last one continues.
@@ -97,15 +97,9 @@ pub enum Profile {
         /// The rates, in order.
         rates: Vec<f64>,
         /// How long each is held.
-        #[serde(with = "secs")]
+        #[serde(rename = "hold_ms", serialize_with = "crate::units::ms")]
         hold: Duration,
     },
-}
-
-mod secs {
-    pub fn serialize<S: serde::Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_f64(d.as_secs_f64())
-    }
 }
 
 /// How arrivals are spread around the profile.

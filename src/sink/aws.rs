@@ -295,10 +295,13 @@ pub struct RetryPolicy {
     /// Most attempts per record, the first included.
     pub max_attempts: u32,
     /// First backoff ceiling; it doubles per attempt.
+    #[serde(rename = "base_ms", serialize_with = "crate::units::ms")]
     pub base: Duration,
     /// Largest backoff ceiling.
+    #[serde(rename = "cap_ms", serialize_with = "crate::units::ms")]
     pub cap: Duration,
     /// Give up on a record after this long.
+    #[serde(rename = "budget_ms", serialize_with = "crate::units::ms")]
     pub budget: Duration,
 }
 

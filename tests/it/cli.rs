@@ -77,6 +77,18 @@ fn a_run_writes_a_report_that_matches_the_schema_and_a_timeline() {
     let r = report(&json);
     let problems = schema_errors(&r);
     assert!(problems.is_empty(), "{problems:?}");
+    // Durations are milliseconds and the seed a string, in every JSON output.
+    assert!(!std::fs::read_to_string(&json).unwrap().contains("nanos"));
+    assert!(
+        r["config"]["template"]["seed"].is_string(),
+        "{}",
+        r["config"]["template"]
+    );
+    assert!(
+        r["config"]["retry"]["budget_ms"].is_number(),
+        "{}",
+        r["config"]["retry"]
+    );
     assert_eq!(r["totals"]["delivered"], 12000);
     assert_eq!(r["stopped_by"], "count");
     let rows: Vec<serde_json::Value> = std::fs::read_to_string(&timeline)
@@ -120,7 +132,11 @@ fn a_closed_pipe_ends_the_run_quietly_with_exit_0() {
     for extra in [&["--quiet"][..], &["--report-json", json.to_str().unwrap()][..]] {
         let mut args = vec!["run", "templates/price.hbs", "--rps", "max"];
         args.extend(extra);
-        let mut child = kdg(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = kdg(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         let mut stdout = child.stdout.take().unwrap();
         let mut buf = [0u8; 4096];
         stdout.read_exact(&mut buf).unwrap();
@@ -496,5 +512,45 @@ fn an_unknown_profile_is_named_with_the_files_looked_in() {
         assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
         assert!(stderr(&o).starts_with(&want), "{}", stderr(&o));
         assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn find_max_refuses_run_flags_it_would_ignore() {
+    for extra in [
+        &["--rps", "5"][..],
+        &["-d", "1s"],
+        &["-n", "5"],
+        &["--ramp", "1..10/1s"],
+        &["--steps", "1,2"],
+        &["--hold", "1s"],
+        &["--periodic", "x.txt"],
+        &["--backfill", "2026-01-01T00:00:00Z..2026-01-01T01:00:00Z"],
+        &["--threshold", "p99<1s"],
+        &["--verify"],
+        &["--verify-s3", "s3://b/p"],
+        &["--report-json", "fm.json"],
+        &["--report-html", "fm.html"],
+        &["--timeline", "fm.tl"],
+        &["--scenario", "s.toml"],
+    ] {
+        // A scenario names its own templates.
+        let mut args = match extra[0] {
+            "--scenario" => vec!["find-max", "--stream", "s"],
+            _ => vec!["find-max", "templates/price.hbs", "--stream", "s"],
+        };
+        args.extend(extra);
+        let o = run(kdg(&args));
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));
+        let flag = match extra[0] {
+            "-d" => "--duration",
+            "-n" => "--count",
+            f => f,
+        };
+        let err = stderr(&o);
+        assert!(
+            err.starts_with(&format!("kdg: error: {flag}: not a find-max flag")),
+            "{extra:?}: {err}"
+        );
     }
 }

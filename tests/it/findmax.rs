@@ -32,6 +32,11 @@ fn finds_four_thousand_records_per_second_on_four_shards() {
     ]));
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert!(
+        !String::from_utf8_lossy(&o.stdout).contains("nanos"),
+        "durations are ms"
+    );
+    assert_eq!(v["criteria"]["max_p99_ms"], 1000.0);
     let found = v["search"]["max_rps"].as_f64().expect("an answer");
     assert!(
         (3600.0..=4400.0).contains(&found),

@@ -213,8 +213,9 @@ fn identity(h: &mut String, r: &Report) {
     h.push_str("</table>\n</div>\n</div>\n</section>\n");
 }
 
-/// The config echo as `(dotted.path, value)` rows; `None` for null (not set). `{secs, nanos}`
-/// objects are durations.
+/// The config echo as `(dotted.path, value)` rows; `None` for null (not set). A number under a
+/// `_ms` key is a duration, shown as one under the key without the suffix (`linger: 1 ms`), as
+/// are the `{secs, nanos}` objects of older reports.
 fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Option<String>)>) {
     let key = |k: &str| {
         if prefix.is_empty() {
@@ -248,6 +249,10 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Option<String>)>) {
             }
         }
         Value::Null => out.push((or_config(prefix), None)),
+        Value::Number(n) if prefix.ends_with("_ms") && n.as_f64().is_some() => {
+            let ms = n.as_f64().unwrap_or_default();
+            out.push((prefix.trim_end_matches("_ms").to_owned(), Some(readable_duration(ms / 1e3))));
+        }
         other => out.push((or_config(prefix), Some(scalar(other)))),
     }
 }
@@ -275,14 +280,18 @@ fn duration(m: &serde_json::Map<String, Value>) -> Option<String> {
     }
     let s = m.get("secs")?.as_u64()?;
     let n = m.get("nanos")?.as_u64()?;
-    let total = s as f64 + n as f64 / 1e9;
-    Some(if total == 0.0 {
+    Some(readable_duration(s as f64 + n as f64 / 1e9))
+}
+
+/// `total` seconds as `0 s`, `1 ms`, `2.5 s`.
+fn readable_duration(total: f64) -> String {
+    if total == 0.0 {
         "0 s".to_owned()
     } else if total < 1.0 {
         format!("{} ms", trim(&format!("{:.3}", total * 1e3)))
     } else {
         format!("{} s", trim(&format!("{total:.3}")))
-    })
+    }
 }
 
 fn totals(h: &mut String, r: &Report) {

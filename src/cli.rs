@@ -11,7 +11,8 @@ pub const EXIT_CODES: &str = "\
 Exit codes:
   0  the run finished and every record was delivered
   1  the run finished but records failed or were rejected, or a threshold was missed
-  2  usage, template or setup error: nothing was sent";
+  2  usage, template or setup error: nothing was sent
+  130, 143, 129  a second stop signal (SIGINT, SIGTERM, SIGHUP) aborted the run";
 
 /// kdg: fill Amazon Kinesis Data Streams and Firehose with realistic fake records.
 ///
@@ -176,6 +177,12 @@ pub struct RunArgs {
     /// Stop after this many records (`50000`, `10k`, `1.5M`).
     #[arg(short = 'n', long, value_parser = units::parse_count, value_name = "N")]
     pub count: Option<u64>,
+
+    /// After the run is stopped (its --duration is up, Ctrl-C, SIGTERM, SIGHUP), how long
+    /// requests in flight and their retries may still take. Records still pending then are
+    /// counted as failed with the code `DrainTimeout`.
+    #[arg(long, value_parser = units::parse_duration, value_name = "DURATION", default_value = "10s")]
+    pub drain_timeout: std::time::Duration,
 
     /// Render workers. Default: the number of cores.
     #[arg(short = 'w', long, value_name = "N")]

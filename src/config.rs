@@ -413,6 +413,7 @@ impl RunConfig {
             "instance": v(&l.instance),
             "threshold_exprs": self.thresholds.exprs,
             "start_at_ms": l.start_at_ms,
+            "drain_timeout_ms": l.drain_timeout.as_millis() as u64,
             "run_id": run_id,
         });
         crate::redact::redact_json(&mut echo);
@@ -484,6 +485,7 @@ impl RunConfig {
             backfill,
             count,
             duration: a.duration,
+            drain_timeout: drain_timeout_flag(a)?,
             workers,
             tasks,
             batch_size,
@@ -499,7 +501,7 @@ impl RunConfig {
                 mark: verify.as_ref().map(|v| Mark { field: v.field.clone() }),
             },
         };
-        Ok(RunConfig {
+        let cfg = RunConfig {
             template,
             input,
             load,
@@ -509,7 +511,13 @@ impl RunConfig {
             verify,
             outputs,
             thresholds,
-        })
+        };
+        let files: Vec<_> = run_files(&cfg)
+            .into_iter()
+            .map(|(flag, p)| (flag.to_string(), flag, p))
+            .collect();
+        check_clashes(&files)?;
+        Ok(cfg)
     }
 }
 
@@ -645,6 +653,17 @@ fn rate_flags(a: &RunArgs, template: &TemplateConfig) -> Result<(Rate, Option<In
         parsed,
     };
     Ok((rate, instance, thresholds))
+}
+
+/// Longest `--drain-timeout`: a drain is a bounded wait, not a second run.
+const MAX_DRAIN_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// `--drain-timeout`.
+fn drain_timeout_flag(a: &RunArgs) -> Result<Duration, ConfigError> {
+    if a.drain_timeout > MAX_DRAIN_TIMEOUT {
+        return Err(bad("--drain-timeout", "must be at most 1h"));
+    }
+    Ok(a.drain_timeout)
 }
 
 /// `--start-at`.
@@ -943,6 +962,69 @@ fn nonempty(s: &str, flag: &'static str) -> Result<String, ConfigError> {
     }
 }
 
+/// Where `p` points once `.`, `..` and links are resolved, whether or not it exists yet: two
+/// outputs clash when these are equal (`./a`, `a` and `d/../a` are one file).
+fn canonical(p: &std::path::Path) -> std::path::PathBuf {
+    if let Ok(c) = std::fs::canonicalize(p) {
+        return c;
+    }
+    let dir = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    match (std::fs::canonicalize(dir), p.file_name()) {
+        (Ok(d), Some(name)) => d.join(name),
+        _ => p.to_path_buf(),
+    }
+}
+
+/// The files a run reads and writes, with the flag that named each: the input it replays,
+/// the sink file and the report files (`-`, standard output, is not a file).
+pub fn run_files(cfg: &RunConfig) -> Vec<(&'static str, &std::path::Path)> {
+    let mut files = Vec::new();
+    if let Some(spec) = &cfg.input.replay {
+        files.push(("--from", spec.path.as_path()));
+    }
+    if let Destination::Local(SinkSpec::File(p)) = &cfg.destination {
+        files.push(("--sink", p.as_path()));
+    }
+    let o = &cfg.outputs;
+    for (p, flag) in [
+        (&o.report_json, "--report-json"),
+        (&o.timeline, "--timeline"),
+        (&o.report_html, "--report-html"),
+    ] {
+        if let Some(p) = p.as_deref().filter(|p| p.as_os_str() != "-") {
+            files.push((flag, p));
+        }
+    }
+    files
+}
+
+/// Two of `files` that are one file: an error naming both, before anything is written (the
+/// second would overwrite the first, or the run would overwrite what it reads). Each file
+/// comes with how to name it (`--sink`, ``job `a` --sink``) and its flag.
+///
+/// # Errors
+/// The first clash, under the later file's flag.
+pub fn check_clashes(files: &[(String, &'static str, &std::path::Path)]) -> Result<(), ConfigError> {
+    let mut seen: Vec<(std::path::PathBuf, &str)> = Vec::with_capacity(files.len());
+    for (label, flag, p) in files {
+        let c = canonical(p);
+        if let Some((_, first)) = seen.iter().find(|(other, _)| *other == c) {
+            return Err(bad(
+                flag,
+                format!(
+                    "{label} and {first} both name `{}`; give each its own file",
+                    p.display()
+                ),
+            ));
+        }
+        seen.push((c, label));
+    }
+    Ok(())
+}
+
 fn check_parent(p: &std::path::Path, flag: &'static str) -> Result<(), ConfigError> {
     if p == std::path::Path::new("-") {
         return Ok(());
@@ -960,6 +1042,48 @@ mod tests {
     use super::*;
     use crate::cli::{Cli, Command};
     use clap::Parser;
+
+    #[test]
+    fn two_outputs_naming_one_file_are_an_error_whatever_the_spelling() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display();
+        let existing = dir.path().join("out.ndjson");
+        std::fs::write(&existing, "keep\n").unwrap();
+        for (args, flag) in [
+            (
+                vec![
+                    format!("--sink=file:{d}/out.ndjson"),
+                    format!("--report-json={d}/./out.ndjson"),
+                ],
+                "--report-json",
+            ),
+            (
+                vec![format!("--timeline={d}/t"), format!("--report-html={d}/x/../t")],
+                "--report-html",
+            ),
+            (
+                vec![format!("--report-json={d}/r"), format!("--timeline={d}/r")],
+                "--timeline",
+            ),
+        ] {
+            std::fs::create_dir_all(dir.path().join("x")).unwrap();
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let e = config(&args).unwrap_err();
+            assert_eq!(e.flag, flag, "{args:?}: {}", e.message);
+            assert!(e.message.contains("both name"), "{}", e.message);
+        }
+        assert_eq!(std::fs::read_to_string(&existing).unwrap(), "keep\n");
+        let files = [
+            ("--from".to_string(), "--from", std::path::Path::new("a.csv")),
+            ("job `b` --sink".to_string(), "--sink", std::path::Path::new("./a.csv")),
+        ];
+        let e = check_clashes(&files).unwrap_err();
+        assert_eq!(
+            e.message,
+            "job `b` --sink and --from both name `./a.csv`; give each its own file"
+        );
+        assert!(config(&[&format!("--report-json={d}/r1"), &format!("--timeline={d}/r2")]).is_ok());
+    }
 
     fn config(args: &[&str]) -> Result<RunConfig, ConfigError> {
         let cli = Cli::try_parse_from(["kdg", "run", "t.hbs"].iter().chain(args)).expect("parses");

@@ -54,18 +54,28 @@ pub struct Search {
     pub steps: Vec<Step>,
     /// The highest target rate that held, if any did.
     pub max_rps: Option<f64>,
+    /// The search was stopped (a signal) before it finished: `max_rps` is a lower bound.
+    pub stopped: bool,
 }
 
 /// Search between `start` and `ceiling` records/s, stopping when the bracket is within
-/// `precision` (relative). `probe` runs one step at a rate.
-pub fn search(start: f64, ceiling: f64, precision: f64, mut probe: impl FnMut(f64) -> Step) -> Search {
+/// `precision` (relative). `probe` runs one step at a rate; `None` means the search was stopped
+/// during the step, which then counts for nothing.
+pub fn search(start: f64, ceiling: f64, precision: f64, mut probe: impl FnMut(f64) -> Option<Step>) -> Search {
     let mut steps = Vec::new();
     let mut good: Option<f64> = None;
     let mut bad: Option<f64> = None;
     let mut rate = start.min(ceiling);
+    let stopped = |steps, good| Search {
+        steps,
+        max_rps: good,
+        stopped: true,
+    };
     // Grow ×2 until a step fails or the ceiling holds.
     loop {
-        let s = probe(rate);
+        let Some(s) = probe(rate) else {
+            return stopped(steps, good);
+        };
         steps.push(s);
         if s.held {
             good = Some(rate);
@@ -85,7 +95,9 @@ pub fn search(start: f64, ceiling: f64, precision: f64, mut probe: impl FnMut(f6
             if mid <= lo || mid >= hi {
                 break;
             }
-            let s = probe(mid);
+            let Some(s) = probe(mid) else {
+                return stopped(steps, Some(lo));
+            };
             steps.push(s);
             if s.held {
                 lo = mid;
@@ -95,7 +107,11 @@ pub fn search(start: f64, ceiling: f64, precision: f64, mut probe: impl FnMut(f6
         }
         good = Some(lo);
     }
-    Search { steps, max_rps: good }
+    Search {
+        steps,
+        max_rps: good,
+        stopped: false,
+    }
 }
 
 /// The table of steps and the answer, for people.
@@ -122,9 +138,14 @@ pub fn write_text(search: &Search, criteria: &Criteria, w: &mut impl std::io::Wr
         criteria.max_p99.as_millis(),
         criteria.min_achieved * 100.0
     );
-    match search.max_rps {
-        Some(r) => writeln!(w, "\nmaximum sustainable rate: {r:.0} records/s ({conditions})"),
-        None => writeln!(w, "\nno step held ({conditions}); try a lower --start"),
+    match (search.max_rps, search.stopped) {
+        (Some(r), false) => writeln!(w, "\nmaximum sustainable rate: {r:.0} records/s ({conditions})"),
+        (None, false) => writeln!(w, "\nno step held ({conditions}); try a lower --start"),
+        (Some(r), true) => writeln!(
+            w,
+            "\nstopped before the search ended: at least {r:.0} records/s held ({conditions})"
+        ),
+        (None, true) => writeln!(w, "\nstopped before any step finished ({conditions})"),
     }
 }
 
@@ -133,18 +154,18 @@ mod tests {
     use super::*;
 
     /// A destination that takes `capacity` records/s: above it, the excess is throttled.
-    fn stream(capacity: f64, criteria: Criteria) -> impl FnMut(f64) -> Step {
+    fn stream(capacity: f64, criteria: Criteria) -> impl FnMut(f64) -> Option<Step> {
         move |rate| {
             let throttle_ratio = ((rate - capacity) / rate).max(0.0);
             let achieved = rate.min(capacity);
             let p99_ms = 20.0;
-            Step {
+            Some(Step {
                 target_rps: rate,
                 achieved_rps: achieved,
                 throttle_ratio,
                 p99_ms,
                 held: criteria.holds(rate, achieved, throttle_ratio, p99_ms),
-            }
+            })
         }
     }
 
@@ -173,6 +194,23 @@ mod tests {
         let s = search(1000.0, 3000.0, 0.02, stream(1e9, criteria()));
         assert_eq!(s.max_rps, Some(3000.0));
         assert_eq!(s.steps.len(), 3);
+    }
+
+    #[test]
+    fn a_stopped_search_keeps_what_held_and_says_it_stopped() {
+        let mut capacity = stream(4000.0, criteria());
+        let mut steps = 0;
+        let s = search(1000.0, 1e6, 0.02, |rate| {
+            steps += 1;
+            // The third step (4000/s) is interrupted.
+            (steps < 3).then(|| capacity(rate)).flatten()
+        });
+        assert_eq!((s.max_rps, s.stopped, s.steps.len()), (Some(2000.0), true, 2));
+        let mut text = Vec::new();
+        write_text(&s, &criteria(), &mut text).unwrap();
+        assert!(String::from_utf8(text)
+            .unwrap()
+            .contains("at least 2000 records/s held"));
     }
 
     #[test]

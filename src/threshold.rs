@@ -263,6 +263,7 @@ mod tests {
             final_lag: Duration::from_millis(3),
             generator_bound: false,
             stopped_by: StopReason::Count,
+            drain: None,
         })
     }
 

@@ -6,6 +6,11 @@
 //! passes. Records are delivered (seen), missing (acknowledged, never seen), duplicated (seen more
 //! than once: retries after a timeout can write a record twice) or foreign (no marker of this run).
 //! Success is never claimed on partial evidence: a record not seen by the deadline is missing.
+//!
+//! The read-back is bounded: it ends at `--verify-timeout` even when the endpoint stalls (a
+//! request still unanswered [`STALL_GRACE`] past the deadline is abandoned), on the stop signal,
+//! or on an error, and then reports what it found as *incomplete*, with the reason; the run's
+//! own report is never lost to its last phase.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -14,6 +19,26 @@ use crate::report::VerifySummary;
 use crate::stats::Latency;
 use aws_sdk_kinesis::types::ShardIteratorType;
 use aws_sdk_kinesis::Client;
+
+/// How long past the deadline an unanswered read-back request may take before the read-back is
+/// abandoned as stalled.
+pub const STALL_GRACE: Duration = Duration::from_secs(1);
+
+/// Run `read` (which stops by itself at `deadline`), but give up when it stalls past the
+/// deadline or `stop` resolves: why the read-back is incomplete, if it is.
+async fn bounded(
+    deadline: tokio::time::Instant,
+    stop: impl std::future::Future<Output = ()>,
+    read: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> Option<String> {
+    tokio::select! {
+        r = read => r.err().map(|e| format!("{e:#}")),
+        () = tokio::time::sleep_until(deadline + STALL_GRACE) => {
+            Some("the endpoint stopped answering: the read-back was cut off at --verify-timeout".to_string())
+        }
+        () = stop => Some("stopped by a signal".to_string()),
+    }
+}
 
 /// The marker of record `n`, if `data`/`key` carry one of run `run_id`. `Err(())`: foreign.
 fn marker(data: &[u8], key: &str, field: Option<&str>, run_id: &str) -> Result<u64, ()> {
@@ -95,7 +120,8 @@ impl<'a> Tally<'a> {
         }
     }
 
-    fn finish(mut self) -> VerifySummary {
+    fn finish(mut self, incomplete: Option<String>) -> VerifySummary {
+        self.summary.incomplete = incomplete;
         self.summary.arrival = self.arrival.summary();
         self.summary.readable = self.readable.summary();
         let mut missing: Vec<u64> = self
@@ -113,10 +139,9 @@ impl<'a> Tally<'a> {
 }
 
 /// Read the objects under `s3://bucket/prefix` (where a delivery stream writes) and account for
-/// the `acked` records of run `run_id`, one record per line.
-///
-/// # Errors
-/// The bucket cannot be listed or an object read.
+/// the `acked` records of run `run_id`, one record per line, for at most `timeout` or until
+/// `stop`. A listing or read that fails makes the summary incomplete.
+#[allow(clippy::too_many_arguments)]
 pub async fn verify_s3(
     conf: &aws_config::SdkConfig,
     bucket: &str,
@@ -125,11 +150,30 @@ pub async fn verify_s3(
     field: &str,
     acked: &[(u64, i64)],
     timeout: Duration,
-) -> anyhow::Result<VerifySummary> {
-    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(conf).force_path_style(true).build());
-    let mut tally = Tally::new(acked);
-    let mut read: std::collections::HashSet<String> = std::collections::HashSet::new();
+    stop: impl std::future::Future<Output = ()>,
+) -> VerifySummary {
     let deadline = tokio::time::Instant::now() + timeout;
+    let mut tally = Tally::new(acked);
+    let incomplete = bounded(
+        deadline,
+        stop,
+        read_s3(conf, bucket, prefix, run_id, field, deadline, &mut tally),
+    )
+    .await;
+    tally.finish(incomplete)
+}
+
+async fn read_s3(
+    conf: &aws_config::SdkConfig,
+    bucket: &str,
+    prefix: &str,
+    run_id: &str,
+    field: &str,
+    deadline: tokio::time::Instant,
+    tally: &mut Tally<'_>,
+) -> anyhow::Result<()> {
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(conf).force_path_style(true).build());
+    let mut read: std::collections::HashSet<String> = std::collections::HashSet::new();
     loop {
         let mut token: Option<String> = None;
         loop {
@@ -179,18 +223,17 @@ pub async fn verify_s3(
             }
         }
         if tally.unseen == 0 || tokio::time::Instant::now() >= deadline {
-            break;
+            return Ok(());
         }
         // Firehose delivers after its buffer interval: look again shortly.
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        tokio::time::sleep_until((tokio::time::Instant::now() + Duration::from_secs(1)).min(deadline)).await;
     }
-    Ok(tally.finish())
 }
 
-/// Read `stream` back from `since_ms` and account for the `acked` records of run `run_id`.
-///
-/// # Errors
-/// The stream cannot be described or read.
+/// Read `stream` back from `since_ms` and account for the `acked` records of run `run_id`, for
+/// at most `timeout` or until `stop`. A stream that cannot be described or read makes the
+/// summary incomplete.
+#[allow(clippy::too_many_arguments)]
 pub async fn verify(
     client: &Client,
     stream: &str,
@@ -199,7 +242,28 @@ pub async fn verify(
     acked: &[(u64, i64)],
     since_ms: i64,
     timeout: Duration,
-) -> anyhow::Result<VerifySummary> {
+    stop: impl std::future::Future<Output = ()>,
+) -> VerifySummary {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut tally = Tally::new(acked);
+    let incomplete = bounded(
+        deadline,
+        stop,
+        read_stream(client, stream, run_id, field, since_ms, deadline, &mut tally),
+    )
+    .await;
+    tally.finish(incomplete)
+}
+
+async fn read_stream(
+    client: &Client,
+    stream: &str,
+    run_id: &str,
+    field: Option<&str>,
+    since_ms: i64,
+    deadline: tokio::time::Instant,
+    tally: &mut Tally<'_>,
+) -> anyhow::Result<()> {
     let shards = crate::sink::kinesis::list_shards(client, stream).await?;
     let mut iterators = Vec::new();
     for s in &shards {
@@ -233,8 +297,6 @@ pub async fn verify(
         };
         iterators.extend(it);
     }
-    let mut tally = Tally::new(acked);
-    let deadline = tokio::time::Instant::now() + timeout;
     while tally.unseen > 0 && !iterators.is_empty() && tokio::time::Instant::now() < deadline {
         let mut got_any = false;
         let mut next = Vec::with_capacity(iterators.len());
@@ -268,10 +330,10 @@ pub async fn verify(
         }
         iterators = next;
         if !got_any && tally.unseen > 0 {
-            tokio::time::sleep(Duration::from_millis(250)).await;
+            tokio::time::sleep_until((tokio::time::Instant::now() + Duration::from_millis(250)).min(deadline)).await;
         }
     }
-    Ok(tally.finish())
+    Ok(())
 }
 
 #[cfg(test)]

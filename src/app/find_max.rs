@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::sync::Arc;
 
 use super::run::{connect, Connected};
-use super::{runtime, Exit};
+use super::{runtime, write_stdout, Exit, StopFlag};
 use crate::cli::FindMaxArgs;
 use crate::config::RunConfig;
 use crate::engine;
@@ -31,7 +31,8 @@ pub(super) fn run(args: &FindMaxArgs) -> anyhow::Result<Exit> {
     let quiet = cfg.outputs.quiet;
     cfg.outputs.quiet = true;
     let rt = runtime(cfg.load.workers.get())?;
-    let Connected { source, keys, sink } = connect(&cfg, &rt, None)?;
+    let stop = StopFlag::install(&rt)?;
+    let Connected { source, keys, sink } = connect(&cfg, &rt, None, &stop)?;
     let criteria = findmax::Criteria {
         max_throttle: args.max_throttle / 100.0,
         max_p99: args.max_p99,
@@ -48,9 +49,12 @@ pub(super) fn run(args: &FindMaxArgs) -> anyhow::Result<Exit> {
             Arc::clone(&source),
             keys.clone(),
             Arc::clone(&sink),
-            std::future::pending(),
+            stop.stopped(),
             &mut |_| {},
         ));
+        if stop.signal().is_some() {
+            return None;
+        }
         let (achieved, ratio, p99) = match out {
             Ok(o) => {
                 let t = &o.report.totals;
@@ -77,16 +81,20 @@ pub(super) fn run(args: &FindMaxArgs) -> anyhow::Result<Exit> {
                 if s.held { "held" } else { "failed" }
             );
         }
-        s
+        Some(s)
     });
     rt.shutdown_background();
-    let mut out = std::io::stdout().lock();
+    if let (Some(signal), false) = (stop.signal(), quiet) {
+        eprintln!("kdg: find-max stopped by {signal}");
+    }
+    let mut out = Vec::new();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &serde_json::json!({"criteria": criteria, "search": result}))?;
         writeln!(out)?;
     } else {
         findmax::write_text(&result, &criteria, &mut out)?;
     }
+    write_stdout(&out)?;
     Ok(if result.max_rps.is_some() {
         Exit::Success
     } else {

@@ -1,7 +1,7 @@
 //! The command-line application: parsed arguments in, exit code out.
 //!
 //! This is the edge of the program, one file per command: it opens files, builds the tokio
-//! runtime (`runtime`), installs the Ctrl-C handling (`stop_flag`), prints errors as one line
+//! runtime (`runtime`), takes over the stop signals (`StopFlag`), prints errors as one line
 //! (`kdg: error: …`) and decides the exit code ([`Exit`]). The library below it never prints
 //! or exits.
 
@@ -31,8 +31,9 @@ pub enum Exit {
     Failed,
     /// 2: usage, template or setup error: nothing was sent.
     Setup,
-    /// 130: a second Ctrl-C aborted the run (the shell's code for SIGINT).
-    Aborted,
+    /// 128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM): a second stop signal
+    /// aborted the run, the shell's convention for a process a signal ended.
+    Aborted(i32),
 }
 
 impl Exit {
@@ -42,7 +43,7 @@ impl Exit {
             Exit::Success => 0,
             Exit::Failed => 1,
             Exit::Setup => 2,
-            Exit::Aborted => 130,
+            Exit::Aborted(signal) => u8::try_from(128 + signal).unwrap_or(u8::MAX),
         }
     }
 
@@ -90,8 +91,10 @@ pub fn main() -> ExitCode {
             timeline_out: timeline_out.as_deref(),
         }),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "kdg", &mut std::io::stdout());
-            Ok(Exit::Success)
+            // Into memory first: clap_complete panics when its writer fails (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "kdg", &mut script);
+            write_stdout(&script).map(|()| Exit::Success)
         }
     };
     ExitCode::from(result.unwrap_or_else(|e| {
@@ -109,28 +112,70 @@ fn runtime(threads: usize) -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the runtime")
 }
 
-/// A flag that turns true at the first Ctrl-C (runs drain and report); a second Ctrl-C aborts
-/// the process. Call inside the runtime.
-fn stop_flag() -> tokio::sync::watch::Receiver<bool> {
-    let (tx, rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            let _ = tx.send(true);
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("kdg: aborted by a second Ctrl-C; no report written");
-                #[allow(clippy::disallowed_methods)] // the one place kdg exits at once
-                std::process::exit(i32::from(Exit::Aborted.code()));
-            }
-        }
-        // Without signal handling, runs end by their own limits.
-        std::future::pending::<()>().await;
-    });
-    rx
+/// Whether, and by which signal, the process was asked to stop. Cloned into every phase that
+/// must end early: pre-flight, load, read-back.
+///
+/// The first stop signal stops a run gracefully (it drains, reports and exits with its own
+/// code); a second one aborts at once. SIGINT is Ctrl-C, SIGTERM what orchestrators
+/// (Kubernetes, ECS, `timeout`) send, SIGHUP a closed terminal.
+#[derive(Clone)]
+struct StopFlag(tokio::sync::watch::Receiver<Option<&'static str>>);
+
+impl StopFlag {
+    /// Take over the stop signals on `rt`: from now on they no longer kill the process.
+    fn install(rt: &tokio::runtime::Runtime) -> anyhow::Result<StopFlag> {
+        let _in_runtime = rt.enter();
+        let mut signals = StopSignals::new().context("taking over the stop signals")?;
+        let (tx, rx) = tokio::sync::watch::channel(None);
+        rt.spawn(async move {
+            let (first, _) = signals.next().await;
+            eprintln!("kdg: {first}: stopping (requests in flight may finish; a second signal aborts at once)");
+            let _ = tx.send(Some(first));
+            let (second, number) = signals.next().await;
+            eprintln!("kdg: aborted by a second stop signal ({second} after {first}); no report written");
+            #[allow(clippy::disallowed_methods)] // the one place kdg exits at once
+            std::process::exit(Exit::Aborted(number).code().into());
+        });
+        Ok(StopFlag(rx))
+    }
+
+    /// Resolves at the first stop signal.
+    async fn stopped(&self) {
+        let mut rx = self.0.clone();
+        let _ = rx.wait_for(Option::is_some).await;
+    }
+
+    /// The first stop signal's name, once it came.
+    fn signal(&self) -> Option<&'static str> {
+        *self.0.borrow()
+    }
 }
 
-/// Resolves when `flag` turns true.
-async fn stopped(mut flag: tokio::sync::watch::Receiver<bool>) {
-    let _ = flag.wait_for(|stop| *stop).await;
+/// The signals that stop kdg, as streams.
+struct StopSignals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn new() -> std::io::Result<StopSignals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(StopSignals {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// The next stop signal: its name and number.
+    async fn next(&mut self) -> (&'static str, i32) {
+        tokio::select! {
+            _ = self.int.recv() => ("SIGINT", 2),
+            _ = self.term.recv() => ("SIGTERM", 15),
+            _ = self.hup.recv() => ("SIGHUP", 1),
+        }
+    }
 }
 
 /// Print a text report (and threshold results) to stderr, under `title` if given.
@@ -149,60 +194,122 @@ fn print_report(report: &Report, checks: &[crate::threshold::Check], title: Opti
     Ok(())
 }
 
-/// Where a run's (or a scenario's, or a merge's) report goes besides the terminal. Each path
-/// comes with the flag that named it, for error messages.
+/// Where a run's (or a scenario's, or a merge's) report goes besides the terminal, opened
+/// before the load: a report path that cannot be created is a setup error before anything is
+/// sent, and the file is never left for another output to clobber.
 #[derive(Default)]
-struct ReportFiles<'a> {
-    json: Option<(&'a std::path::Path, &'static str)>,
-    timeline: Option<(&'a std::path::Path, &'static str)>,
-    html: Option<(&'a std::path::Path, &'static str)>,
+struct ReportFiles {
+    json: Option<ReportFile>,
+    timeline: Option<ReportFile>,
+    html: Option<ReportFile>,
 }
 
-impl<'a> ReportFiles<'a> {
-    /// The files of `kdg run`'s output flags.
-    fn of(outputs: &'a crate::config::Outputs) -> ReportFiles<'a> {
-        ReportFiles {
-            json: outputs.report_json.as_deref().map(|p| (p, "--report-json")),
-            timeline: outputs.timeline.as_deref().map(|p| (p, "--timeline")),
-            html: outputs.report_html.as_deref().map(|p| (p, "--report-html")),
-        }
+/// One report output: standard output (`-`, JSON only) or a file created for it.
+struct ReportFile {
+    flag: &'static str,
+    path: std::path::PathBuf,
+    file: Option<std::fs::File>,
+}
+
+impl ReportFile {
+    /// Create (truncate) `path` for `flag`; `-` is standard output.
+    fn create(path: &std::path::Path, flag: &'static str) -> anyhow::Result<ReportFile> {
+        let file = if path.as_os_str() == "-" {
+            None
+        } else {
+            Some(std::fs::File::create(path).with_context(|| format!("{flag}: cannot create `{}`", path.display()))?)
+        };
+        Ok(ReportFile {
+            flag,
+            path: path.to_path_buf(),
+            file,
+        })
     }
 
-    /// Write `json` (the JSON report text; `-` is stdout), the timeline and the HTML page, where
-    /// asked.
-    fn write(&self, json: &str, report: &Report, rows: &[crate::stats::TimelineRow]) -> anyhow::Result<()> {
-        if let Some((path, flag)) = self.json {
-            if path.as_os_str() == "-" {
-                let mut out = std::io::stdout().lock();
-                writeln!(out, "{json}")
-                    .and_then(|_| out.flush())
-                    .or_else(broken_pipe_is_fine)
-                    .context("writing the report to stdout")?;
-            } else {
-                std::fs::write(path, format!("{json}\n"))
-                    .with_context(|| format!("{flag}: writing `{}`", path.display()))?;
-            }
-        }
-        if let Some((path, flag)) = self.timeline {
-            let mut f = std::io::BufWriter::new(
-                std::fs::File::create(path).with_context(|| format!("{flag}: creating `{}`", path.display()))?,
-            );
-            for row in rows {
-                serde_json::to_writer(&mut f, row).with_context(|| format!("{flag}: writing"))?;
-                f.write_all(b"\n").with_context(|| format!("{flag}: writing"))?;
-            }
-            f.flush().with_context(|| format!("{flag}: writing"))?;
-        }
-        if let Some((path, flag)) = self.html {
-            let mut f = std::io::BufWriter::new(
-                std::fs::File::create(path).with_context(|| format!("{flag}: creating `{}`", path.display()))?,
-            );
-            crate::report::html::write_html(report, rows, &mut f)
-                .and_then(|_| f.flush())
-                .with_context(|| format!("{flag}: writing"))?;
-        }
-        Ok(())
+    /// Write `bytes` into it, and make sure they reached the disk's cache.
+    fn put(self, bytes: &[u8]) -> anyhow::Result<()> {
+        let Some(mut f) = self.file else {
+            return write_stdout(bytes).context("writing the report");
+        };
+        f.write_all(bytes)
+            .and_then(|()| f.sync_data())
+            .with_context(|| format!("{}: writing `{}`", self.flag, self.path.display()))
     }
+}
+
+impl ReportFiles {
+    /// Create the files `json`, `timeline` and `html` name, each with its flag.
+    fn create(
+        json: Option<(&std::path::Path, &'static str)>,
+        timeline: Option<(&std::path::Path, &'static str)>,
+        html: Option<(&std::path::Path, &'static str)>,
+    ) -> anyhow::Result<ReportFiles> {
+        let open =
+            |o: Option<(&std::path::Path, &'static str)>| o.map(|(p, flag)| ReportFile::create(p, flag)).transpose();
+        Ok(ReportFiles {
+            json: open(json)?,
+            timeline: open(timeline)?,
+            html: open(html)?,
+        })
+    }
+
+    /// The files of `kdg run`'s output flags.
+    fn of(outputs: &crate::config::Outputs) -> anyhow::Result<ReportFiles> {
+        ReportFiles::create(
+            outputs.report_json.as_deref().map(|p| (p, "--report-json")),
+            outputs.timeline.as_deref().map(|p| (p, "--timeline")),
+            outputs.report_html.as_deref().map(|p| (p, "--report-html")),
+        )
+    }
+
+    /// Write `json` (the JSON report text), the timeline and the HTML page, where asked. Every
+    /// file is attempted; the first failure is returned.
+    fn write(self, json: &str, report: &Report, rows: &[crate::stats::TimelineRow]) -> anyhow::Result<()> {
+        let mut first_error = None;
+        let mut keep = |r: anyhow::Result<()>| {
+            if let Err(e) = r {
+                first_error.get_or_insert(e);
+            }
+        };
+        if let Some(f) = self.json {
+            keep(f.put(format!("{json}\n").as_bytes()));
+        }
+        if let Some(f) = self.timeline {
+            let mut text = Vec::new();
+            for row in rows {
+                serde_json::to_writer(&mut text, row).expect("a timeline row serializes");
+                text.push(b'\n');
+            }
+            keep(f.put(&text));
+        }
+        if let Some(f) = self.html {
+            let mut page = Vec::new();
+            crate::report::html::write_html(report, rows, &mut page).expect("writing into memory");
+            keep(f.put(&page));
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+/// The exit after writing a run's report files: a file that could not be written once records
+/// were sent fails the run (exit 1) with a one-line error; the text report was already printed.
+fn after_writing(written: anyhow::Result<()>, exit: Exit) -> Exit {
+    match written {
+        Ok(()) => exit,
+        Err(e) => {
+            eprintln!("kdg: error: {}", crate::redact::redact(&format!("{e:#}")));
+            exit.max(Exit::Failed)
+        }
+    }
+}
+
+/// Write `bytes` to stdout and flush; a reader that already left is fine.
+fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .or_else(broken_pipe_is_fine)
+        .context("writing to stdout")
 }
 
 /// A reader that closes the pipe early (`kdg … | head`) is done, like any Unix filter's.

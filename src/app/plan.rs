@@ -1,10 +1,6 @@
 //! `kdg plan`: what to provision for a target rate, as text or JSON on stdout.
 
-use std::io::Write as _;
-
-use anyhow::Context as _;
-
-use super::{broken_pipe_is_fine, Exit};
+use super::{write_stdout, Exit};
 use crate::cli::PlanArgs;
 use crate::plan::{measure, plan, text, PlanInput};
 
@@ -31,10 +27,6 @@ pub(super) fn run(args: &PlanArgs) -> anyhow::Result<Exit> {
     } else {
         text(&p)
     };
-    let mut out = std::io::stdout().lock();
-    out.write_all(body.as_bytes())
-        .and_then(|_| out.flush())
-        .or_else(broken_pipe_is_fine)
-        .context("writing to stdout")?;
+    write_stdout(body.as_bytes())?;
     Ok(Exit::Success)
 }

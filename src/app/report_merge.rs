@@ -37,12 +37,12 @@ pub(super) fn run(p: &Paths<'_>) -> anyhow::Result<Exit> {
         reports.push(r);
     }
     let merged = Report::merge(&reports).context("merging the reports")?;
-    let files = ReportFiles {
+    let files = ReportFiles::create(
         // Without --output the merged report goes to stdout, which ReportFiles writes for `-`.
-        json: Some((p.output.unwrap_or(Path::new("-")), "--output")),
-        timeline: p.timeline_out.map(|o| (o, "--timeline-out")),
-        html: p.html.map(|o| (o, "--report-html")),
-    };
+        Some((p.output.unwrap_or(Path::new("-")), "--output")),
+        p.timeline_out.map(|o| (o, "--timeline-out")),
+        p.html.map(|o| (o, "--report-html")),
+    )?;
     files.write(&merged.to_json_pretty(), &merged, &merged_rows)?;
     Ok(Exit::of(&merged.outcome))
 }

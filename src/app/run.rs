@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 
-use super::{print_report, runtime, stop_flag, stopped, Exit, ReportFiles};
+use super::{after_writing, print_report, runtime, Exit, ReportFiles, StopFlag};
 use crate::cli::RunArgs;
 use crate::config::{Destination, RunConfig, SinkSpec};
 use crate::engine;
@@ -21,32 +21,43 @@ use crate::template::Template;
 pub(super) fn run(args: &RunArgs) -> anyhow::Result<Exit> {
     let cfg = RunConfig::from_args(args)?;
     let rt = runtime(cfg.load.workers.get())?;
-    let Connected { source, keys, sink } = connect(&cfg, &rt, None)?;
+    let stop = StopFlag::install(&rt)?;
+    let Connected { source, keys, sink } = connect(&cfg, &rt, None, &stop)?;
+    let files = ReportFiles::of(&cfg.outputs)?;
     let mut progress = Progress::stderr(cfg.outputs.quiet);
-    let outcome = rt.block_on(async {
-        let shutdown = stopped(stop_flag());
-        engine::run(&cfg.load, source, keys, Arc::clone(&sink), shutdown, &mut |live| {
-            progress.update(live)
-        })
-        .await
-    });
+    let outcome = rt.block_on(engine::run(
+        &cfg.load,
+        source,
+        keys,
+        Arc::clone(&sink),
+        stop.stopped(),
+        &mut |live| progress.update(live),
+    ));
     progress.finish();
     let out = match outcome {
-        Ok(out) => out,
+        Ok(mut out) => {
+            out.report.signal = stop.signal().map(str::to_owned);
+            out
+        }
         Err(e) => {
             rt.shutdown_background();
             eprintln!("kdg: error: {}", crate::redact::redact(&e.to_string()));
             return Ok(Exit::Failed);
         }
     };
-    let concluded = conclude(&cfg, out, &sink, &rt);
+    let concluded = conclude(&cfg, out, &sink, &rt, &stop);
     rt.shutdown_background();
     let (out, checks) = concluded?;
-    if !cfg.outputs.quiet {
+    // `kdg run … | head`: the reader is done, and so is the user; the report files are still
+    // written, but no report lands on the terminal.
+    let reader_left = out.report.stopped_by == crate::report::StopReason::Interrupt
+        && out.report.signal.is_none()
+        && cfg.destination == Destination::Local(SinkSpec::Stdout);
+    if !cfg.outputs.quiet && !reader_left {
         print_report(&out.report, &checks, None)?;
     }
-    ReportFiles::of(&cfg.outputs).write(&out.report.to_json_pretty(), &out.report, out.timeline.rows())?;
-    Ok(Exit::of(&out.report.outcome))
+    let written = files.write(&out.report.to_json_pretty(), &out.report, out.timeline.rows());
+    Ok(after_writing(written, Exit::of(&out.report.outcome)))
 }
 
 /// A run ready to start: the records' source, their keys, and the connected destination.
@@ -60,11 +71,13 @@ pub(super) struct Connected {
 }
 
 /// Compile the templates and connect to the destination (pre-flight) on `rt`. Jobs that write
-/// to stdout share `stdout`, so their records never interleave mid-record.
+/// to stdout share `stdout`, so their records never interleave mid-record. A stop signal during
+/// the pre-flight ends it: nothing was sent.
 pub(super) fn connect(
     cfg: &RunConfig,
     rt: &tokio::runtime::Runtime,
     stdout: Option<&Arc<Sink>>,
+    stop: &StopFlag,
 ) -> anyhow::Result<Connected> {
     let source = Arc::new(build_source(cfg)?);
     let key_template = |text: &Option<String>, flag: &str| -> anyhow::Result<Option<Arc<Template>>> {
@@ -86,13 +99,14 @@ pub(super) fn connect(
     }
     let quiet = cfg.outputs.quiet;
     let sink = Arc::new(match &cfg.destination {
-        Destination::Local(SinkSpec::Stdout) => Sink::stdout(),
+        Destination::Local(SinkSpec::Stdout) => Sink::stdout().context("standard output is closed")?,
         Destination::Local(SinkSpec::Null) => Sink::Null,
         Destination::Local(SinkSpec::File(p)) => {
             Sink::file(p).with_context(|| format!("--sink: cannot create `{}`", p.display()))?
         }
         Destination::Kinesis(stream) => {
-            let (k, info, warning) = rt.block_on(Kinesis::connect(&cfg.aws.conn, stream.clone(), cfg.aws.preflight))?;
+            let connecting = Kinesis::connect(&cfg.aws.conn, stream.clone(), cfg.aws.preflight);
+            let (k, info, warning) = until_stopped(rt, stop, PREFLIGHT, connecting)??;
             let mut warnings: Vec<String> = warning.into_iter().collect();
             if let Some(info) = &info {
                 if !quiet {
@@ -112,7 +126,8 @@ pub(super) fn connect(
             Sink::Kinesis(k, cfg.retry)
         }
         Destination::Firehose(name) => {
-            let (f, info, warning) = rt.block_on(Firehose::connect(&cfg.aws.conn, name.clone(), cfg.aws.preflight))?;
+            let connecting = Firehose::connect(&cfg.aws.conn, name.clone(), cfg.aws.preflight);
+            let (f, info, warning) = until_stopped(rt, stop, PREFLIGHT, connecting)??;
             if let (Some(info), false) = (&info, quiet) {
                 eprintln!("kdg: delivery stream {} ({}, {})", info.name, info.source, info.status);
             }
@@ -123,6 +138,28 @@ pub(super) fn connect(
         }
     });
     Ok(Connected { source, keys, sink })
+}
+
+/// Where a stop during the pre-flight leaves the run.
+const PREFLIGHT: &str = "during the pre-flight: nothing was sent";
+
+/// Run `work` on `rt` unless a stop signal comes first: then the error says which signal and
+/// `when` it came.
+pub(super) fn until_stopped<T>(
+    rt: &tokio::runtime::Runtime,
+    stop: &StopFlag,
+    when: &str,
+    work: impl std::future::Future<Output = T>,
+) -> anyhow::Result<T> {
+    rt.block_on(async {
+        tokio::select! {
+            done = work => Ok(done),
+            () = stop.stopped() => Err(anyhow::anyhow!(
+                "stopped by {} {when}",
+                stop.signal().unwrap_or("a signal")
+            )),
+        }
+    })
 }
 
 /// The records' source: the template(s), and the input to replay. A replay's input is opened
@@ -161,11 +198,16 @@ fn build_source(cfg: &RunConfig) -> anyhow::Result<Source> {
 
 /// After a run: echo the configuration into the report, read back (`--verify`, on the run's
 /// runtime `rt`) and check `--threshold`s, updating the verdict.
+///
+/// The read-back is bounded by `--verify-timeout`, and ends early, incomplete, at a stop signal.
+/// After a run that a signal stopped it gets at most the drain timeout (an orchestrator's grace
+/// period is short); a second signal then aborts.
 pub(super) fn conclude(
     cfg: &RunConfig,
     mut out: engine::RunOutput,
     sink: &Sink,
     rt: &tokio::runtime::Runtime,
+    stop: &StopFlag,
 ) -> anyhow::Result<(engine::RunOutput, Vec<crate::threshold::Check>)> {
     out.report.config = cfg.echo(&out.run_id);
     if let Some(v) = &cfg.verify {
@@ -182,6 +224,20 @@ pub(super) fn conclude(
                 out.acked.len()
             );
         }
+        // A load that a signal stopped still gets its read-back, within the drain timeout; a
+        // signal that comes later ends the read-back.
+        let signalled = out.report.signal.is_some();
+        let timeout = if signalled {
+            v.timeout.min(cfg.load.drain_timeout)
+        } else {
+            v.timeout
+        };
+        let interrupt = async {
+            if signalled {
+                std::future::pending::<()>().await;
+            }
+            stop.stopped().await;
+        };
         let summary = match (sink, &v.s3) {
             (Sink::Kinesis(k, _), _) => rt.block_on(crate::verify::verify(
                 k.client(),
@@ -190,8 +246,9 @@ pub(super) fn conclude(
                 v.field.as_deref(),
                 &out.acked,
                 since,
-                v.timeout,
-            ))?,
+                timeout,
+                interrupt,
+            )),
             (Sink::Firehose(f, _), Some(s3)) => rt.block_on(crate::verify::verify_s3(
                 f.sdk_config(),
                 &s3.bucket,
@@ -199,8 +256,9 @@ pub(super) fn conclude(
                 &out.run_id,
                 v.field.as_deref().unwrap_or("_kdg"),
                 &out.acked,
-                v.timeout,
-            ))?,
+                timeout,
+                interrupt,
+            )),
             _ => unreachable!("config allows --verify only for Kinesis, or Firehose with --verify-s3"),
         };
         out.report.set_verify(summary);

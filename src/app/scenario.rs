@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::{CommandFactory, Parser};
 
 use super::run::{conclude, connect, Connected};
-use super::{print_report, runtime, stop_flag, stopped, Exit, ReportFiles};
+use super::{after_writing, print_report, runtime, Exit, ReportFiles, StopFlag};
 use crate::cli::{Cli, Command, RunArgs};
 use crate::config::{Destination, RunConfig, SinkSpec};
 use crate::engine;
@@ -23,22 +23,47 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
     let file = path.display().to_string();
     let scenario = parse(&file, &text, matches)?;
     let jobs = configs(&scenario, args.quiet)?;
+    let mut files: Vec<(String, &'static str, &std::path::Path)> = Vec::new();
+    for (name, cfg) in &jobs {
+        for (flag, p) in crate::config::run_files(cfg) {
+            files.push((format!("job `{name}` {flag}"), flag, p));
+        }
+    }
+    for (p, flag) in [
+        (&args.report_json, "--report-json"),
+        (&args.timeline, "--timeline"),
+        (&args.report_html, "--report-html"),
+    ] {
+        if let Some(p) = p.as_deref().filter(|p| p.as_os_str() != "-") {
+            files.push((format!("the scenario's {flag}"), flag, p));
+        }
+    }
+    crate::config::check_clashes(&files)?;
     let rt = runtime(std::thread::available_parallelism().map_or(1, usize::from))?;
+    let stop = StopFlag::install(&rt)?;
     let mut stdout: Option<Arc<Sink>> = None;
     let mut prepared: Vec<Connected> = Vec::with_capacity(jobs.len());
     for (name, cfg) in &jobs {
-        let c = connect(cfg, &rt, stdout.as_ref()).with_context(|| format!("job `{name}`"))?;
+        let c = connect(cfg, &rt, stdout.as_ref(), &stop).with_context(|| format!("job `{name}`"))?;
         if matches!(cfg.destination, Destination::Local(SinkSpec::Stdout)) {
             stdout = Some(Arc::clone(&c.sink));
         }
         prepared.push(c);
     }
+    let mut job_files = jobs
+        .iter()
+        .map(|(_, cfg)| ReportFiles::of(&cfg.outputs))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let files = ReportFiles::create(
+        args.report_json.as_deref().map(|p| (p, "--report-json")),
+        args.timeline.as_deref().map(|p| (p, "--timeline")),
+        args.report_html.as_deref().map(|p| (p, "--report-html")),
+    )?;
     let names: Vec<String> = jobs.iter().map(|(n, _)| n.clone()).collect();
     let progress = Arc::new(std::sync::Mutex::new(crate::progress::JobsProgress::stderr(
         args.quiet, &names,
     )));
     let results = rt.block_on(async {
-        let flag = stop_flag();
         let mut tasks = tokio::task::JoinSet::new();
         for (i, ((_, cfg), c)) in jobs.iter().zip(&prepared).enumerate() {
             let (load, source, keys, sink) = (
@@ -47,10 +72,10 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
                 c.keys.clone(),
                 Arc::clone(&c.sink),
             );
-            let shutdown = stopped(flag.clone());
+            let stop = stop.clone();
             let progress = Arc::clone(&progress);
             tasks.spawn(async move {
-                let out = engine::run(&load, source, keys, sink, shutdown, &mut |live| {
+                let out = engine::run(&load, source, keys, sink, stop.stopped(), &mut |live| {
                     progress.lock().expect("progress lock").update(i, live)
                 })
                 .await;
@@ -69,21 +94,25 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
     let mut reports = Vec::with_capacity(jobs.len());
     let mut timelines = Vec::with_capacity(jobs.len());
     let mut exit = Exit::Success;
-    for (((name, cfg), c), result) in jobs.iter().zip(&prepared).zip(results) {
+    for (i, (((name, cfg), c), result)) in jobs.iter().zip(&prepared).zip(results).enumerate() {
         let out = match result.expect("every job ran") {
-            Ok(out) => out,
+            Ok(mut out) => {
+                out.report.signal = stop.signal().map(str::to_owned);
+                out
+            }
             Err(e) => {
                 eprintln!("kdg: error: job `{name}`: {}", crate::redact::redact(&e.to_string()));
                 exit = exit.max(Exit::Failed);
                 continue;
             }
         };
-        let (out, checks) = conclude(cfg, out, &c.sink, &rt)?;
+        let (out, checks) = conclude(cfg, out, &c.sink, &rt, &stop)?;
         if !args.quiet {
             print_report(&out.report, &checks, Some(&format!("job {name}")))?;
         }
-        ReportFiles::of(&cfg.outputs).write(&out.report.to_json_pretty(), &out.report, out.timeline.rows())?;
-        exit = exit.max(Exit::of(&out.report.outcome));
+        let written =
+            std::mem::take(&mut job_files[i]).write(&out.report.to_json_pretty(), &out.report, out.timeline.rows());
+        exit = after_writing(written, exit.max(Exit::of(&out.report.outcome)));
         timelines.push(out.timeline.rows().to_vec());
         reports.push((name.clone(), out.report));
     }
@@ -102,13 +131,8 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
         "total": total,
     }))
     .context("writing the scenario report")?;
-    let files = ReportFiles {
-        json: args.report_json.as_deref().map(|p| (p, "--report-json")),
-        timeline: args.timeline.as_deref().map(|p| (p, "--timeline")),
-        html: args.report_html.as_deref().map(|p| (p, "--report-html")),
-    };
-    files.write(&json, &total, &crate::stats::Timeline::merge(&timelines))?;
-    Ok(exit)
+    let written = files.write(&json, &total, &crate::stats::Timeline::merge(&timelines));
+    Ok(after_writing(written, exit))
 }
 
 /// Read the scenario file against `kdg run`'s flags; the flags the command line set override

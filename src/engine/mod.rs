@@ -32,8 +32,8 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::replay::{Feed, Row};
-use crate::report::{Report, ReportInput, StopReason};
-use crate::sink::{Batch, Delivery, Sink, SinkError};
+use crate::report::{Drain, Report, ReportInput, StopReason};
+use crate::sink::{Batch, Cutoff, Delivery, Sink, SinkError, DRAIN_TIMEOUT};
 use crate::source::Source;
 use crate::stats::{Recorder, Timeline};
 use crate::template::Template;
@@ -82,6 +82,8 @@ pub struct Live {
     pub in_flight: u64,
     /// Current schedule lag.
     pub lag: Duration,
+    /// While the run drains after its stop: how long the drain may still take.
+    pub draining: Option<Duration>,
 }
 
 /// The result of a run.
@@ -118,9 +120,14 @@ struct Shared {
     /// Most records per block, and how long a record may wait for its block.
     block_max: u64,
     linger: Duration,
+    /// No block is claimed from then on (from --duration).
     deadline: Option<Instant>,
     stop: watch::Receiver<bool>,
+    /// When sends still pending give up: set when the run starts to drain.
+    cutoff: Cutoff,
     closed: AtomicBool,
+    /// The destination can take no more records: why (from [`Delivery::halt`]).
+    halted: std::sync::Mutex<Option<String>>,
     in_flight: AtomicU64,
     last_lag_us: AtomicU64,
     fatal: std::sync::Mutex<Option<String>>,
@@ -134,7 +141,7 @@ struct Shared {
 impl Shared {
     /// Claim the next block of records; with a replay, read their rows into `rows`.
     fn claim(&self, rows: &mut Vec<Row>) -> Option<Block> {
-        if *self.stop.borrow() || self.closed.load(Ordering::Relaxed) {
+        if *self.stop.borrow() || self.closed.load(Ordering::Relaxed) || self.is_halted() {
             return None;
         }
         if self.deadline.is_some_and(|d| Instant::now() >= d) {
@@ -157,6 +164,10 @@ impl Shared {
         block.len = got as u64;
         block.offsets.truncate(got);
         (got > 0).then_some(block)
+    }
+
+    fn is_halted(&self) -> bool {
+        self.halted.lock().expect("lock").is_some()
     }
 }
 
@@ -203,7 +214,11 @@ pub async fn run(
         None => None,
     };
     let target_rps = schedule.mean_rate(load.duration);
-    let deadline = if paced { None } else { load.duration.map(|d| start + d) };
+    // The planned end: the drain starts there. A paced run behind schedule may still claim the
+    // records that are a little late; a flat-out run stops claiming at once.
+    let planned_end = load.duration.map(|d| start + d);
+    let deadline = planned_end.map(|end| if paced { end + plan::LATE_RECORDS } else { end });
+    let (set_cutoff, cutoff) = Cutoff::new();
     // The replay's input as setup opened it (what setup read is replayed too), never reopened.
     let replay = match source.take_feed() {
         Some(feed) => Some(std::sync::Mutex::new(
@@ -219,7 +234,9 @@ pub async fn run(
         linger: load.linger,
         deadline,
         stop: stop_rx,
+        cutoff,
         closed: AtomicBool::new(false),
+        halted: std::sync::Mutex::new(None),
         in_flight: AtomicU64::new(0),
         last_lag_us: AtomicU64::new(0),
         fatal: std::sync::Mutex::new(None),
@@ -266,6 +283,24 @@ pub async fn run(
     let mut second_tick = tokio::time::interval_at(start + Duration::from_secs(1), Duration::from_secs(1));
     let mut seconds = 0u64;
     let mut last_observe = start;
+    // Once stopped (the planned end, a signal), in-flight work may take `drain_timeout` more.
+    let mut drain_from: Option<Instant> = None;
+    let start_drain = |at: Instant, drain_from: &mut Option<Instant>| {
+        if drain_from.is_none() {
+            *drain_from = Some(at);
+            let _ = set_cutoff.send(Some(at + load.drain_timeout));
+        }
+    };
+    if interrupted {
+        start_drain(start, &mut drain_from);
+    }
+    let end_of_plan = async {
+        match planned_end {
+            Some(end) => tokio::time::sleep_until(end).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(end_of_plan);
     loop {
         tokio::select! {
             msg = rx.recv() => match msg {
@@ -279,6 +314,10 @@ pub async fn run(
             _ = &mut shutdown, if !interrupted => {
                 interrupted = true;
                 let _ = stop_tx.send(true);
+                start_drain(Instant::now(), &mut drain_from);
+            }
+            () = &mut end_of_plan, if drain_from.is_none() => {
+                start_drain(planned_end.expect("a planned end"), &mut drain_from);
             }
             _ = second_tick.tick() => {
                 timeline.push_interval(seconds, &second);
@@ -287,7 +326,9 @@ pub async fn run(
             }
             _ = observe_tick.tick() => {
                 let now = Instant::now();
-                observe(&live(load, &shared, target_rps, &total, &interval, now - start, now - last_observe));
+                let mut view = live(load, &shared, target_rps, &total, &interval, now - start, now - last_observe);
+                view.draining = drain_from.map(|at| (at + load.drain_timeout).saturating_duration_since(now));
+                observe(&view);
                 interval = Recorder::default();
                 last_observe = now;
             }
@@ -297,15 +338,13 @@ pub async fn run(
     if second.counters.offered > 0 || second.counters.delivered > 0 {
         timeline.push_interval(seconds, &second);
     }
-    let flushed = sink.flush().await;
-    let elapsed = start.elapsed();
+    let ended = Instant::now();
+    let elapsed = ended - start;
     if let Some(msg) = shared.fatal.lock().expect("lock").take() {
         return Err(EngineError::Sink(msg));
     }
-    let closed = shared.closed.load(Ordering::Relaxed) || matches!(flushed, Err(SinkError::Closed));
-    if let Err(SinkError::Fatal(msg)) = flushed {
-        return Err(EngineError::Sink(msg));
-    }
+    let closed = shared.closed.load(Ordering::Relaxed);
+    let halted = shared.halted.lock().expect("lock").take();
     let (input, input_ended) = match &shared.replay {
         Some(r) => {
             let feed = r.lock().expect("replay lock");
@@ -313,7 +352,9 @@ pub async fn run(
         }
         None => (None, false),
     };
-    let stopped_by = if interrupted || closed {
+    let stopped_by = if halted.is_some() {
+        StopReason::Error
+    } else if interrupted || closed {
         StopReason::Interrupt
     } else if input.as_ref().is_some_and(|i| i.failed.is_some()) {
         StopReason::Error
@@ -337,7 +378,15 @@ pub async fn run(
         final_lag,
         generator_bound,
         stopped_by,
+        drain: drain_from.map(|at| Drain {
+            ms: finite_ms(ended.saturating_duration_since(at)),
+            timeout_ms: finite_ms(load.drain_timeout),
+            cut_off: total.errors.get(DRAIN_TIMEOUT).copied().unwrap_or(0),
+        }),
     });
+    if let Some(why) = halted {
+        report.outcome.fail(format!("the destination failed: {why}"));
+    }
     if let Some(input) = input {
         report.set_input(input);
     }
@@ -392,7 +441,13 @@ fn live(
         p99_ms: total.e2e.percentile_ms(99.0),
         in_flight: shared.in_flight.load(Ordering::Relaxed),
         lag: Duration::from_micros(shared.last_lag_us.load(Ordering::Relaxed)),
+        draining: None,
     }
+}
+
+/// A duration in milliseconds, for the report.
+fn finite_ms(d: Duration) -> f64 {
+    d.as_nanos() as f64 / 1e6
 }
 
 struct Worker {
@@ -495,7 +550,12 @@ impl Worker {
             let result = self.send(&mut st).await;
             let done = Instant::now();
             match result {
-                Ok(out) => self.account(&due, out, dispatch, done, wall_ms, &mut st),
+                Ok(mut out) => {
+                    if let Some(why) = out.halt.take() {
+                        shared.halted.lock().expect("lock").get_or_insert(why);
+                    }
+                    self.account(&due, out, dispatch, done, wall_ms, &mut st);
+                }
                 Err(SinkError::Closed) => {
                     st.rec.counters.offered -= k;
                     st.rec.counters.attempted -= k;
@@ -592,7 +652,7 @@ impl Worker {
             }
             None => &st.batch,
         };
-        let result = self.sink.send(to_send).await;
+        let result = self.sink.send(to_send, &self.shared.cutoff).await;
         self.shared.in_flight.fetch_sub(1, Ordering::Relaxed);
         result
     }

@@ -27,6 +27,9 @@ pub struct LoadPlan {
     pub count: Option<u64>,
     /// Stop after this long.
     pub duration: Option<Duration>,
+    /// After a stop (the duration, a signal), how long requests in flight and their retries
+    /// may still take (`--drain-timeout`); what is pending then fails as `DrainTimeout`.
+    pub drain_timeout: Duration,
     /// Threads of the runtime that renders (`--workers`).
     pub workers: NonZeroUsize,
     /// Tasks that render and send: one per worker locally, one per request in flight remotely.
@@ -56,6 +59,7 @@ impl Default for LoadPlan {
             backfill: None,
             count: None,
             duration: None,
+            drain_timeout: DEFAULT_DRAIN_TIMEOUT,
             workers: NonZeroUsize::MIN,
             tasks: NonZeroUsize::MIN,
             batch_size: NonZeroUsize::new(DEFAULT_LOCAL_BATCH).expect("non-zero"),
@@ -67,6 +71,14 @@ impl Default for LoadPlan {
         }
     }
 }
+
+/// How long a stopped run may drain by default: a few seconds past `--duration`, and well
+/// inside the 30 s Kubernetes gives a pod between SIGTERM and SIGKILL
+/// (<https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination>).
+pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// A paced run behind schedule at its end still sends the records that are at most this late;
+/// the rest of its backlog is not sent (the report's lag says how far behind it was).
+pub const LATE_RECORDS: Duration = Duration::from_secs(1);
 
 /// The default most records per batch for local sinks (stdout, file, null).
 pub const DEFAULT_LOCAL_BATCH: usize = 1024;

@@ -168,8 +168,9 @@ async fn a_slow_sink_shows_lag_instead_of_lowering_the_rate() {
     )
     .await;
     let r = &out.report;
-    assert_eq!(r.totals.delivered, 2000, "every scheduled record is still sent");
-    assert!(r.lag.final_ms > 5000.0, "final lag {} ms", r.lag.final_ms);
+    // The backlog is sent until a second after the duration, then the run drains and ends.
+    assert_eq!(r.totals.delivered, 600, "200 records/s for 3 s");
+    assert!(r.lag.final_ms > 2000.0, "final lag {} ms", r.lag.final_ms);
     assert!(r.generator_bound);
     assert!(
         r.latency.record_e2e.p99_ms > r.latency.record_send.p99_ms * 10.0,
@@ -540,4 +541,145 @@ async fn a_stop_during_the_start_at_wait_ends_the_run_at_once() {
     assert_eq!(out.report.stopped_by, StopReason::Interrupt);
     assert_eq!(out.report.totals.offered, 0);
     assert!(scripted(&sink).seen.lock().unwrap().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stalled_destination_drains_for_the_timeout_then_counts_what_is_pending() {
+    // Each batch takes a minute: with -d 2s and a 3 s drain, the run ends at 5 s and the batches
+    // still in flight fail as DrainTimeout.
+    let cfg = LoadPlan {
+        duration: secs(2),
+        drain_timeout: Duration::from_secs(3),
+        ..with_workers(at(100.0), 4)
+    };
+    let started = Instant::now();
+    let (out, _) = run_with(
+        &cfg,
+        Scripted {
+            delay: Duration::from_secs(60),
+            ..Scripted::default()
+        },
+        std::future::pending(),
+    )
+    .await;
+    assert_eq!(started.elapsed(), Duration::from_secs(5), "the duration plus the drain");
+    let r = &out.report;
+    assert_eq!(r.stopped_by, StopReason::Duration);
+    assert_eq!(r.totals.delivered, 0);
+    assert!(r.totals.offered > 0);
+    assert_eq!(
+        r.totals.failed, r.totals.offered,
+        "every pending record is accounted for"
+    );
+    assert_eq!(r.errors.get(DRAIN_TIMEOUT), Some(&r.totals.offered));
+    let drain = r.drain.expect("a drain");
+    assert_eq!(
+        (drain.ms, drain.timeout_ms, drain.cut_off),
+        (3000.0, 3000.0, r.totals.offered)
+    );
+    assert_eq!(r.outcome.exit_code, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_paced_run_far_behind_schedule_stops_claiming_soon_after_its_duration() {
+    // One task, 200 ms per batch of at most 10 records: 50 records/s against a target of
+    // 1,000/s. The backlog is not worked off after the duration.
+    let cfg = LoadPlan {
+        duration: secs(2),
+        batch_size: NonZeroUsize::new(10).expect("non-zero"),
+        ..at(1000.0)
+    };
+    let started = Instant::now();
+    let (out, _) = run_with(
+        &cfg,
+        Scripted {
+            delay: Duration::from_millis(200),
+            ..Scripted::default()
+        },
+        std::future::pending(),
+    )
+    .await;
+    let took = started.elapsed();
+    assert!(took <= Duration::from_millis(3200), "{took:?}");
+    let r = &out.report;
+    assert_eq!(r.totals.delivered, r.totals.offered);
+    assert!(r.totals.offered < 200, "{}", r.totals.offered);
+    assert_eq!(r.drain.map(|d| d.cut_off), Some(0));
+    assert_eq!(r.outcome.exit_code, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_on_time_ends_with_its_schedule_and_sends_exactly_its_records() {
+    let cfg = LoadPlan {
+        duration: secs(3),
+        ..with_workers(at(1000.0), 2)
+    };
+    let (out, _) = run_with(&cfg, Scripted::default(), std::future::pending()).await;
+    let r = &out.report;
+    assert_eq!((r.totals.offered, r.totals.delivered), (3000, 3000));
+    assert_eq!(r.drain, None, "the last record went out before the planned end");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_interrupt_starts_the_drain_and_the_live_view_says_so() {
+    let cfg = LoadPlan {
+        drain_timeout: Duration::from_secs(4),
+        ..with_workers(at(100.0), 2)
+    };
+    let sink = Arc::new(Sink::Scripted(Scripted {
+        delay: Duration::from_secs(30),
+        ..Scripted::default()
+    }));
+    let mut draining = Vec::new();
+    let started = Instant::now();
+    let out = run(
+        &cfg,
+        template(),
+        Keys::default(),
+        sink,
+        tokio::time::sleep(Duration::from_secs(1)),
+        &mut |live| draining.extend(live.draining),
+    )
+    .await
+    .expect("runs");
+    assert_eq!(started.elapsed(), Duration::from_secs(5));
+    assert_eq!(out.report.stopped_by, StopReason::Interrupt);
+    assert_eq!(out.report.errors.get(DRAIN_TIMEOUT), Some(&out.report.totals.offered));
+    assert!(!draining.is_empty());
+    assert!(draining.iter().all(|left| *left <= Duration::from_secs(4)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn at_a_slow_rate_each_record_reaches_the_file_within_the_linger() {
+    // 5 records/s to a file: a record is in the file as soon as its batch is sent, not when
+    // some buffer fills.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out");
+    let cfg = LoadPlan {
+        count: Some(5),
+        ..at(5.0)
+    };
+    let sink = Arc::new(Sink::file(&path).unwrap());
+    let start = Instant::now();
+    let mut seen = Vec::new();
+    let out = run(
+        &cfg,
+        template(),
+        Keys::default(),
+        sink,
+        std::future::pending(),
+        &mut |_| {
+            let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+            seen.push((start.elapsed(), lines));
+        },
+    )
+    .await
+    .expect("runs");
+    assert_eq!(out.report.totals.delivered, 5);
+    assert!(seen.len() >= 3, "{seen:?}");
+    for (at, lines) in seen {
+        // Record n is due at n / 5 s; by `at` every record due a linger earlier is written.
+        let due = ((at.saturating_sub(cfg.linger)).as_secs_f64() * 5.0).floor() as usize + 1;
+        assert!(lines >= due.min(5), "at {at:?}: {lines} lines in the file, {due} due");
+    }
 }

@@ -150,8 +150,15 @@ pub fn line(l: &Live) -> String {
         Some(n) => format!("{}/{}", human_count(l.total.delivered as f64), human_count(n as f64)),
         None => human_count(l.total.delivered as f64),
     };
+    let draining = l.draining.map_or_else(String::new, |left| {
+        format!(
+            "  draining: {} requests in flight, cut off in {:.1}s",
+            l.in_flight,
+            left.as_secs_f64()
+        )
+    });
     format!(
-        "{elapsed}  {}/s (avg {}/s, target {target})  sent {sent}  failed {}  {}/s  p50 {:.1}ms p99 {:.1}ms  in flight {}  lag {:.0}ms",
+        "{elapsed}  {}/s (avg {}/s, target {target})  sent {sent}  failed {}  {}/s  p50 {:.1}ms p99 {:.1}ms  in flight {}  lag {:.0}ms{draining}",
         human_count(l.rps_now),
         human_count(l.rps_avg),
         human_count((l.total.failed + l.total.rejected) as f64),
@@ -193,5 +200,10 @@ mod tests {
         ] {
             assert!(s.contains(want), "{want:?} not in {s:?}");
         }
+        assert!(!s.contains("draining"), "{s}");
+        live.in_flight = 3;
+        live.draining = Some(Duration::from_millis(4_500));
+        let s = line(&live);
+        assert!(s.contains("draining: 3 requests in flight, cut off in 4.5s"), "{s}");
     }
 }

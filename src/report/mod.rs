@@ -53,6 +53,18 @@ impl StopReason {
     }
 }
 
+/// How a stopped run drained: from the stop (the planned end, a signal) until the last request
+/// in flight finished or was cut off at the drain timeout.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
+pub struct Drain {
+    /// From the stop to the end of the run, ms.
+    pub ms: f64,
+    /// The drain timeout (`--drain-timeout`), ms.
+    pub timeout_ms: f64,
+    /// Records still pending at the timeout, failed as `DrainTimeout`.
+    pub cut_off: u64,
+}
+
 /// Latency percentiles for records and requests.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
 pub struct Latencies {
@@ -149,6 +161,12 @@ pub struct Report {
     pub generator_bound: bool,
     /// What ended the run.
     pub stopped_by: StopReason,
+    /// The signal that stopped the run (`SIGINT`, `SIGTERM`, `SIGHUP`), when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<String>,
+    /// How the run drained after it was stopped, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drain: Option<Drain>,
     /// Pass or fail.
     pub outcome: Verdict,
     /// HdrHistogram V2+DEFLATE encodings in base64, by name: `record_e2e`, `record_send`,
@@ -177,6 +195,8 @@ pub struct ReportInput<'a> {
     pub generator_bound: bool,
     /// What ended the run.
     pub stopped_by: StopReason,
+    /// How it drained, if it was stopped.
+    pub drain: Option<Drain>,
 }
 
 impl Report {
@@ -224,6 +244,8 @@ impl Report {
             input: None,
             generator_bound: input.generator_bound,
             stopped_by: input.stopped_by,
+            signal: None,
+            drain: input.drain,
             outcome: outcome(&c, &total.errors, input.stopped_by),
             histograms,
         }
@@ -301,14 +323,26 @@ impl Report {
             final_lag: Duration::from_nanos((final_lag_ms * 1e6) as u64),
             generator_bound: reports.iter().any(|r| r.generator_bound),
             stopped_by,
+            // The longest drain; every instance's cut-off records.
+            drain: reports.iter().filter_map(|r| r.drain).reduce(|a, b| Drain {
+                ms: a.ms.max(b.ms),
+                timeout_ms: a.timeout_ms.max(b.timeout_ms),
+                cut_off: a.cut_off + b.cut_off,
+            }),
         });
+        merged.signal = reports.iter().find_map(|r| r.signal.clone());
         merged.kdg_version = first.kdg_version.clone();
         Ok(merged)
     }
 
     /// Record what `--verify` found; missing records fail the run.
     pub fn set_verify(&mut self, v: VerifySummary) {
-        if v.missing > 0 {
+        if let Some(why) = &v.incomplete {
+            self.outcome.fail(format!(
+                "verification incomplete ({why}): {} of {} acknowledged records seen",
+                v.delivered, v.acknowledged
+            ));
+        } else if v.missing > 0 {
             self.outcome.fail(format!(
                 "{} acknowledged records are missing from the stream (e.g. record {})",
                 v.missing,
@@ -446,6 +480,7 @@ pub(crate) mod tests {
             final_lag: Duration::from_micros(420),
             generator_bound: false,
             stopped_by: StopReason::Duration,
+            drain: None,
         })
     }
 
@@ -532,6 +567,7 @@ pub(crate) mod tests {
             final_lag: Duration::ZERO,
             generator_bound: false,
             stopped_by: StopReason::Error,
+            drain: None,
         });
         assert_eq!(r.outcome.exit_code, 1);
         assert_eq!((r.achieved_rps, r.bytes_per_s, r.target_rps), (0.0, 0.0, None));
@@ -567,6 +603,7 @@ pub(crate) mod tests {
                     final_lag: Duration::ZERO,
                     generator_bound: false,
                     stopped_by: StopReason::Count,
+                    drain: None,
                 })
             })
             .collect();

@@ -26,6 +26,10 @@ pub struct VerifySummary {
     pub arrival: LatencySummary,
     /// Send → read back by the verifier.
     pub readable: LatencySummary,
+    /// Why the read-back ended before it could see every record (a stalled endpoint, an
+    /// error, a stop signal); `missing` then counts records not yet seen, not proven lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
 }
 
 /// What a replay read (`--from`), for the report.

@@ -21,10 +21,35 @@ const CELL: usize = 11;
 pub fn write_text(report: &Report, w: &mut impl Write) -> io::Result<()> {
     let r = report;
     let c = &r.totals;
-    writeln!(w, "kdg {}: stopped by {}", r.kdg_version, r.stopped_by.as_str())?;
+    let by = match &r.signal {
+        Some(signal) => format!("{} ({signal})", r.stopped_by.as_str()),
+        None => r.stopped_by.as_str().to_owned(),
+    };
+    writeln!(w, "kdg {}: stopped by {by}", r.kdg_version)?;
     writeln!(w, "  {:<LABEL$}{}", "started", r.started_at)?;
     writeln!(w, "  {:<LABEL$}{}", "ended", r.ended_at)?;
     writeln!(w, "  {:<LABEL$}{}", "elapsed", secs(r.elapsed_s))?;
+    // The seed that reproduces the records (`--seed`), as the configuration echo holds it.
+    if let Some(seed) = r.config.pointer("/template/seed").filter(|s| !s.is_null()) {
+        writeln!(
+            w,
+            "  {:<LABEL$}{}",
+            "seed",
+            seed.as_str().map_or_else(|| seed.to_string(), str::to_owned)
+        )?;
+    }
+    if let Some(d) = &r.drain {
+        let cut = if d.cut_off > 0 {
+            format!(
+                "; {} records still pending at the {} timeout failed as DrainTimeout",
+                count(d.cut_off),
+                secs(d.timeout_ms / 1e3)
+            )
+        } else {
+            String::new()
+        };
+        writeln!(w, "  {:<LABEL$}{}{cut}", "drained in", secs(d.ms / 1e3))?;
+    }
 
     writeln!(w)?;
     writeln!(w, "Rate")?;
@@ -58,6 +83,10 @@ pub fn write_text(report: &Report, w: &mut impl Write) -> io::Result<()> {
     ];
     let width = rows.iter().map(|(_, n)| count(*n).len()).max().unwrap_or(1);
     for (label, n) in rows {
+        if label == "requests" && n == 0 {
+            // Local sinks (stdout, a file, null) make no requests.
+            continue;
+        }
         let extra = match label {
             "requests" if n > 0 => format!("   ({:.1} records/request)", c.delivered as f64 / n as f64),
             "delivered" if n > 0 => format!("   ({} per record)", bytes(c.bytes as f64 / n as f64)),
@@ -132,7 +161,10 @@ pub fn write_text(report: &Report, w: &mut impl Write) -> io::Result<()> {
 
     if let Some(v) = &r.verify {
         writeln!(w)?;
-        writeln!(w, "Verified by reading the stream back")?;
+        match &v.incomplete {
+            None => writeln!(w, "Verified by reading the stream back")?,
+            Some(why) => writeln!(w, "Verification incomplete: {why}")?,
+        }
         writeln!(
             w,
             "  acknowledged {}, delivered {}, missing {}, duplicated {}, foreign {} ({} records read)",
@@ -365,11 +397,26 @@ mod tests {
         r.latency.request.count = 0;
         r.target_rps = None;
         r.stopped_by = StopReason::Interrupt;
+        r.signal = Some("SIGTERM".into());
+        r.config = serde_json::json!({"template": {"seed": 1234567890123456789u64}});
+        r.drain = Some(crate::report::Drain {
+            ms: 2500.0,
+            timeout_ms: 2000.0,
+            cut_off: 42,
+        });
         let t = text(&r);
+        assert!(
+            line(&t, "drained in").contains("42 records still pending at the 2.00 s timeout"),
+            "{t}"
+        );
+        assert!(line(&t, "seed").ends_with("1234567890123456789"), "{t}");
         assert!(!t.lines().any(|l| l.trim_start().starts_with("request ")), "{t}");
         assert!(line(&t, "target").ends_with("flat out (no rate limit)"));
         assert!(!line(&t, "achieved").contains("of target"));
-        assert!(t.starts_with(&format!("kdg {}: stopped by interrupt", env!("CARGO_PKG_VERSION"))));
+        assert!(t.starts_with(&format!(
+            "kdg {}: stopped by interrupt (SIGTERM)",
+            env!("CARGO_PKG_VERSION")
+        )));
 
         r.latency.record_e2e.count = 0;
         r.latency.record_send.count = 0;

@@ -21,7 +21,7 @@ use aws_sdk_kinesis::error::{ProvideErrorMetadata, SdkError};
 use rand::RngExt;
 use tokio::time::Instant;
 
-use super::{Batch, Delivery};
+use super::{Batch, Cutoff, Delivery, DRAIN_TIMEOUT};
 
 /// Where and as whom to talk to AWS.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -40,6 +40,16 @@ pub enum SetupError {
     /// No region anywhere in the chain.
     #[error("no AWS region: pass --region or set AWS_REGION")]
     NoRegion,
+    /// `--profile` or `AWS_PROFILE` names a profile that neither AWS file has.
+    #[error("the AWS profile `{name}` was not found in {files} ({known}); name one that exists with --profile or AWS_PROFILE")]
+    NoProfile {
+        /// The profile asked for.
+        name: String,
+        /// The files looked in.
+        files: String,
+        /// The profiles they have.
+        known: String,
+    },
     /// The credential chain found nothing usable.
     #[error("no AWS credentials ({0}): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use AWS_PROFILE or --profile, or run where an instance role is available")]
     NoCredentials(String),
@@ -60,6 +70,7 @@ pub enum SetupError {
 /// # Errors
 /// No region, or no credentials.
 pub async fn load(opts: &AwsOptions) -> Result<SdkConfig, SetupError> {
+    check_profile(opts.profile.as_deref()).await?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::disabled())
         .timeout_config(
@@ -89,6 +100,42 @@ pub async fn load(opts: &AwsOptions) -> Result<SdkConfig, SetupError> {
         .await
         .map_err(|e| SetupError::NoCredentials(e.to_string()))?;
     Ok(conf)
+}
+
+/// The profile that `flag` (`--profile`) or `AWS_PROFILE` names must exist: without this check
+/// the SDK goes on without it and the user hears of a missing region or credentials instead.
+async fn check_profile(flag: Option<&str>) -> Result<(), SetupError> {
+    let env = std::env::var("AWS_PROFILE").ok();
+    let Some(name) = flag.or(env.as_deref()).filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let profiles = aws_config::profile::load(
+        &aws_types::os_shim_internal::Fs::real(),
+        &aws_types::os_shim_internal::Env::real(),
+        &aws_runtime::env_config::file::EnvConfigFiles::default(),
+        Some(name.to_string().into()),
+    )
+    .await
+    .map_err(|e| SetupError::Other(format!("reading the AWS config files: {e}")))?;
+    if profiles.get_profile(name).is_some() {
+        return Ok(());
+    }
+    let file = |var: &str, default: &str| std::env::var(var).unwrap_or_else(|_| default.to_string());
+    let mut known: Vec<&str> = profiles.profiles().collect();
+    known.sort_unstable();
+    Err(SetupError::NoProfile {
+        name: name.to_string(),
+        files: format!(
+            "{} or {}",
+            file("AWS_CONFIG_FILE", "~/.aws/config"),
+            file("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
+        ),
+        known: if known.is_empty() {
+            "they have no profiles".to_string()
+        } else {
+            format!("they have: {}", known.join(", "))
+        },
+    })
 }
 
 /// How much checking happens before the load starts.
@@ -304,8 +351,9 @@ pub fn shard_in_message(message: &str) -> Option<&str> {
     (end > 0).then(|| &rest[..end])
 }
 
-/// Send a batch with kdg's retries, and account for every record.
-pub async fn send<S: Service>(svc: &S, batch: &Batch, policy: &RetryPolicy) -> Delivery {
+/// Send a batch with kdg's retries, and account for every record: entries still waiting for
+/// an answer or a retry at `cutoff` fail as [`DRAIN_TIMEOUT`].
+pub async fn send<S: Service>(svc: &S, batch: &Batch, policy: &RetryPolicy, cutoff: &Cutoff) -> Delivery {
     let start = Instant::now();
     let mut out = Delivery::default();
     let mut pending: Vec<u32> = Vec::with_capacity(batch.len());
@@ -320,11 +368,20 @@ pub async fn send<S: Service>(svc: &S, batch: &Batch, policy: &RetryPolicy) -> D
     }
     let mut attempt = 0u32;
     let mut shards: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    while !pending.is_empty() {
+    'rounds: while !pending.is_empty() {
         let mut retry: Vec<(u32, String)> = Vec::new();
-        for chunk in chunks(svc, batch, &pending) {
+        let round = chunks(svc, batch, &pending);
+        for (c, chunk) in round.iter().enumerate() {
             out.requests += 1;
-            match svc.put(batch, chunk).await {
+            let answer = tokio::select! {
+                answer = svc.put(batch, chunk) => answer,
+                () = cutoff.passed() => {
+                    let unanswered: usize = round[c..].iter().map(|c| c.len()).sum();
+                    out.fail(DRAIN_TIMEOUT, (unanswered + retry.len()) as u64);
+                    break 'rounds;
+                }
+            };
+            match answer {
                 Ok(entries) => {
                     let now = Instant::now();
                     let mut acked = Vec::with_capacity(chunk.len());
@@ -381,7 +438,13 @@ pub async fn send<S: Service>(svc: &S, batch: &Batch, policy: &RetryPolicy) -> D
             break;
         }
         out.retried += retry.len() as u64;
-        tokio::time::sleep(policy.backoff(attempt)).await;
+        tokio::select! {
+            () = tokio::time::sleep(policy.backoff(attempt)) => {}
+            () = cutoff.passed() => {
+                out.fail(DRAIN_TIMEOUT, retry.len() as u64);
+                break;
+            }
+        }
         pending = retry.into_iter().map(|(i, _)| i).collect();
     }
     out.shards = shards.into_iter().map(|(k, (a, t))| (k, a, t)).collect();
@@ -477,7 +540,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn requests_respect_count_and_byte_limits_and_oversize_records_are_rejected() {
         let f = fake(vec![]);
-        let out = send(&f, &batch(&[2, 2, 2, 2, 7, 5, 5]), &fast()).await;
+        let out = send(&f, &batch(&[2, 2, 2, 2, 7, 5, 5]), &fast(), &Cutoff::never()).await;
         assert_eq!(*f.seen.lock().unwrap(), vec![vec![0, 1, 2], vec![3, 5], vec![6]]);
         assert_eq!(out.delivered, 6);
         assert_eq!(out.rejected, vec![("RecordTooLarge".to_string(), 1)]);
@@ -490,7 +553,7 @@ mod tests {
             shard: Some("shardId-1".into()),
         };
         let f = fake(vec![Ok(vec![ok(), ptee("shardId-7"), ok()])]);
-        let out = send(&f, &batch(&[1, 1, 1]), &fast()).await;
+        let out = send(&f, &batch(&[1, 1, 1]), &fast(), &Cutoff::never()).await;
         assert_eq!(*f.seen.lock().unwrap(), vec![vec![0, 1, 2], vec![1]]);
         assert_eq!((out.delivered, out.throttled, out.retried, out.requests), (3, 1, 1, 2));
         assert!(out.failed.is_empty());
@@ -508,7 +571,7 @@ mod tests {
             })
         };
         let f = fake(vec![throttle(), throttle(), throttle()]);
-        let out = send(&f, &batch(&[1, 1]), &fast()).await;
+        let out = send(&f, &batch(&[1, 1]), &fast(), &Cutoff::never()).await;
         assert_eq!(out.delivered, 0);
         assert_eq!(
             out.failed,
@@ -518,13 +581,57 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn entries_still_retrying_at_the_cutoff_fail_as_drain_timeout_and_the_rest_stay_counted() {
+        let ok = || Entry::Ok { shard: None };
+        // Record 0 is accepted at once; records 1 and 2 are throttled on every attempt.
+        let mut scripts = vec![Ok(vec![ok(), ptee("shardId-1"), ptee("shardId-1")])];
+        scripts.extend((0..50).map(|_| Ok(vec![ptee("shardId-1"), ptee("shardId-1")])));
+        let f = fake(scripts);
+        let slow = RetryPolicy {
+            max_attempts: 100,
+            base: Duration::from_secs(1),
+            cap: Duration::from_secs(1),
+            budget: Duration::from_secs(600),
+        };
+        let (set, cutoff) = Cutoff::new();
+        set.send(Some(Instant::now() + Duration::from_secs(5))).unwrap();
+        let started = Instant::now();
+        let out = send(&f, &batch(&[1, 1, 1]), &slow, &cutoff).await;
+        assert!(started.elapsed() <= Duration::from_secs(5), "{:?}", started.elapsed());
+        assert_eq!(out.delivered, 1);
+        assert_eq!(out.failed, vec![(DRAIN_TIMEOUT.to_string(), 2)]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_unanswered_at_the_cutoff_fails_its_entries_and_the_ones_not_yet_sent() {
+        /// Never answers.
+        struct Stalled;
+        impl Service for Stalled {
+            const MAX_RECORDS: usize = 2;
+            const MAX_REQUEST_BYTES: usize = 100;
+            const MAX_RECORD_BYTES: usize = 10;
+            fn size(&self, batch: &Batch, i: usize) -> usize {
+                batch.record(i).len()
+            }
+            async fn put(&self, _: &Batch, _: &[u32]) -> Result<Vec<Entry>, RequestError> {
+                std::future::pending().await
+            }
+        }
+        let (set, cutoff) = Cutoff::new();
+        set.send(Some(Instant::now() + Duration::from_secs(3))).unwrap();
+        let out = send(&Stalled, &batch(&[1, 1, 1, 1, 1]), &fast(), &cutoff).await;
+        assert_eq!((out.delivered, out.requests), (0, 1));
+        assert_eq!(out.failed, vec![(DRAIN_TIMEOUT.to_string(), 5)]);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn fatal_errors_are_not_retried() {
         let f = fake(vec![Err(RequestError {
             code: "ResourceNotFoundException".into(),
             class: ErrorClass::Fatal,
             message: String::new(),
         })]);
-        let out = send(&f, &batch(&[1]), &fast()).await;
+        let out = send(&f, &batch(&[1]), &fast(), &Cutoff::never()).await;
         assert_eq!(f.seen.lock().unwrap().len(), 1);
         assert_eq!(out.failed, vec![("ResourceNotFoundException".to_string(), 1)]);
     }

@@ -152,6 +152,9 @@ pub struct Delivery {
     pub acked: Vec<(tokio::time::Instant, Vec<u32>)>,
     /// Per Kinesis shard: `(shard id, records accepted, entries throttled)`.
     pub shards: Vec<(String, u64, u64)>,
+    /// The destination can take no more records (a full disk): why. The records it did not
+    /// take are counted as failed; the run stops and reports.
+    pub halt: Option<String>,
 }
 
 impl Delivery {
@@ -165,12 +168,11 @@ impl Delivery {
         add(&mut self.rejected, why, 1);
     }
 
-    /// Every record of `batch` delivered in one request.
+    /// Every record of `batch` delivered by a local sink, which makes no requests.
     pub fn all_delivered(batch: &Batch) -> Delivery {
         Delivery {
             delivered: batch.len() as u64,
             bytes: batch.data.len() as u64,
-            requests: 1,
             ..Delivery::default()
         }
     }
@@ -180,6 +182,43 @@ fn add(list: &mut Vec<(String, u64)>, code: &str, n: u64) {
     match list.iter_mut().find(|(c, _)| c == code) {
         Some((_, count)) => *count += n,
         None => list.push((code.to_string(), n)),
+    }
+}
+
+/// The error code of records whose send was still pending when the drain ended
+/// (`--drain-timeout`): whether the destination took them is unknown, so they count as failed.
+pub const DRAIN_TIMEOUT: &str = "DrainTimeout";
+
+/// When pending sends give up: unset while a run goes on, set to the end of its drain once it
+/// stops. Sends that are still waiting for an answer or a retry then fail as [`DRAIN_TIMEOUT`].
+#[derive(Debug, Clone)]
+pub struct Cutoff(tokio::sync::watch::Receiver<Option<tokio::time::Instant>>);
+
+impl Cutoff {
+    /// A cutoff, unset, and the sender that sets it.
+    pub fn new() -> (tokio::sync::watch::Sender<Option<tokio::time::Instant>>, Cutoff) {
+        let (tx, rx) = tokio::sync::watch::channel(None);
+        (tx, Cutoff(rx))
+    }
+
+    /// A cutoff that never comes.
+    pub fn never() -> Cutoff {
+        Cutoff::new().1
+    }
+
+    /// Resolves once the cutoff is set and has passed; never, if it is never set.
+    pub async fn passed(&self) {
+        let mut rx = self.0.clone();
+        loop {
+            let at = *rx.borrow_and_update();
+            if let Some(at) = at {
+                tokio::time::sleep_until(at).await;
+                return;
+            }
+            if rx.changed().await.is_err() {
+                return std::future::pending().await;
+            }
+        }
     }
 }
 
@@ -194,20 +233,20 @@ pub enum SinkError {
     Fatal(String),
 }
 
-fn io_error(e: std::io::Error) -> SinkError {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        SinkError::Closed
-    } else {
-        SinkError::Fatal(format!("write failed: {e}"))
-    }
-}
+/// The error code of records a local sink could not write (a full disk, an I/O error).
+pub const WRITE_FAILED: &str = "WriteFailed";
 
 /// A destination for records.
+///
+/// The local sinks write each batch straight to the file descriptor, with no buffer of their
+/// own: a batch is a buffer already (up to `--batch-size` records), a record reaches a pipe as
+/// soon as its batch is sent (within `--linger` of being rendered), and when a write fails the
+/// records that reached the file are known exactly.
 pub enum Sink {
     /// Standard output.
-    Stdout(Mutex<std::io::BufWriter<std::io::Stdout>>),
+    Stdout(Mutex<std::fs::File>),
     /// A file.
-    File(Mutex<std::io::BufWriter<std::fs::File>>),
+    File(Mutex<std::fs::File>),
     /// Discards everything (for measuring the generator).
     Null,
     /// Test double with scripted latency and failures (unit tests only).
@@ -220,12 +259,14 @@ pub enum Sink {
 }
 
 impl Sink {
-    /// Standard output.
-    pub fn stdout() -> Sink {
-        Sink::Stdout(Mutex::new(std::io::BufWriter::with_capacity(
-            1 << 16,
-            std::io::stdout(),
-        )))
+    /// Standard output (its file descriptor, past std's line buffer).
+    ///
+    /// # Errors
+    /// Standard output is closed.
+    pub fn stdout() -> std::io::Result<Sink> {
+        use std::os::fd::AsFd as _;
+        let fd = std::io::stdout().as_fd().try_clone_to_owned()?;
+        Ok(Sink::Stdout(Mutex::new(std::fs::File::from(fd))))
     }
 
     /// A file, created or truncated.
@@ -233,23 +274,29 @@ impl Sink {
     /// # Errors
     /// The file cannot be created.
     pub fn file(path: &Path) -> std::io::Result<Sink> {
-        let f = std::fs::File::create(path)?;
-        Ok(Sink::File(Mutex::new(std::io::BufWriter::with_capacity(1 << 16, f))))
+        Ok(Sink::File(Mutex::new(std::fs::File::create(path)?)))
     }
 
-    /// Deliver a batch.
+    /// Deliver a batch; what is still pending at `cutoff` fails as [`DRAIN_TIMEOUT`].
     ///
     /// # Errors
     /// The destination is gone or failed for good.
-    pub async fn send(&self, batch: &Batch) -> Result<Delivery, SinkError> {
+    pub async fn send(&self, batch: &Batch, cutoff: &Cutoff) -> Result<Delivery, SinkError> {
         match self {
             Sink::Stdout(w) => write_batch(w, batch),
             Sink::File(w) => write_batch(w, batch),
             Sink::Null => Ok(Delivery::all_delivered(batch)),
             #[cfg(test)]
-            Sink::Scripted(s) => s.send(batch).await,
-            Sink::Kinesis(k, policy) => Ok(aws::send(k, batch, policy).await),
-            Sink::Firehose(f, policy) => Ok(aws::send(&**f, batch, policy).await),
+            Sink::Scripted(s) => tokio::select! {
+                out = s.send(batch) => out,
+                () = cutoff.passed() => {
+                    let mut out = Delivery::default();
+                    out.fail(DRAIN_TIMEOUT, batch.len() as u64);
+                    Ok(out)
+                }
+            },
+            Sink::Kinesis(k, policy) => Ok(aws::send(k, batch, policy, cutoff).await),
+            Sink::Firehose(f, policy) => Ok(aws::send(&**f, batch, policy, cutoff).await),
         }
     }
 
@@ -257,26 +304,38 @@ impl Sink {
     pub fn needs_keys(&self) -> bool {
         matches!(self, Sink::Kinesis(..))
     }
-
-    /// Flush buffered output.
-    ///
-    /// # Errors
-    /// As for [`Sink::send`].
-    pub async fn flush(&self) -> Result<(), SinkError> {
-        match self {
-            Sink::Stdout(w) => w.lock().expect("sink lock").flush().map_err(io_error),
-            Sink::File(w) => w.lock().expect("sink lock").flush().map_err(io_error),
-            Sink::Null | Sink::Kinesis(..) | Sink::Firehose(..) => Ok(()),
-            #[cfg(test)]
-            Sink::Scripted(_) => Ok(()),
-        }
-    }
 }
 
+/// Write `batch` to `w`, counting the records that reached it. A reader that went away ends
+/// the run quietly ([`SinkError::Closed`]); any other failure fails the records not written
+/// as [`WRITE_FAILED`] and halts the run.
 fn write_batch<W: Write>(w: &Mutex<W>, batch: &Batch) -> Result<Delivery, SinkError> {
     let mut w = w.lock().expect("sink lock");
-    w.write_all(&batch.data).map_err(io_error)?;
-    Ok(Delivery::all_delivered(batch))
+    let mut written = 0;
+    let failure = loop {
+        if written == batch.data.len() {
+            break None;
+        }
+        match w.write(&batch.data[written..]) {
+            Ok(0) => break Some(std::io::Error::from(std::io::ErrorKind::WriteZero)),
+            Ok(n) => written += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Err(SinkError::Closed),
+            Err(e) => break Some(e),
+        }
+    };
+    let Some(e) = failure else {
+        return Ok(Delivery::all_delivered(batch));
+    };
+    let whole = batch.ends.partition_point(|end| *end <= written);
+    let mut out = Delivery {
+        delivered: whole as u64,
+        bytes: batch.ends.get(whole.wrapping_sub(1)).copied().unwrap_or(0) as u64,
+        halt: Some(format!("write failed: {e}")),
+        ..Delivery::default()
+    };
+    out.fail(WRITE_FAILED, (batch.len() - whole) as u64);
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -296,6 +355,55 @@ mod tests {
         assert_eq!(b.record(1), b"cde\n");
     }
 
+    /// Takes `room` bytes, then fails as a full disk does.
+    struct Full {
+        room: usize,
+        got: Vec<u8>,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.room == 0 {
+                return Err(std::io::Error::from_raw_os_error(28)); // ENOSPC
+            }
+            // Short writes, as a nearly full disk gives.
+            let n = buf.len().min(self.room).min(3);
+            self.room -= n;
+            self.got.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_full_disk_counts_the_records_that_reached_it_and_fails_the_rest() {
+        let mut b = Batch::default();
+        for r in ["ab\n", "cde\n", "fg\n"] {
+            b.data.extend_from_slice(r.as_bytes());
+            b.end_record();
+        }
+        let w = Mutex::new(Full {
+            room: 8,
+            got: Vec::new(),
+        });
+        let out = write_batch(&w, &b).unwrap();
+        assert_eq!((out.delivered, out.bytes), (2, 7));
+        assert_eq!(out.failed, vec![(WRITE_FAILED.to_string(), 1)]);
+        assert!(out.halt.as_deref().unwrap().contains("No space left"), "{:?}", out.halt);
+        assert_eq!(w.lock().unwrap().got, b"ab\ncde\nf");
+        let whole = write_batch(
+            &Mutex::new(Full {
+                room: 100,
+                got: Vec::new(),
+            }),
+            &b,
+        )
+        .unwrap();
+        assert_eq!((whole.delivered, whole.halt), (3, None));
+    }
+
     #[tokio::test]
     async fn scripted_sink_fails_the_records_it_is_told_to() {
         let s = Sink::Scripted(Scripted {
@@ -308,7 +416,7 @@ mod tests {
             b.data.push(b'x');
             b.end_record();
         }
-        let out = s.send(&b).await.unwrap();
+        let out = s.send(&b, &Cutoff::never()).await.unwrap();
         assert_eq!(out.delivered, 2);
         assert_eq!(out.failed, vec![("ThrottledForTest".to_string(), 2)]);
     }

@@ -48,6 +48,7 @@ impl Scripted {
             r.extend((0..batch.len()).map(|i| batch.record(i).to_vec()));
         }
         let mut out = Delivery::all_delivered(batch);
+        out.requests = 1;
         if let Some(k) = self.fail_every {
             let failed: Vec<usize> = (0..batch.len())
                 .filter(|i| (batch.first + *i as u64).is_multiple_of(k))

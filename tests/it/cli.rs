@@ -75,13 +75,7 @@ fn a_run_writes_a_report_that_matches_the_schema_and_a_timeline() {
     let err = stderr(&o);
     assert!(err.contains("Result: PASS"), "{err}");
     let r = report(&json);
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join("schema/report.schema.json")).unwrap()).unwrap();
-    let v = jsonschema::validator_for(&schema).expect("schema compiles");
-    let problems: Vec<String> = v
-        .iter_errors(&r)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
+    let problems = schema_errors(&r);
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(r["totals"]["delivered"], 12000);
     assert_eq!(r["stopped_by"], "count");
@@ -119,20 +113,29 @@ fn render_is_reproducible_with_a_seed() {
 
 #[test]
 fn a_closed_pipe_ends_the_run_quietly_with_exit_0() {
-    let mut child = kdg(&["run", "templates/price.hbs", "--rps", "max", "--quiet"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut buf = [0u8; 4096];
-    stdout.read_exact(&mut buf).unwrap();
-    drop(stdout);
-    let status = child.wait().unwrap();
-    let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    assert_eq!(status.code(), Some(0), "{err}");
-    assert!(err.is_empty(), "{err}");
+    // With or without --quiet: the reader is done, so no report lands on the terminal; a report
+    // file asked for is still written.
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    for extra in [&["--quiet"][..], &["--report-json", json.to_str().unwrap()][..]] {
+        let mut args = vec!["run", "templates/price.hbs", "--rps", "max"];
+        args.extend(extra);
+        let mut child = kdg(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut buf = [0u8; 4096];
+        stdout.read_exact(&mut buf).unwrap();
+        drop(stdout);
+        let status = child.wait().unwrap();
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        assert_eq!(status.code(), Some(0), "{err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+    assert_eq!(report(&json)["stopped_by"], "interrupt");
 }
 
 #[test]
@@ -274,4 +277,228 @@ fn plan_sizes_a_stream_from_a_template() {
     let o = run(kdg(&["plan", "--rps", "1k"]));
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--record-size or --template"), "{}", stderr(&o));
+}
+
+/// Every command that writes to stdout, with arguments that make it write plenty; `REPORT` is
+/// a report file to merge.
+const STDOUT_COMMANDS: &[&[&str]] = &[
+    &["render", "templates/price.hbs", "-n", "100000"],
+    &["run", "templates/price.hbs", "--rps", "max", "-n", "200000", "-q"],
+    &[
+        "run",
+        "templates/price.hbs",
+        "-n",
+        "10",
+        "--sink",
+        "null",
+        "-q",
+        "--report-json",
+        "-",
+    ],
+    &["plan", "--rps", "5000", "--record-size", "300"],
+    &["plan", "--rps", "5000", "--record-size", "300", "--json"],
+    &["completions", "bash"],
+    &["completions", "zsh"],
+    &["completions", "fish"],
+    &["report", "merge", "REPORT"],
+];
+
+/// Commands that need a server to write to stdout (`tail`, `find-max`): covered by their own
+/// tests against kinesalite.
+const SERVER_COMMANDS: &[&str] = &["tail", "find-max"];
+
+#[test]
+fn every_command_that_writes_to_stdout_ends_quietly_when_the_reader_leaves() {
+    // The list covers every subcommand `kdg --help` shows.
+    let help = String::from_utf8(run(kdg(&["--help"])).stdout).unwrap();
+    let listed: Vec<&str> = help
+        .split("Commands:")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        // Command lines start with two spaces and the name; wrapped descriptions with more.
+        .filter_map(|l| l.strip_prefix("  ").filter(|l| !l.starts_with(' ')))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(listed.len() >= 7, "{help}");
+    for c in &listed {
+        assert!(
+            STDOUT_COMMANDS.iter().any(|args| args[0] == *c) || SERVER_COMMANDS.contains(c),
+            "`kdg {c}` is not covered by the closed-pipe test"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let report = report.to_str().unwrap();
+    let made = run(kdg(&[
+        "run",
+        "templates/price.hbs",
+        "-n",
+        "10",
+        "--sink",
+        "null",
+        "-q",
+        "--report-json",
+        report,
+    ]));
+    assert!(made.status.success(), "{}", stderr(&made));
+    for args in STDOUT_COMMANDS {
+        let args: Vec<&str> = args.iter().map(|a| if *a == "REPORT" { report } else { a }).collect();
+        let mut child = kdg(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(!err.contains("error"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn two_outputs_naming_one_file_are_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.ndjson");
+    std::fs::write(&out, "evidence\n").unwrap();
+    let d = dir.path().to_str().unwrap();
+    for args in [
+        vec![
+            format!("--sink=file:{d}/out.ndjson"),
+            format!("--report-json={d}/./out.ndjson"),
+        ],
+        vec![
+            format!("--sink=file:{d}/out.ndjson"),
+            format!("--timeline={d}/out.ndjson"),
+        ],
+        vec![
+            format!("--report-html={d}/out.ndjson"),
+            format!("--report-json={d}/out.ndjson"),
+        ],
+        vec![format!("--from={d}/out.ndjson"), format!("--sink=file:{d}/out.ndjson")],
+    ] {
+        let mut argv = vec!["run", "templates/price.hbs", "-n", "100"];
+        if args[0].starts_with("--from") {
+            argv = vec!["run", "-n", "100"];
+        }
+        argv.extend(args.iter().map(String::as_str));
+        let o = run(kdg(&argv));
+        assert_eq!(o.status.code(), Some(2), "{argv:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("both name"), "{}", stderr(&o));
+        assert!(o.stdout.is_empty());
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "evidence\n", "{argv:?}");
+    }
+}
+
+#[test]
+fn an_unwritable_report_path_fails_before_any_record_is_sent() {
+    for flag in ["--report-json", "--timeline", "--report-html"] {
+        let o = run(kdg(&[
+            "run",
+            "templates/price.hbs",
+            "-n",
+            "100",
+            flag,
+            "/proc/kdg-r.out",
+        ]));
+        assert_eq!(o.status.code(), Some(2), "{flag}: {}", stderr(&o));
+        assert!(o.stdout.is_empty(), "{flag}: records were sent");
+        assert!(
+            stderr(&o).contains(&format!("{flag}: cannot create `/proc/kdg-r.out`")),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn a_report_that_cannot_be_written_after_the_load_fails_the_run_and_the_text_report_still_prints() {
+    let o = run(kdg(&[
+        "run",
+        "templates/price.hbs",
+        "-n",
+        "100",
+        "--sink",
+        "null",
+        "--report-json",
+        "/dev/full",
+    ]));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("Result: PASS"), "{err}");
+    assert!(
+        err.contains("--report-json: writing `/dev/full`: No space left on device"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_full_destination_is_reported_with_exact_counts_and_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let o = kdg(&[
+        "run",
+        "templates/price.hbs",
+        "--rps",
+        "max",
+        "-n",
+        "5000",
+        "-q",
+        "--report-json",
+        json.to_str().unwrap(),
+    ])
+    .stdin(Stdio::null())
+    .stdout(full)
+    .output()
+    .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let r = report(&json);
+    assert!(schema_errors(&r).is_empty(), "{:?}", schema_errors(&r));
+    let offered = r["totals"]["offered"].as_u64().unwrap();
+    assert!(offered > 0);
+    assert_eq!(r["totals"]["delivered"].as_u64(), Some(0), "nothing reached /dev/full");
+    assert_eq!(r["errors"]["WriteFailed"].as_u64(), Some(offered));
+    assert_eq!(r["stopped_by"], "error");
+    let reasons = r["outcome"]["reasons"].to_string();
+    assert!(
+        reasons.contains("the destination failed: write failed: No space left on device"),
+        "{reasons}"
+    );
+}
+
+#[test]
+fn an_unknown_profile_is_named_with_the_files_looked_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(&config, "[profile dev]\nregion = eu-west-1\n").unwrap();
+    let want = format!(
+        "kdg: error: the AWS profile `nosuch` was not found in {} or /nonexistent/kdg-test-credentials (they have: dev)",
+        config.display()
+    );
+    let by_flag = kdg(&[
+        "run",
+        "templates/price.hbs",
+        "--stream",
+        "s",
+        "--profile",
+        "nosuch",
+        "-n",
+        "1",
+    ]);
+    let mut by_env = kdg(&["run", "templates/price.hbs", "--stream", "s", "-n", "1"]);
+    by_env.env("AWS_PROFILE", "nosuch");
+    for mut cmd in [by_flag, by_env] {
+        cmd.env("AWS_CONFIG_FILE", &config);
+        let o = run(cmd);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).starts_with(&want), "{}", stderr(&o));
+        assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    }
 }

@@ -352,6 +352,48 @@ pub fn report(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("report written")).expect("report is JSON")
 }
 
+/// What is wrong with `report` by `schema/report.schema.json`; empty when it is valid.
+pub fn schema_errors(report: &serde_json::Value) -> Vec<String> {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("schema/report.schema.json")).unwrap()).unwrap();
+    let v = jsonschema::validator_for(&schema).expect("schema compiles");
+    v.iter_errors(report)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+/// Send `signal` (`TERM`, `INT`, `HUP`) to `child`.
+pub fn signal(child: &std::process::Child, signal: &str) {
+    let ok = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .expect("kill runs")
+        .success();
+    assert!(ok, "kill -{signal} {}", child.id());
+}
+
+/// Read lines from `from` until one contains `needle`; everything read so far (panics at the
+/// end of the stream without it).
+pub fn read_until(from: &mut impl std::io::BufRead, needle: &str) -> String {
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        let n = from.read_line(&mut line).expect("readable");
+        seen.push_str(&line);
+        if line.contains(needle) {
+            return seen;
+        }
+        assert!(n > 0, "`{needle}` never came; got:\n{seen}");
+    }
+}
+
+/// A TCP endpoint that accepts connections and never answers: a stalled service.
+pub fn stalled_endpoint() -> (std::net::TcpListener, String) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let url = format!("http://{}", l.local_addr().unwrap());
+    (l, url)
+}
+
 /// Run a boto3 snippet against moto; `ENDPOINT` is defined for it.
 pub fn boto3(endpoint: &str, code: &str) -> String {
     let script = format!(

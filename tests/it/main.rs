@@ -11,5 +11,6 @@ mod kinesis;
 mod replay;
 mod scale;
 mod scenario;
+mod signals;
 mod tail;
 mod verify;

@@ -74,6 +74,12 @@ pub(super) fn run(args: &FindMaxArgs, matches: &clap::ArgMatches) -> anyhow::Res
     if !cfg.destination.is_remote() {
         anyhow::bail!("find-max needs a destination to probe: --stream, --stream-arn or --delivery-stream");
     }
+    if let Some(spec) = cfg.input.replay.as_ref().filter(|s| !s.rereadable()) {
+        anyhow::bail!(
+            "--from: find-max replays the input at every step, and `{}` can be read only once; give a regular file",
+            spec.name()
+        );
+    }
     for (v, flag) in [(args.max_throttle, "--max-throttle"), (args.precision, "--precision")] {
         if !(0.0..100.0).contains(&v) {
             anyhow::bail!("{flag}: must be a percentage from 0 to 100, got {v}");

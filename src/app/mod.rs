@@ -300,7 +300,7 @@ fn after_writing(written: anyhow::Result<()>, exit: Exit) -> Exit {
     match written {
         Ok(()) => exit,
         Err(e) => {
-            eprintln!("kdg: error: {e:#}");
+            eprintln!("kdg: error: {}", crate::redact::redact(&format!("{e:#}")));
             exit.max(Exit::Failed)
         }
     }

@@ -135,6 +135,18 @@ fn inputs_read_once_refuse_loop_and_stdin_needs_a_format() {
     ]));
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--loop"), "{}", stderr(&o));
+    // find-max reads its input at every step.
+    let o = run(kdg(&[
+        "find-max",
+        "--from",
+        fifo.to_str().unwrap(),
+        "--stream",
+        "s",
+        "--endpoint-url",
+        "http://127.0.0.1:1",
+    ]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("read only once"), "{}", stderr(&o));
 }
 
 #[test]

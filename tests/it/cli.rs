@@ -554,3 +554,32 @@ fn find_max_refuses_run_flags_it_would_ignore() {
         );
     }
 }
+
+#[test]
+fn a_flat_out_run_has_records_in_every_second_of_its_timeline() {
+    // Workers flat out against the null sink must not starve the collector's clock: the timeline
+    // is not one spike in second 0.
+    let dir = tempfile::tempdir().unwrap();
+    let timeline = dir.path().join("t.ndjson");
+    let o = run(kdg(&[
+        "run",
+        "templates/price.hbs",
+        "--rps",
+        "max",
+        "-d",
+        "3s",
+        "--sink",
+        "null",
+        "-q",
+        "--timeline",
+        timeline.to_str().unwrap(),
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let sent: Vec<u64> = std::fs::read_to_string(&timeline)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["sent"].as_u64().unwrap())
+        .collect();
+    assert!(sent.len() >= 3, "{sent:?}");
+    assert!(sent[..3].iter().all(|n| *n > 0), "{sent:?}");
+}

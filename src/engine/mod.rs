@@ -45,6 +45,9 @@ pub use schedule::{Block, Schedule};
 const FLUSH_EVERY: Duration = Duration::from_millis(50);
 /// How often the observer sees a [`Live`] view.
 const OBSERVE_EVERY: Duration = Duration::from_millis(250);
+/// The window of the live "now" rates: a second at least, so that handovers every
+/// [`FLUSH_EVERY`] do not make them jump.
+const RATE_WINDOW: Duration = Duration::from_secs(1);
 
 /// Templates for the keys of Kinesis records.
 #[derive(Default, Clone)]
@@ -84,6 +87,8 @@ pub struct Live {
     pub lag: Duration,
     /// While the run drains after its stop: how long the drain may still take.
     pub draining: Option<Duration>,
+    /// The target rate now (a ramp's or step's current rate); `None` when flat out.
+    pub target_now: Option<f64>,
 }
 
 /// The result of a run.
@@ -283,6 +288,8 @@ pub async fn run(
     let mut second_tick = tokio::time::interval_at(start + Duration::from_secs(1), Duration::from_secs(1));
     let mut seconds = 0u64;
     let mut last_observe = start;
+    // (when, delivered, bytes) at each observation within the last RATE_WINDOW, oldest first.
+    let mut window: std::collections::VecDeque<(Instant, u64, u64)> = std::collections::VecDeque::from([(start, 0, 0)]);
     // Once stopped (the planned end, a signal), in-flight work may take `drain_timeout` more.
     let mut drain_from: Option<Instant> = None;
     let start_drain = |at: Instant, drain_from: &mut Option<Instant>| {
@@ -328,6 +335,16 @@ pub async fn run(
                 let now = Instant::now();
                 let mut view = live(load, &shared, target_rps, &total, &interval, now - start, now - last_observe);
                 view.draining = drain_from.map(|at| (at + load.drain_timeout).saturating_duration_since(now));
+                view.target_now = shared.schedule.rate_now(now - start);
+                let c = &total.counters;
+                while window.len() > 1 && now - window[1].0 >= RATE_WINDOW {
+                    window.pop_front();
+                }
+                let (then, delivered, bytes) = window[0];
+                let dt = (now - then).as_secs_f64().max(1e-9);
+                view.rps_now = (c.delivered - delivered) as f64 / dt;
+                view.bytes_per_s = (c.bytes - bytes) as f64 / dt;
+                window.push_back((now, c.delivered, c.bytes));
                 observe(&view);
                 interval = Recorder::default();
                 last_observe = now;
@@ -442,6 +459,7 @@ fn live(
         in_flight: shared.in_flight.load(Ordering::Relaxed),
         lag: Duration::from_micros(shared.last_lag_us.load(Ordering::Relaxed)),
         draining: None,
+        target_now: None,
     }
 }
 

@@ -513,6 +513,20 @@ impl Schedule {
         }
     }
 
+    /// The target rate `elapsed` into the run (the ramp's or step's current rate, the hour's
+    /// for a periodic profile); `None` when not paced.
+    pub fn rate_now(&self, elapsed: Duration) -> Option<f64> {
+        if !self.is_paced() {
+            return None;
+        }
+        let speed = self.backfill.and_then(|b| b.speed).unwrap_or(1.0);
+        let offset = elapsed.as_secs_f64() * speed;
+        if let Some(p) = &self.periodic {
+            return Some(p.at(self.clock_start_ms() + (offset * 1000.0) as i64).0);
+        }
+        self.profile.as_ref().map(|p| p.rate_at(offset))
+    }
+
     /// The mean target rate over `duration`, for the report; `None` when flat out.
     pub fn mean_rate(&self, duration: Option<Duration>) -> Option<f64> {
         if !self.is_paced() {

@@ -683,3 +683,39 @@ async fn at_a_slow_rate_each_record_reaches_the_file_within_the_linger() {
         assert!(lines >= due.min(5), "at {at:?}: {lines} lines in the file, {due} due");
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_live_view_shows_the_ramps_current_target_and_a_steady_now_rate() {
+    let cfg = LoadPlan {
+        rate: Rate::Profile(Profile::parse_ramp("100..1100/10s").expect("a ramp")),
+        duration: secs(4),
+        ..at(1.0)
+    };
+    let mut views = Vec::new();
+    run(
+        &cfg,
+        template(),
+        Keys::default(),
+        Arc::new(Sink::Scripted(Scripted::default())),
+        std::future::pending(),
+        &mut |live| views.push((live.elapsed, live.target_now, live.rps_now)),
+    )
+    .await
+    .expect("runs");
+    assert!(views.len() >= 12, "{}", views.len());
+    for (elapsed, target, _) in &views {
+        let want = 100.0 + 100.0 * elapsed.as_secs_f64();
+        let got = target.expect("paced");
+        assert!((got - want).abs() < 1.0, "at {elapsed:?}: target {got}, ramp {want}");
+    }
+    // Over a whole second, the delivered rate is the ramp's mean over that second (within a
+    // batch's worth), not a 250 ms sample.
+    for (elapsed, _, now) in views.iter().filter(|(e, _, _)| *e >= Duration::from_secs(2)) {
+        let mid = elapsed.as_secs_f64() - 0.5;
+        let want = 100.0 + 100.0 * mid;
+        assert!(
+            (now - want).abs() < want * 0.05,
+            "at {elapsed:?}: now {now}/s, ramp mean {want}/s"
+        );
+    }
+}

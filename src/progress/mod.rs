@@ -144,8 +144,18 @@ pub fn line(l: &Live) -> String {
         None => format!("{:.1}s", l.elapsed.as_secs_f64()),
     };
     let target = l
-        .target_rps
+        .target_now
+        .or(l.target_rps)
         .map_or_else(|| "max".to_string(), |t| format!("{}/s", human_count(t)));
+    let retries = if l.total.throttled + l.total.retried > 0 {
+        format!(
+            "  throttled {} retried {}",
+            human_count(l.total.throttled as f64),
+            human_count(l.total.retried as f64)
+        )
+    } else {
+        String::new()
+    };
     let sent = match l.planned_records {
         Some(n) => format!("{}/{}", human_count(l.total.delivered as f64), human_count(n as f64)),
         None => human_count(l.total.delivered as f64),
@@ -158,7 +168,7 @@ pub fn line(l: &Live) -> String {
         )
     });
     format!(
-        "{elapsed}  {}/s (avg {}/s, target {target})  sent {sent}  failed {}  {}/s  p50 {:.1}ms p99 {:.1}ms  in flight {}  lag {:.0}ms{draining}",
+        "{elapsed}  {}/s (avg {}/s, target {target})  sent {sent}  failed {}{retries}  {}/s  p50 {:.1}ms p99 {:.1}ms  in flight {}  lag {:.0}ms{draining}",
         human_count(l.rps_now),
         human_count(l.rps_avg),
         human_count((l.total.failed + l.total.rejected) as f64),
@@ -201,6 +211,13 @@ mod tests {
             assert!(s.contains(want), "{want:?} not in {s:?}");
         }
         assert!(!s.contains("draining"), "{s}");
+        assert!(!s.contains("throttled"), "{s}");
+        live.total.throttled = 1500;
+        live.total.retried = 1200;
+        live.target_now = Some(250.0);
+        let s = line(&live);
+        assert!(s.contains("throttled 1.50k retried 1.20k"), "{s}");
+        assert!(s.contains("target 250/s"), "the ramp's current target: {s}");
         live.in_flight = 3;
         live.draining = Some(Duration::from_millis(4_500));
         let s = line(&live);

@@ -578,7 +578,11 @@ fn a_flat_out_run_has_records_in_every_second_of_its_timeline() {
     let sent: Vec<u64> = std::fs::read_to_string(&timeline)
         .unwrap()
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["sent"].as_u64().unwrap())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["sent"]
+                .as_u64()
+                .unwrap()
+        })
         .collect();
     assert!(sent.len() >= 3, "{sent:?}");
     assert!(sent[..3].iter().all(|n| *n > 0), "{sent:?}");

@@ -216,7 +216,7 @@ mod tests {
         live.total.retried = 1200;
         live.target_now = Some(250.0);
         let s = line(&live);
-        assert!(s.contains("throttled 1.50k retried 1.20k"), "{s}");
+        assert!(s.contains("throttled 1500 retried 1200"), "{s}");
         assert!(s.contains("target 250/s"), "the ramp's current target: {s}");
         live.in_flight = 3;
         live.draining = Some(Duration::from_millis(4_500));

@@ -23,6 +23,18 @@ fn rest(mut r: impl Read) -> String {
     s
 }
 
+/// Once `child` has written its first record to stdout, send it `sig`; then read to the end.
+/// The records it wrote in all, its stderr, and how it exited.
+fn signal_after_the_first_record(mut child: std::process::Child, sig: &str) -> (u64, String, std::process::ExitStatus) {
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    signal(&child, sig);
+    let records = 1 + rest(out).lines().count() as u64;
+    let err = rest(child.stderr.take().unwrap());
+    (records, err, child.wait().unwrap())
+}
+
 #[test]
 fn sigterm_mid_run_drains_writes_every_report_and_exits_with_the_runs_own_code() {
     let dir = tempfile::tempdir().unwrap();
@@ -31,7 +43,7 @@ fn sigterm_mid_run_drains_writes_every_report_and_exits_with_the_runs_own_code()
         dir.path().join("r.html"),
         dir.path().join("t.ndjson"),
     );
-    let mut child = start(&[
+    let child = start(&[
         "run",
         "templates/price.hbs",
         "--rps",
@@ -45,13 +57,7 @@ fn sigterm_mid_run_drains_writes_every_report_and_exits_with_the_runs_own_code()
         "--timeline",
         timeline.to_str().unwrap(),
     ]);
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    signal(&child, "TERM");
-    let records = 1 + rest(out).lines().count() as u64;
-    let err = rest(child.stderr.take().unwrap());
-    let status = child.wait().unwrap();
+    let (records, err, status) = signal_after_the_first_record(child, "TERM");
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(err.contains("kdg: SIGTERM: stopping"), "{err}");
     assert!(err.contains("stopped by interrupt (SIGTERM)"), "{err}");
@@ -96,20 +102,15 @@ fn sighup_stops_a_scenario_and_every_job_reports() {
     )
     .unwrap();
     let json = dir.path().join("r.json");
-    let mut child = start(&[
+    let child = start(&[
         "run",
         "--scenario",
         scenario.to_str().unwrap(),
         "--report-json",
         json.to_str().unwrap(),
     ]);
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    signal(&child, "HUP");
-    let records = 1 + rest(out).lines().count() as u64;
-    let err = rest(child.stderr.take().unwrap());
-    assert_eq!(child.wait().unwrap().code(), Some(0), "{err}");
+    let (records, err, status) = signal_after_the_first_record(child, "HUP");
+    assert_eq!(status.code(), Some(0), "{err}");
     let r = report(&json);
     let jobs = r["jobs"].as_array().unwrap();
     assert_eq!(jobs.len(), 2, "{r}");

@@ -7,10 +7,12 @@
 //! out late, the *schedule lag* grows and is reported, and latency is measured from the intended
 //! time (corrected for coordinated omission) as well as from the actual send.
 //!
-//! **Stopping.** `--count` and, for paced runs, `--duration` both become a last record number,
-//! so a paced run sends exactly `min(count, rate × duration)` records. A flat-out run stops
-//! claiming when the duration is up. The shutdown future (Ctrl-C) stops claiming; batches already
-//! being sent finish and are counted.
+//! **Stopping** (`docs/stopping.md`). `--count` and, for paced runs, `--duration` both become a
+//! last record number, so a paced run sends exactly `min(count, rate × duration)` records. No
+//! block is claimed after the planned end (a paced run behind schedule: after
+//! [`plan::LATE_RECORDS`] more). The shutdown future (a stop signal) stops claiming at once. From
+//! the planned end or the shutdown, requests in flight get the drain timeout; then the sink's
+//! [`Cutoff`] fails what is still pending as `DrainTimeout`.
 //!
 //! **Stats.** Each worker records into its own [`Recorder`] and hands it over every 50 ms; the
 //! collector (this module's `run`) merges them for the live view, the per-second timeline and the

@@ -246,7 +246,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "I/N")]
     pub instance: Option<String>,
 
-    /// Wait until this time (RFC 3339) before starting, so instances begin together.
+    /// Wait until this time (RFC 3339) before starting, so instances begin together; `now`
+    /// starts at once. A time more than 5 s in the past is an error (a stale barrier would let
+    /// instances start apart).
     #[arg(long, value_name = "TIME")]
     pub start_at: Option<String>,
 

@@ -224,6 +224,35 @@ pub struct Outputs {
     pub timeline: Option<PathBuf>,
     /// Where to write the HTML report.
     pub report_html: Option<PathBuf>,
+    /// `--metrics-listen` and `--metrics-linger`.
+    pub metrics: Option<MetricsOutput>,
+}
+
+/// Where live metrics are served, and for how long after the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetricsOutput {
+    /// The address to bind.
+    pub addr: std::net::SocketAddr,
+    /// How long the final values stay up after the run.
+    pub linger: Duration,
+}
+
+/// Most `--metrics-linger`: longer keeps a finished pod around for nothing.
+pub const MAX_METRICS_LINGER: Duration = Duration::from_secs(600);
+
+/// `--metrics-listen` and `--metrics-linger` (also read by the scenario runner, for the whole
+/// scenario).
+///
+/// # Errors
+/// Not an address and port, or a linger above [`MAX_METRICS_LINGER`].
+pub fn metrics_flags(a: &RunArgs) -> Result<Option<MetricsOutput>, ConfigError> {
+    let Some(text) = &a.metrics_listen else { return Ok(None) };
+    let addr = crate::metrics::parse_listen(text).map_err(|e| bad("--metrics-listen", e))?;
+    let linger = a.metrics_linger.unwrap_or(Duration::ZERO);
+    if linger > MAX_METRICS_LINGER {
+        return Err(bad("--metrics-linger", "must be at most 10m"));
+    }
+    Ok(Some(MetricsOutput { addr, linger }))
 }
 
 /// `--threshold` conditions.
@@ -865,6 +894,7 @@ fn output_flags(a: &RunArgs, destination: &Destination) -> Result<Outputs, Confi
         report_json: a.report_json.clone(),
         timeline: a.timeline.clone(),
         report_html: a.report_html.clone(),
+        metrics: metrics_flags(a)?,
     })
 }
 
@@ -957,17 +987,48 @@ mod tests {
         // Later than that: refused, saying by how much and what to give instead.
         let e = parse_start_at(at, at_ms + tol + 1_000).unwrap_err();
         assert_eq!(e.flag, "--start-at");
-        assert!(e.message.contains("6s in the past") && e.message.contains("`now`"), "{e}");
+        assert!(
+            e.message.contains("6s in the past") && e.message.contains("`now`"),
+            "{e}"
+        );
         assert_eq!(parse_start_at(at, at_ms + 86_400_000).unwrap_err().flag, "--start-at");
         // `now` starts at once; garbage names the accepted forms.
         assert_eq!(parse_start_at("now", at_ms), Ok(None));
         assert_eq!(parse_start_at("NOW", at_ms), Ok(None));
-        assert!(parse_start_at("tomorrow", at_ms).unwrap_err().message.contains("RFC 3339"));
+        assert!(parse_start_at("tomorrow", at_ms)
+            .unwrap_err()
+            .message
+            .contains("RFC 3339"));
         // Through the flags, against the real clock.
-        assert_eq!(config(&["--start-at", "2020-01-01T00:00:00Z"]).unwrap_err().flag, "--start-at");
+        assert_eq!(
+            config(&["--start-at", "2020-01-01T00:00:00Z"]).unwrap_err().flag,
+            "--start-at"
+        );
         assert_eq!(config(&["--start-at", "now"]).unwrap().load.start_at_ms, None);
         let ahead = (jiff::Timestamp::now() + jiff::SignedDuration::from_secs(3600)).to_string();
         assert!(config(&["--start-at", &ahead]).unwrap().load.start_at_ms.is_some());
+    }
+
+    #[test]
+    fn metrics_flags_are_checked() {
+        let m = config(&["--metrics-listen", ":9464", "--metrics-linger", "5s"])
+            .unwrap()
+            .outputs
+            .metrics;
+        assert_eq!(
+            m,
+            Some(MetricsOutput {
+                addr: "127.0.0.1:9464".parse().unwrap(),
+                linger: Duration::from_secs(5)
+            })
+        );
+        assert_eq!(config(&[]).unwrap().outputs.metrics, None);
+        assert_eq!(
+            config(&["--metrics-listen", "all"]).unwrap_err().flag,
+            "--metrics-listen"
+        );
+        let e = config(&["--metrics-listen", ":9464", "--metrics-linger", "1h"]).unwrap_err();
+        assert_eq!(e.flag, "--metrics-linger");
     }
 
     #[test]

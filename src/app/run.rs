@@ -8,11 +8,13 @@ use anyhow::Context as _;
 
 use super::{print_report, runtime, stop_flag, stopped, Exit, ReportFiles};
 use crate::cli::RunArgs;
-use crate::config::{Destination, RunConfig, SinkSpec};
+use crate::config::{Destination, MetricsOutput, RunConfig, SinkSpec};
 use crate::engine;
+use crate::metrics::{JobLabels, Metrics, Snapshot};
 use crate::progress::Progress;
 use crate::sink::firehose::Firehose;
 use crate::sink::kinesis::Kinesis;
+use crate::sink::kinesis::StreamId;
 use crate::sink::Sink;
 use crate::source::Source;
 use crate::template::Template;
@@ -21,12 +23,17 @@ use crate::template::Template;
 pub(super) fn run(args: &RunArgs) -> anyhow::Result<Exit> {
     let cfg = RunConfig::from_args(args)?;
     let rt = runtime(cfg.load.workers.get())?;
+    let metrics = start_metrics(cfg.outputs.metrics.as_ref(), &rt)?;
+    let job = metrics.as_ref().map(|m| m.add_job(job_labels("run", &cfg)));
     let Connected { source, keys, sink } = connect(&cfg, &rt, None)?;
     let mut progress = Progress::stderr(cfg.outputs.quiet);
     let outcome = rt.block_on(async {
         let shutdown = stopped(stop_flag());
         engine::run(&cfg.load, source, keys, Arc::clone(&sink), shutdown, &mut |live| {
-            progress.update(live)
+            progress.update(live);
+            if let Some(j) = &job {
+                j.observe(live);
+            }
         })
         .await
     });
@@ -39,14 +46,63 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::Failed);
         }
     };
+    if let Some(j) = &job {
+        j.update(Snapshot::from_report(&out.report, &out.run_id));
+    }
     let concluded = conclude(&cfg, out, &sink, &rt);
-    rt.shutdown_background();
-    let (out, checks) = concluded?;
+    let (out, checks) = match concluded {
+        Ok(c) => c,
+        Err(e) => {
+            rt.shutdown_background();
+            return Err(e);
+        }
+    };
     if !cfg.outputs.quiet {
         print_report(&out.report, &checks, None)?;
     }
-    ReportFiles::of(&cfg.outputs).write(&out.report.to_json_pretty(), &out.report, out.timeline.rows())?;
+    let written = ReportFiles::of(&cfg.outputs).write(&out.report.to_json_pretty(), &out.report, out.timeline.rows());
+    linger(cfg.outputs.metrics.as_ref(), &rt);
+    rt.shutdown_background();
+    written?;
     Ok(Exit::of(&out.report.outcome))
+}
+
+/// `--metrics-listen`: bind now, before anything is sent (a port in use is a setup error), and
+/// serve on `rt` until it shuts down.
+pub(super) fn start_metrics(
+    out: Option<&MetricsOutput>,
+    rt: &tokio::runtime::Runtime,
+) -> anyhow::Result<Option<Metrics>> {
+    let Some(m) = out else { return Ok(None) };
+    let listener =
+        crate::metrics::bind(m.addr).context("--metrics-listen (give a free port, or stop what holds it)")?;
+    let metrics = Metrics::new();
+    rt.spawn(crate::metrics::serve(listener, metrics.clone()));
+    Ok(Some(metrics))
+}
+
+/// `--metrics-linger`: keep serving the final values a while after the report is written.
+pub(super) fn linger(out: Option<&MetricsOutput>, rt: &tokio::runtime::Runtime) {
+    if let Some(m) = out.filter(|m| !m.linger.is_zero()) {
+        rt.block_on(async { tokio::time::sleep(m.linger).await });
+    }
+}
+
+/// The metric labels of job `job` run by `cfg` (its id comes with each snapshot).
+pub(super) fn job_labels(job: &str, cfg: &RunConfig) -> JobLabels {
+    let destination = match &cfg.destination {
+        Destination::Local(SinkSpec::Stdout) => "stdout".to_string(),
+        Destination::Local(SinkSpec::Null) => "null".to_string(),
+        Destination::Local(SinkSpec::File(_)) => "file".to_string(),
+        Destination::Kinesis(StreamId::Name(n)) | Destination::Firehose(n) => n.clone(),
+        Destination::Kinesis(StreamId::Arn(arn)) => arn.rsplit('/').next().unwrap_or(arn).to_string(),
+    };
+    let instance = cfg.load.instance.map_or((0, 1), |i| (i.index, i.count));
+    JobLabels {
+        job: job.to_string(),
+        instance: format!("{}/{}", instance.0, instance.1),
+        destination,
+    }
 }
 
 /// A run ready to start: the records' source, their keys, and the connected destination.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::{CommandFactory, Parser};
 
-use super::run::{conclude, connect, Connected};
+use super::run::{conclude, connect, job_labels, linger, start_metrics, Connected};
 use super::{print_report, runtime, stop_flag, stopped, Exit, ReportFiles};
 use crate::cli::{Cli, Command, RunArgs};
 use crate::config::{Destination, RunConfig, SinkSpec};
@@ -23,7 +23,13 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
     let file = path.display().to_string();
     let scenario = parse(&file, &text, matches)?;
     let jobs = configs(&scenario, args.quiet)?;
+    let metrics_out = crate::config::metrics_flags(args)?;
     let rt = runtime(std::thread::available_parallelism().map_or(1, usize::from))?;
+    let metrics = start_metrics(metrics_out.as_ref(), &rt)?;
+    let observers: Vec<Option<crate::metrics::Job>> = jobs
+        .iter()
+        .map(|(name, cfg)| metrics.as_ref().map(|m| m.add_job(job_labels(name, cfg))))
+        .collect();
     let mut stdout: Option<Arc<Sink>> = None;
     let mut prepared: Vec<Connected> = Vec::with_capacity(jobs.len());
     for (name, cfg) in &jobs {
@@ -49,9 +55,13 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
             );
             let shutdown = stopped(flag.clone());
             let progress = Arc::clone(&progress);
+            let observer = observers[i].clone();
             tasks.spawn(async move {
                 let out = engine::run(&load, source, keys, sink, shutdown, &mut |live| {
-                    progress.lock().expect("progress lock").update(i, live)
+                    progress.lock().expect("progress lock").update(i, live);
+                    if let Some(o) = &observer {
+                        o.observe(live);
+                    }
                 })
                 .await;
                 (i, out)
@@ -69,7 +79,7 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
     let mut reports = Vec::with_capacity(jobs.len());
     let mut timelines = Vec::with_capacity(jobs.len());
     let mut exit = Exit::Success;
-    for (((name, cfg), c), result) in jobs.iter().zip(&prepared).zip(results) {
+    for ((((name, cfg), c), result), observer) in jobs.iter().zip(&prepared).zip(results).zip(&observers) {
         let out = match result.expect("every job ran") {
             Ok(out) => out,
             Err(e) => {
@@ -78,6 +88,9 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
                 continue;
             }
         };
+        if let Some(o) = observer {
+            o.update(crate::metrics::Snapshot::from_report(&out.report, &out.run_id));
+        }
         let (out, checks) = conclude(cfg, out, &c.sink, &rt)?;
         if !args.quiet {
             print_report(&out.report, &checks, Some(&format!("job {name}")))?;
@@ -87,8 +100,8 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
         timelines.push(out.timeline.rows().to_vec());
         reports.push((name.clone(), out.report));
     }
-    rt.shutdown_background();
     if reports.is_empty() {
+        rt.shutdown_background();
         return Ok(Exit::Failed);
     }
     let all: Vec<crate::report::Report> = reports.iter().map(|(_, r)| r.clone()).collect();
@@ -107,7 +120,10 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
         timeline: args.timeline.as_deref().map(|p| (p, "--timeline")),
         html: args.report_html.as_deref().map(|p| (p, "--report-html")),
     };
-    files.write(&json, &total, &crate::stats::Timeline::merge(&timelines))?;
+    let written = files.write(&json, &total, &crate::stats::Timeline::merge(&timelines));
+    linger(metrics_out.as_ref(), &rt);
+    rt.shutdown_background();
+    written?;
     Ok(exit)
 }
 
@@ -174,6 +190,15 @@ fn configs(scenario: &Scenario, quiet: bool) -> anyhow::Result<Vec<(String, RunC
             unreachable!("parsed as kdg run")
         };
         let mut cfg = RunConfig::from_args(&run_args).map_err(|e| scenario.job_error(job, e.flag, &e.message))?;
+        if cfg.outputs.metrics.is_some() {
+            return Err(scenario
+                .job_error(
+                    job,
+                    "--metrics-listen",
+                    "serves the whole scenario: give it on the command line, not in a job",
+                )
+                .into());
+        }
         cfg.outputs.quiet = quiet;
         jobs.push((job.name.clone(), cfg));
     }

@@ -82,6 +82,14 @@ pub struct Live {
     pub in_flight: u64,
     /// Current schedule lag.
     pub lag: Duration,
+    /// The run's id (as in the report), for labelling live metrics.
+    pub run_id: String,
+    /// Failed and rejected records by error code so far.
+    pub errors: std::collections::BTreeMap<String, u64>,
+    /// Per Kinesis shard so far.
+    pub shards: std::collections::BTreeMap<String, crate::stats::ShardCounts>,
+    /// Corrected end-to-end latency so far (for histograms).
+    pub e2e: crate::stats::Latency,
 }
 
 /// The result of a run.
@@ -129,6 +137,8 @@ struct Shared {
     /// With `--from`: the file being replayed.
     replay: Option<std::sync::Mutex<Feed>>,
     instance: Option<plan::Instance>,
+    /// The run's id.
+    run_id: String,
 }
 
 impl Shared {
@@ -210,6 +220,10 @@ pub async fn run(
         )),
         None => None,
     };
+    let run_id = format!(
+        "{:016x}",
+        crate::faker::splitmix64(load.seed ^ started_at.as_nanosecond() as u64)
+    );
     let shared = Arc::new(Shared {
         schedule,
         limit: load.count.unwrap_or(u64::MAX),
@@ -225,12 +239,9 @@ pub async fn run(
         acked: load.shaping.mark.as_ref().map(|_| std::sync::Mutex::new(Vec::new())),
         replay,
         instance: load.instance,
+        run_id: run_id.clone(),
     });
     let tasks = load.tasks.get();
-    let run_id = format!(
-        "{:016x}",
-        crate::faker::splitmix64(load.seed ^ started_at.as_nanosecond() as u64)
-    );
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Recorder>();
     let mut workers = tokio::task::JoinSet::new();
@@ -391,6 +402,10 @@ fn live(
         p99_ms: total.e2e.percentile_ms(99.0),
         in_flight: shared.in_flight.load(Ordering::Relaxed),
         lag: Duration::from_micros(shared.last_lag_us.load(Ordering::Relaxed)),
+        run_id: shared.run_id.clone(),
+        errors: total.errors.clone(),
+        shards: total.shards.clone(),
+        e2e: total.e2e.clone(),
     }
 }
 

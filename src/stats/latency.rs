@@ -88,6 +88,15 @@ impl Latency {
         }
     }
 
+    /// How many values are at most `bound` (to the histogram's 3 significant figures): the
+    /// cumulative count of a histogram bucket.
+    pub fn count_at_most(&self, bound: Duration) -> u64 {
+        if self.hist.is_empty() {
+            return 0;
+        }
+        self.hist.count_between(0, micros(bound))
+    }
+
     /// Number of values recorded.
     pub fn count(&self) -> u64 {
         self.hist.len()

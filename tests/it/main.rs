@@ -8,6 +8,7 @@ mod findmax;
 mod firehose;
 mod html;
 mod kinesis;
+mod metrics;
 mod scale;
 mod scenario;
 mod tail;

@@ -1,5 +1,6 @@
 //! `--metrics-listen`: a real Prometheus scrapes a running kdg, and the values it holds after
-//! the run equal the report's; the endpoint read directly agrees; a port in use is a setup error.
+//! the run equal the report's; the endpoint read directly agrees; a scenario serves each job;
+//! a port in use is a setup error.
 
 use std::process::{Child, Stdio};
 use std::time::Duration;
@@ -150,4 +151,52 @@ fn a_metrics_port_in_use_is_a_setup_error_before_anything_is_sent() {
     ]));
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--metrics-listen"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_scenario_serves_each_job_under_its_name_and_ends_with_each_jobs_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let report = dir.path().join("s.json");
+    let child = kdg(&[
+        "run",
+        "--scenario",
+        "scenarios/finance.toml",
+        "--duration",
+        "2s",
+        "--sink",
+        "null",
+        "-q",
+        "--metrics-listen",
+        &format!("127.0.0.1:{port}"),
+        "--metrics-linger",
+        "60s",
+        "--report-json",
+        report.to_str().unwrap(),
+    ])
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("kdg starts");
+    let _kdg = Killed(child);
+    let r = poll(400, Duration::from_millis(50), || {
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&report).ok()?).ok()
+    })
+    .expect("the scenario report is written");
+    let (_, text) = http_get(port, "/metrics").unwrap();
+    for job in r["jobs"].as_array().unwrap() {
+        let name = job["name"].as_str().unwrap();
+        let delivered = job["report"]["totals"]["delivered"].as_u64().unwrap();
+        assert!(delivered > 0);
+        let series = format!(r#"kdg_records_delivered_total{{job="{name}",instance="0/1","#);
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&series))
+            .unwrap_or_else(|| panic!("{name}: {text}"));
+        assert!(
+            line.ends_with(&format!(r#"destination="null"}} {delivered}"#)),
+            "{line}"
+        );
+    }
 }

@@ -28,6 +28,30 @@ fn poll<T>(attempts: u32, every: Duration, mut f: impl FnMut() -> Option<T>) -> 
     None
 }
 
+/// kdg with `args`, serving metrics on `port`, writing its JSON report to `report`, and
+/// lingering (a minute) after it until dropped.
+fn lingering(args: &[&str], port: u16, report: &std::path::Path) -> Killed {
+    let listen = format!("127.0.0.1:{port}");
+    let mut all = args.to_vec();
+    all.extend(["--metrics-listen", &listen, "--metrics-linger", "60s", "--report-json"]);
+    all.push(report.to_str().unwrap());
+    let child = kdg(&all)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kdg starts");
+    Killed(child)
+}
+
+/// The JSON report at `path`, once it is written.
+fn written(path: &std::path::Path) -> serde_json::Value {
+    poll(400, Duration::from_millis(50), || {
+        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+    })
+    .expect("the report is written")
+}
+
 /// The value of the one sample of `name` in OpenMetrics `text`.
 fn sample(text: &str, name: &str) -> Option<f64> {
     text.lines()
@@ -44,28 +68,20 @@ fn prometheus_scrapes_a_run_and_holds_the_reports_totals_after_it() {
         return;
     };
     let report = dir.path().join("r.json");
-    let child = kdg(&[
-        "run",
-        "templates/price.hbs",
-        "--rps",
-        "2000",
-        "-d",
-        "4s",
-        "--sink",
-        "null",
-        "--metrics-listen",
-        &format!("127.0.0.1:{port}"),
-        "--metrics-linger",
-        "60s",
-        "--report-json",
-        report.to_str().unwrap(),
-    ])
-    .stdin(Stdio::null())
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .expect("kdg starts");
-    let _kdg = Killed(child);
+    let _kdg = lingering(
+        &[
+            "run",
+            "templates/price.hbs",
+            "--rps",
+            "2000",
+            "-d",
+            "4s",
+            "--sink",
+            "null",
+        ],
+        port,
+        &report,
+    );
 
     // While the run goes on: the endpoint serves OpenMetrics with the run's labels.
     let live = poll(400, Duration::from_millis(25), || {
@@ -83,11 +99,7 @@ fn prometheus_scrapes_a_run_and_holds_the_reports_totals_after_it() {
     assert_eq!(http_get(port, "/other").unwrap().0, 404);
 
     // After the run (the report is written, kdg lingers): the counters equal the report's.
-    let r = poll(400, Duration::from_millis(50), || {
-        let text = std::fs::read_to_string(&report).ok()?;
-        serde_json::from_str::<serde_json::Value>(&text).ok()
-    })
-    .expect("the report is written");
+    let r = written(&report);
     let delivered = r["totals"]["delivered"].as_u64().unwrap();
     let run_id = r["config"]["run_id"].as_str().unwrap().to_string();
     assert_eq!(delivered, 8000, "2000/s for 4 s");
@@ -158,32 +170,21 @@ fn a_scenario_serves_each_job_under_its_name_and_ends_with_each_jobs_totals() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let report = dir.path().join("s.json");
-    let child = kdg(&[
-        "run",
-        "--scenario",
-        "scenarios/finance.toml",
-        "--duration",
-        "2s",
-        "--sink",
-        "null",
-        "-q",
-        "--metrics-listen",
-        &format!("127.0.0.1:{port}"),
-        "--metrics-linger",
-        "60s",
-        "--report-json",
-        report.to_str().unwrap(),
-    ])
-    .stdin(Stdio::null())
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .expect("kdg starts");
-    let _kdg = Killed(child);
-    let r = poll(400, Duration::from_millis(50), || {
-        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&report).ok()?).ok()
-    })
-    .expect("the scenario report is written");
+    let _kdg = lingering(
+        &[
+            "run",
+            "--scenario",
+            "scenarios/finance.toml",
+            "--duration",
+            "2s",
+            "--sink",
+            "null",
+            "-q",
+        ],
+        port,
+        &report,
+    );
+    let r = written(&report);
     let (_, text) = http_get(port, "/metrics").unwrap();
     for job in r["jobs"].as_array().unwrap() {
         let name = job["name"].as_str().unwrap();

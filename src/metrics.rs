@@ -139,10 +139,8 @@ impl Snapshot {
     }
 
     fn set_latency(&mut self, e2e: &Latency) {
-        self.latency_buckets = LATENCY_BUCKETS_S
-            .iter()
-            .map(|b| e2e.count_at_most(Duration::from_secs_f64(*b)))
-            .collect();
+        let bounds = LATENCY_BUCKETS_S.map(Duration::from_secs_f64);
+        self.latency_buckets = e2e.cumulative_counts(&bounds);
         self.latency_count = e2e.count();
         self.latency_sum_s = e2e.mean_ms() * e2e.count() as f64 / 1000.0;
     }

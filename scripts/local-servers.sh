@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install the local AWS-compatible servers the integration tests run against:
 #   kinesalite (npm) for Kinesis, moto (PyPI) for Kinesis, Firehose and S3, with boto3 for
-#   independent read-back and aws_kinesis_agg to decode KPL aggregated records. Idempotent;
-#   everything goes under $KDG_SERVERS (default ~/.cache/kdg/servers). The tests start and stop
+#   independent read-back and aws_kinesis_agg to decode KPL aggregated records, and Prometheus
+#   (Debian's apt package) for the live-metrics test. Idempotent;
+#   everything but Prometheus goes under $KDG_SERVERS (default ~/.cache/kdg/servers). The tests start and stop
 #   the servers themselves, on 127.0.0.1 and free ports.
 #   scripts/local-servers.sh install
 #   scripts/local-servers.sh path      # print $KDG_SERVERS
@@ -28,5 +29,14 @@ fi
 if [ ! -f "$KDG_SERVERS/kinesalite/node_modules/kinesalite/cli.js" ]; then
   (cd "$KDG_SERVERS/kinesalite" && { [ -f package.json ] || npm init -y >/dev/null; } \
     && npm install --no-audit --no-fund --loglevel=error kinesalite@3.3.3)
+fi
+# Prometheus (Debian's package) for tests/it/metrics.rs, which starts its own on 127.0.0.1 with
+# a temporary config; the package's own service is not used.
+if ! [ -x /usr/bin/prometheus ]; then
+  sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get install -y -q --no-install-recommends prometheus >/dev/null \
+    || { "${sudo[@]}" apt-get update -q >/dev/null \
+      && "${sudo[@]}" apt-get install -y -q --no-install-recommends prometheus >/dev/null; }
 fi
 echo "local servers ready under $KDG_SERVERS ($(( $(date +%s) - t0 ))s)"

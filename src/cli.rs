@@ -256,13 +256,25 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub report_html: Option<PathBuf>,
 
+    /// Serve live metrics (OpenMetrics text, for Prometheus) at http://ADDR:PORT/metrics while
+    /// the run goes on: `:9464` is loopback only; all interfaces only as written (`0.0.0.0:9464`).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub metrics_listen: Option<String>,
+
+    /// With --metrics-listen: keep serving the final values this long after the run (`30s`), so
+    /// a scraper with a long interval still sees them.
+    #[arg(long, value_parser = units::parse_duration, value_name = "DURATION", requires = "metrics_listen")]
+    pub metrics_linger: Option<std::time::Duration>,
+
     /// Run as instance I of N (`0/4`): this process takes 1/N of the rate and of --count, and the
     /// record numbers n with n mod N = I, so N instances with one seed send exactly the records one
     /// run would.
     #[arg(long, value_name = "I/N")]
     pub instance: Option<String>,
 
-    /// Wait until this time (RFC 3339) before starting, so instances begin together.
+    /// Wait until this time (RFC 3339) before starting, so instances begin together; `now`
+    /// starts at once. A time more than 5 s in the past is an error (a stale barrier would let
+    /// instances start apart).
     #[arg(long, value_name = "TIME")]
     pub start_at: Option<String>,
 

@@ -226,6 +226,35 @@ pub struct Outputs {
     pub timeline: Option<PathBuf>,
     /// Where to write the HTML report.
     pub report_html: Option<PathBuf>,
+    /// `--metrics-listen` and `--metrics-linger`.
+    pub metrics: Option<MetricsOutput>,
+}
+
+/// Where live metrics are served, and for how long after the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetricsOutput {
+    /// The address to bind.
+    pub addr: std::net::SocketAddr,
+    /// How long the final values stay up after the run.
+    pub linger: Duration,
+}
+
+/// Most `--metrics-linger`: longer keeps a finished pod around for nothing.
+pub const MAX_METRICS_LINGER: Duration = Duration::from_secs(600);
+
+/// `--metrics-listen` and `--metrics-linger` (also read by the scenario runner, for the whole
+/// scenario).
+///
+/// # Errors
+/// Not an address and port, or a linger above [`MAX_METRICS_LINGER`].
+pub fn metrics_flags(a: &RunArgs) -> Result<Option<MetricsOutput>, ConfigError> {
+    let Some(text) = &a.metrics_listen else { return Ok(None) };
+    let addr = crate::metrics::parse_listen(text).map_err(|e| bad("--metrics-listen", e))?;
+    let linger = a.metrics_linger.unwrap_or(Duration::ZERO);
+    if linger > MAX_METRICS_LINGER {
+        return Err(bad("--metrics-linger", "must be at most 10m"));
+    }
+    Ok(Some(MetricsOutput { addr, linger }))
 }
 
 /// `--threshold` conditions.
@@ -669,16 +698,48 @@ fn drain_timeout_flag(a: &RunArgs) -> Result<Duration, ConfigError> {
     Ok(a.drain_timeout)
 }
 
+/// How far in the past `--start-at` may be and still be honoured (the run then starts at once).
+/// Pods or processes launched together start a few seconds apart (image pull already done,
+/// scheduling, process start); a time further back than this is a stale, copied or mistyped
+/// start barrier, which would silently let the instances start apart, so it is refused.
+pub const START_AT_TOLERANCE: Duration = Duration::from_secs(5);
+
 /// `--start-at`.
 fn start_at_flag(a: &RunArgs) -> Result<Option<i64>, ConfigError> {
     match &a.start_at {
         None => Ok(None),
-        Some(t) => Ok(Some(
-            t.parse::<jiff::Timestamp>()
-                .map_err(|e| bad("--start-at", format!("`{t}` is not an RFC 3339 time ({e})")))?
-                .as_millisecond(),
-        )),
+        Some(t) => parse_start_at(t, jiff::Timestamp::now().as_millisecond()),
     }
+}
+
+/// Parse a `--start-at` value against the wall clock `now_ms`: `now` (start at once), or an
+/// RFC 3339 time no more than [`START_AT_TOLERANCE`] in the past.
+fn parse_start_at(t: &str, now_ms: i64) -> Result<Option<i64>, ConfigError> {
+    if t.trim().eq_ignore_ascii_case("now") {
+        return Ok(None);
+    }
+    let at = t
+        .parse::<jiff::Timestamp>()
+        .map_err(|e| {
+            bad(
+                "--start-at",
+                format!("`{t}` is not an RFC 3339 time ({e}); give e.g. 2026-01-01T12:00:00Z or `now`"),
+            )
+        })?
+        .as_millisecond();
+    let late_ms = now_ms.saturating_sub(at);
+    if late_ms > START_AT_TOLERANCE.as_millis() as i64 {
+        return Err(bad(
+            "--start-at",
+            format!(
+                "`{t}` is {}s in the past (more than the {}s tolerance), so instances would not start \
+                 together; give a time ahead (e.g. computed when the job is created) or `now`",
+                late_ms / 1000,
+                START_AT_TOLERANCE.as_secs()
+            ),
+        ));
+    }
+    Ok(Some(at))
 }
 
 /// `--backfill` and `--speed`.
@@ -908,6 +969,7 @@ fn output_flags(a: &RunArgs, destination: &Destination) -> Result<Outputs, Confi
         report_json: a.report_json.clone(),
         timeline: a.timeline.clone(),
         report_html: a.report_html.clone(),
+        metrics: metrics_flags(a)?,
     })
 }
 
@@ -1092,6 +1154,61 @@ mod tests {
         let cli = Cli::try_parse_from(["kdg", "run", "t.hbs"].iter().chain(args)).expect("parses");
         let Command::Run(r) = cli.command else { panic!("run") };
         RunConfig::from_args(&r)
+    }
+
+    #[test]
+    fn start_at_in_the_past_is_refused_beyond_the_tolerance() {
+        let at = "2026-01-01T12:00:00Z";
+        let at_ms = at.parse::<jiff::Timestamp>().unwrap().as_millisecond();
+        let tol = START_AT_TOLERANCE.as_millis() as i64;
+        // Ahead, or late within the tolerance: honoured (the run starts at once when late).
+        assert_eq!(parse_start_at(at, at_ms - 60_000), Ok(Some(at_ms)));
+        assert_eq!(parse_start_at(at, at_ms + tol), Ok(Some(at_ms)));
+        // Later than that: refused, saying by how much and what to give instead.
+        let e = parse_start_at(at, at_ms + tol + 1_000).unwrap_err();
+        assert_eq!(e.flag, "--start-at");
+        assert!(
+            e.message.contains("6s in the past") && e.message.contains("`now`"),
+            "{e}"
+        );
+        assert_eq!(parse_start_at(at, at_ms + 86_400_000).unwrap_err().flag, "--start-at");
+        // `now` starts at once; garbage names the accepted forms.
+        assert_eq!(parse_start_at("now", at_ms), Ok(None));
+        assert_eq!(parse_start_at("NOW", at_ms), Ok(None));
+        assert!(parse_start_at("tomorrow", at_ms)
+            .unwrap_err()
+            .message
+            .contains("RFC 3339"));
+        // Through the flags, against the real clock.
+        assert_eq!(
+            config(&["--start-at", "2020-01-01T00:00:00Z"]).unwrap_err().flag,
+            "--start-at"
+        );
+        assert_eq!(config(&["--start-at", "now"]).unwrap().load.start_at_ms, None);
+        let ahead = (jiff::Timestamp::now() + jiff::SignedDuration::from_secs(3600)).to_string();
+        assert!(config(&["--start-at", &ahead]).unwrap().load.start_at_ms.is_some());
+    }
+
+    #[test]
+    fn metrics_flags_are_checked() {
+        let m = config(&["--metrics-listen", ":9464", "--metrics-linger", "5s"])
+            .unwrap()
+            .outputs
+            .metrics;
+        assert_eq!(
+            m,
+            Some(MetricsOutput {
+                addr: "127.0.0.1:9464".parse().unwrap(),
+                linger: Duration::from_secs(5)
+            })
+        );
+        assert_eq!(config(&[]).unwrap().outputs.metrics, None);
+        assert_eq!(
+            config(&["--metrics-listen", "all"]).unwrap_err().flag,
+            "--metrics-listen"
+        );
+        let e = config(&["--metrics-listen", ":9464", "--metrics-linger", "1h"]).unwrap_err();
+        assert_eq!(e.flag, "--metrics-linger");
     }
 
     #[test]

@@ -23,7 +23,8 @@
 //! * [`template`] compiles a template once into a plan of literals and generators; [`faker`]
 //!   holds the generators (the faker.js 3.1.0 API as KDG bundles it) and the replayed row type.
 //! * [`app`] is the edge, one file per command: files, the terminal, the runtime, signals and
-//!   exit codes. [`progress`] draws the live line.
+//!   exit codes. [`progress`] draws the live line; [`metrics`] serves the same live view to
+//!   Prometheus scrapers (`--metrics-listen`).
 //! * [`redact`] takes secrets (URL userinfo, signed query values, AWS credentials) out of any
 //!   text kdg echoes: the report's settings, errors, warnings.
 //! * [`aggregate`] packs several logical records into one Kinesis record (KPL aggregation) or one
@@ -38,8 +39,8 @@
 //!   side); SDK errors become kdg's stable error codes in `sink::aws`.
 //! * Only `app` and `progress` write to the terminal; only `app` decides the exit code and
 //!   exits (`clippy.toml` disallows `std::process::exit` elsewhere).
-//! * Tasks are spawned by `engine` (workers), `tail` (one reader per shard) and `app` (signals,
-//!   scenario jobs).
+//! * Tasks are spawned by `engine` (workers), `tail` (one reader per shard), `metrics` (one per
+//!   `/metrics` connection) and `app` (signals, scenario jobs, the metrics server).
 //! * Test doubles are not public API: `fake_endpoint` needs the `test-utils` feature and the
 //!   scripted sink exists only in unit tests.
 #![forbid(unsafe_code)]
@@ -54,6 +55,7 @@ pub mod engine;
 pub mod fake_endpoint;
 pub mod faker;
 pub mod findmax;
+pub mod metrics;
 pub mod plan;
 pub mod progress;
 pub mod redact;

@@ -71,7 +71,15 @@ pub type FlagTable = BTreeMap<String, bool>;
 /// Keys that only exist in scenario files.
 const OWN_KEYS: [&str; 3] = ["name", "template", "templates"];
 /// Flags that describe the whole scenario, not a job.
-pub const SCENARIO_FLAGS: [&str; 5] = ["scenario", "report_json", "timeline", "report_html", "quiet"];
+pub const SCENARIO_FLAGS: [&str; 7] = [
+    "scenario",
+    "report_json",
+    "timeline",
+    "report_html",
+    "quiet",
+    "metrics_listen",
+    "metrics_linger",
+];
 /// Keys that choose where records go: one replaces the others.
 const DESTINATION_KEYS: [&str; 4] = ["stream", "stream_arn", "delivery_stream", "sink"];
 /// Keys whose values are paths, resolved against the scenario's directory.

@@ -71,6 +71,9 @@ pub(super) fn run(args: &FindMaxArgs, matches: &clap::ArgMatches) -> anyhow::Res
         }
     }
     let mut cfg = RunConfig::from_args(&args.run)?;
+    if cfg.outputs.metrics.is_some() {
+        anyhow::bail!("--metrics-listen: find-max does not serve metrics; drop the flag (its steps are printed)");
+    }
     if !cfg.destination.is_remote() {
         anyhow::bail!("find-max needs a destination to probe: --stream, --stream-arn or --delivery-stream");
     }

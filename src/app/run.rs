@@ -8,11 +8,13 @@ use anyhow::Context as _;
 
 use super::{after_writing, print_report, runtime, Exit, ReportFiles, StopFlag};
 use crate::cli::RunArgs;
-use crate::config::{Destination, RunConfig, SinkSpec};
+use crate::config::{Destination, MetricsOutput, RunConfig, SinkSpec};
 use crate::engine;
+use crate::metrics::{JobLabels, Metrics, Snapshot};
 use crate::progress::Progress;
 use crate::sink::firehose::Firehose;
 use crate::sink::kinesis::Kinesis;
+use crate::sink::kinesis::StreamId;
 use crate::sink::Sink;
 use crate::source::Source;
 use crate::template::Template;
@@ -22,6 +24,8 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<Exit> {
     let cfg = RunConfig::from_args(args)?;
     let rt = runtime(cfg.load.workers.get())?;
     let stop = StopFlag::install(&rt)?;
+    let metrics = start_metrics(cfg.outputs.metrics.as_ref(), &rt)?;
+    let job = metrics.as_ref().map(|m| m.add_job(job_labels("run", &cfg)));
     let Connected { source, keys, sink } = connect(&cfg, &rt, None, &stop)?;
     let files = ReportFiles::of(&cfg.outputs)?;
     let mut progress = Progress::stderr(cfg.outputs.quiet);
@@ -31,7 +35,12 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<Exit> {
         keys,
         Arc::clone(&sink),
         stop.stopped(),
-        &mut |live| progress.update(live),
+        &mut |live| {
+            progress.update(live);
+            if let Some(j) = &job {
+                j.observe(live);
+            }
+        },
     ));
     progress.finish();
     let out = match outcome {
@@ -45,9 +54,17 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::Failed);
         }
     };
+    if let Some(j) = &job {
+        j.update(Snapshot::from_report(&out.report, &out.run_id));
+    }
     let concluded = conclude(&cfg, out, &sink, &rt, &stop);
-    rt.shutdown_background();
-    let (out, checks) = concluded?;
+    let (out, checks) = match concluded {
+        Ok(c) => c,
+        Err(e) => {
+            rt.shutdown_background();
+            return Err(e);
+        }
+    };
     // `kdg run … | head`: the reader is done, and so is the user; the report files are still
     // written, but no report lands on the terminal.
     let reader_left = out.report.stopped_by == crate::report::StopReason::Interrupt
@@ -57,7 +74,53 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<Exit> {
         print_report(&out.report, &checks, None)?;
     }
     let written = files.write(&out.report.to_json_pretty(), &out.report, out.timeline.rows());
+    linger(cfg.outputs.metrics.as_ref(), &rt, &stop);
+    rt.shutdown_background();
     Ok(after_writing(written, Exit::of(&out.report.outcome)))
+}
+
+/// `--metrics-listen`: bind now, before anything is sent (a port in use is a setup error), and
+/// serve on `rt` until it shuts down.
+pub(super) fn start_metrics(
+    out: Option<&MetricsOutput>,
+    rt: &tokio::runtime::Runtime,
+) -> anyhow::Result<Option<Metrics>> {
+    let Some(m) = out else { return Ok(None) };
+    let listener =
+        crate::metrics::bind(m.addr).context("--metrics-listen (give a free port, or stop what holds it)")?;
+    let metrics = Metrics::new();
+    rt.spawn(crate::metrics::serve(listener, metrics.clone()));
+    Ok(Some(metrics))
+}
+
+/// `--metrics-linger`: keep serving the final values a while after the report is written,
+/// unless a stop signal came (an orchestrator's grace period is short) or comes meanwhile.
+pub(super) fn linger(out: Option<&MetricsOutput>, rt: &tokio::runtime::Runtime, stop: &StopFlag) {
+    if let Some(m) = out.filter(|m| !m.linger.is_zero()) {
+        rt.block_on(async {
+            tokio::select! {
+                () = tokio::time::sleep(m.linger) => {}
+                () = stop.stopped() => {}
+            }
+        });
+    }
+}
+
+/// The metric labels of job `job` run by `cfg` (its id comes with each snapshot).
+pub(super) fn job_labels(job: &str, cfg: &RunConfig) -> JobLabels {
+    let destination = match &cfg.destination {
+        Destination::Local(SinkSpec::Stdout) => "stdout".to_string(),
+        Destination::Local(SinkSpec::Null) => "null".to_string(),
+        Destination::Local(SinkSpec::File(_)) => "file".to_string(),
+        Destination::Kinesis(StreamId::Name(n)) | Destination::Firehose(n) => n.clone(),
+        Destination::Kinesis(StreamId::Arn(arn)) => arn.rsplit('/').next().unwrap_or(arn).to_string(),
+    };
+    let instance = cfg.load.instance.map_or((0, 1), |i| (i.index, i.count));
+    JobLabels {
+        job: job.to_string(),
+        instance: format!("{}/{}", instance.0, instance.1),
+        destination,
+    }
 }
 
 /// A run ready to start: the records' source, their keys, and the connected destination.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::{CommandFactory, Parser};
 
-use super::run::{conclude, connect, Connected};
+use super::run::{conclude, connect, job_labels, linger, start_metrics, Connected};
 use super::{after_writing, print_report, runtime, Exit, ReportFiles, StopFlag};
 use crate::cli::{Cli, Command, RunArgs};
 use crate::config::{Destination, RunConfig, SinkSpec};
@@ -39,8 +39,14 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
         }
     }
     crate::config::check_clashes(&files)?;
+    let metrics_out = crate::config::metrics_flags(args)?;
     let rt = runtime(std::thread::available_parallelism().map_or(1, usize::from))?;
     let stop = StopFlag::install(&rt)?;
+    let metrics = start_metrics(metrics_out.as_ref(), &rt)?;
+    let observers: Vec<Option<crate::metrics::Job>> = jobs
+        .iter()
+        .map(|(name, cfg)| metrics.as_ref().map(|m| m.add_job(job_labels(name, cfg))))
+        .collect();
     let mut stdout: Option<Arc<Sink>> = None;
     let mut prepared: Vec<Connected> = Vec::with_capacity(jobs.len());
     for (name, cfg) in &jobs {
@@ -74,9 +80,13 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
             );
             let stop = stop.clone();
             let progress = Arc::clone(&progress);
+            let observer = observers[i].clone();
             tasks.spawn(async move {
                 let out = engine::run(&load, source, keys, sink, stop.stopped(), &mut |live| {
-                    progress.lock().expect("progress lock").update(i, live)
+                    progress.lock().expect("progress lock").update(i, live);
+                    if let Some(o) = &observer {
+                        o.observe(live);
+                    }
                 })
                 .await;
                 (i, out)
@@ -94,10 +104,15 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
     let mut reports = Vec::with_capacity(jobs.len());
     let mut timelines = Vec::with_capacity(jobs.len());
     let mut exit = Exit::Success;
-    for (i, (((name, cfg), c), result)) in jobs.iter().zip(&prepared).zip(results).enumerate() {
+    for (i, ((((name, cfg), c), result), observer)) in
+        jobs.iter().zip(&prepared).zip(results).zip(&observers).enumerate()
+    {
         let out = match result.expect("every job ran") {
             Ok(mut out) => {
-                out.report.signal = stop.signal().map(str::to_owned);
+                // A job that ended by itself before the signal was not stopped by it.
+                if out.report.stopped_by == crate::report::StopReason::Interrupt {
+                    out.report.signal = stop.signal().map(str::to_owned);
+                }
                 out
             }
             Err(e) => {
@@ -106,6 +121,9 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
                 continue;
             }
         };
+        if let Some(o) = observer {
+            o.update(crate::metrics::Snapshot::from_report(&out.report, &out.run_id));
+        }
         let (out, checks) = conclude(cfg, out, &c.sink, &rt, &stop)?;
         if !args.quiet {
             print_report(&out.report, &checks, Some(&format!("job {name}")))?;
@@ -116,8 +134,8 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
         timelines.push(out.timeline.rows().to_vec());
         reports.push((name.clone(), out.report));
     }
-    rt.shutdown_background();
     if reports.is_empty() {
+        rt.shutdown_background();
         return Ok(Exit::Failed);
     }
     let all: Vec<crate::report::Report> = reports.iter().map(|(_, r)| r.clone()).collect();
@@ -132,6 +150,8 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
     }))
     .context("writing the scenario report")?;
     let written = files.write(&json, &total, &crate::stats::Timeline::merge(&timelines));
+    linger(metrics_out.as_ref(), &rt, &stop);
+    rt.shutdown_background();
     Ok(after_writing(written, exit))
 }
 
@@ -198,6 +218,15 @@ fn configs(scenario: &Scenario, quiet: bool) -> anyhow::Result<Vec<(String, RunC
             unreachable!("parsed as kdg run")
         };
         let mut cfg = RunConfig::from_args(&run_args).map_err(|e| scenario.job_error(job, e.flag, &e.message))?;
+        if cfg.outputs.metrics.is_some() {
+            return Err(scenario
+                .job_error(
+                    job,
+                    "--metrics-listen",
+                    "serves the whole scenario: give it on the command line, not in a job",
+                )
+                .into());
+        }
         cfg.outputs.quiet = quiet;
         jobs.push((job.name.clone(), cfg));
     }

@@ -91,6 +91,14 @@ pub struct Live {
     pub draining: Option<Duration>,
     /// The target rate now (a ramp's or step's current rate); `None` when flat out.
     pub target_now: Option<f64>,
+    /// The run's id (as in the report), for labelling live metrics.
+    pub run_id: String,
+    /// Failed and rejected records by error code so far.
+    pub errors: std::collections::BTreeMap<String, u64>,
+    /// Per Kinesis shard so far.
+    pub shards: std::collections::BTreeMap<String, crate::stats::ShardCounts>,
+    /// Corrected end-to-end latency so far (for histograms).
+    pub e2e: crate::stats::Latency,
 }
 
 /// The result of a run.
@@ -143,6 +151,8 @@ struct Shared {
     /// With `--from`: the file being replayed.
     replay: Option<std::sync::Mutex<Feed>>,
     instance: Option<plan::Instance>,
+    /// The run's id.
+    run_id: String,
 }
 
 impl Shared {
@@ -233,6 +243,10 @@ pub async fn run(
         )),
         None => None,
     };
+    let run_id = format!(
+        "{:016x}",
+        crate::faker::splitmix64(load.seed ^ started_at.as_nanosecond() as u64)
+    );
     let shared = Arc::new(Shared {
         schedule,
         limit: load.count.unwrap_or(u64::MAX),
@@ -250,12 +264,9 @@ pub async fn run(
         acked: load.shaping.mark.as_ref().map(|_| std::sync::Mutex::new(Vec::new())),
         replay,
         instance: load.instance,
+        run_id: run_id.clone(),
     });
     let tasks = load.tasks.get();
-    let run_id = format!(
-        "{:016x}",
-        crate::faker::splitmix64(load.seed ^ started_at.as_nanosecond() as u64)
-    );
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Recorder>();
     let mut workers = tokio::task::JoinSet::new();
@@ -462,6 +473,10 @@ fn live(
         lag: Duration::from_micros(shared.last_lag_us.load(Ordering::Relaxed)),
         draining: None,
         target_now: None,
+        run_id: shared.run_id.clone(),
+        errors: total.errors.clone(),
+        shards: total.shards.clone(),
+        e2e: total.e2e.clone(),
     }
 }
 

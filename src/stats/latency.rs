@@ -88,6 +88,33 @@ impl Latency {
         }
     }
 
+    /// For each of `bounds` (ascending), how many values are at most it, to the histogram's 3
+    /// significant figures: the cumulative counts of histogram buckets. One pass over the
+    /// recorded values, however many bounds.
+    pub fn cumulative_counts(&self, bounds: &[Duration]) -> Vec<u64> {
+        let bounds_us: Vec<u64> = bounds.iter().map(|b| micros(*b)).collect();
+        let mut counts = vec![0u64; bounds.len()];
+        // Values come in ascending order: the first bound each one fits under, and every bound
+        // after it, counts it.
+        let mut first = 0;
+        for v in self.hist.iter_recorded() {
+            let value = self.hist.highest_equivalent(v.value_iterated_to());
+            while first < bounds_us.len() && value > bounds_us[first] {
+                first += 1;
+            }
+            if first == bounds_us.len() {
+                break;
+            }
+            counts[first] += v.count_at_value();
+        }
+        let mut total = 0;
+        for c in &mut counts {
+            total += *c;
+            *c = total;
+        }
+        counts
+    }
+
     /// Number of values recorded.
     pub fn count(&self) -> u64 {
         self.hist.len()

@@ -21,6 +21,10 @@ fn bad_flags_are_one_line_errors_with_exit_2() {
         (&["run", "templates/price.hbs", "--duration", "soon"][..], "--duration"),
         (&["run", "templates/price.hbs", "--sink", "kafka"][..], "--sink"),
         (&["run", "templates/price.hbs", "--tz", "Mars/Base"][..], "--tz"),
+        (
+            &["run", "templates/price.hbs", "--start-at", "2020-01-01T00:00:00Z"][..],
+            "--start-at",
+        ),
     ] {
         let o = run(kdg(args));
         assert_eq!(o.status.code(), Some(2), "{args:?}");

@@ -1,7 +1,7 @@
 //! Shared pieces of the integration tests: local servers on 127.0.0.1 and free ports, the kdg
 //! binary with a sealed AWS environment, and read-back helpers.
 //!
-//! The servers (kinesalite from npm, moto from PyPI) are installed by `scripts/local-servers.sh`
+//! The servers (kinesalite from npm, moto from PyPI, Prometheus from Debian) are installed by `scripts/local-servers.sh`
 //! under `$KDG_SERVERS` (default `~/.cache/kdg/servers`). When they are missing the tests that
 //! need them say so and pass, unless `KDG_REQUIRE_SERVERS=1` (set by `scripts/test.sh` and CI),
 //! which makes a missing server a failure.
@@ -161,6 +161,52 @@ pub fn moto() -> Option<Server> {
     let mut s = spawn_until(cmd, "Running on", port);
     s._shared = Some(guard);
     Some(s)
+}
+
+/// Prometheus (Debian's `prometheus` package), on a free loopback port, scraping `target`
+/// (`127.0.0.1:PORT`) every second with `honor_labels` (kdg's own `job`/`instance` labels
+/// stay); its configuration and storage go in `dir`. Shares the machine with other tests.
+pub fn prometheus(dir: &Path, target: &str) -> Option<Server> {
+    let guard = MACHINE.read().unwrap_or_else(|e| e.into_inner());
+    let bin = ["/usr/bin/prometheus", "/usr/local/bin/prometheus"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists());
+    let Some(bin) = bin else {
+        return missing("prometheus");
+    };
+    let config = dir.join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: kdg\n    honor_labels: true\n    static_configs:\n      - targets: ['{target}']\n"
+        ),
+    )
+    .expect("write the Prometheus config");
+    let port = free_port();
+    let mut cmd = Command::new(bin);
+    cmd.arg(format!("--config.file={}", config.display()))
+        .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"));
+    let mut s = spawn_until(cmd, "Server is ready to receive web requests", port);
+    s._shared = Some(guard);
+    Some(s)
+}
+
+/// `GET path` from `127.0.0.1:port` over plain HTTP/1.1: the status line's code and the body.
+pub fn http_get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")?;
+    let mut text = String::new();
+    s.read_to_string(&mut text)?;
+    let code = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Ok((code, body))
 }
 
 /// The fault-injecting proxy in front of `upstream`.

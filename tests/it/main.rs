@@ -4,10 +4,12 @@
 mod aggregate;
 mod cli;
 mod common;
+mod deploy;
 mod findmax;
 mod firehose;
 mod html;
 mod kinesis;
+mod metrics;
 mod replay;
 mod scale;
 mod scenario;

@@ -49,6 +49,11 @@ pub enum Command {
     /// Find the highest rate a stream holds: steps up (×2, then bisecting) until throttling or
     /// latency say stop. Takes `kdg run`'s flags; the rate and duration are the search's.
     FindMax(Box<FindMaxArgs>),
+    /// List the template methods: both spellings, arguments with defaults, and a sample value.
+    ///
+    /// `kdg methods` lists every faker method, `kdg methods random` one namespace,
+    /// `kdg methods random.number` one method. Samples are rendered live from --seed.
+    Methods(MethodsArgs),
     /// Print a shell completion script, e.g. `kdg completions bash > /etc/bash_completion.d/kdg`.
     Completions {
         /// The shell to complete for.
@@ -102,6 +107,22 @@ pub struct RenderArgs {
     /// Number of the first record (records are a function of the seed and their number).
     #[arg(long, default_value_t = 0)]
     pub start: u64,
+}
+
+/// `kdg methods`.
+#[derive(Debug, Args)]
+pub struct MethodsArgs {
+    /// A namespace (`random`) or one method (`random.number`); default: all.
+    #[arg(value_name = "NAMESPACE|METHOD")]
+    pub filter: Option<String>,
+
+    /// Seed for the sample values.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Print the methods as a JSON array, for tools.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// A target rate: records per second, or as fast as possible.

@@ -6,6 +6,7 @@
 //! or exits.
 
 mod find_max;
+mod methods;
 mod plan;
 mod render;
 mod report_merge;
@@ -93,6 +94,7 @@ pub fn main() -> ExitCode {
             timelines: &timelines,
             timeline_out: timeline_out.as_deref(),
         }),
+        Command::Methods(args) => methods::run(&args),
         Command::Completions { shell } => {
             // Into memory first: clap_complete panics when its writer fails (`| head`).
             let mut script = Vec::new();

@@ -309,6 +309,8 @@ const STDOUT_COMMANDS: &[&[&str]] = &[
     ],
     &["plan", "--rps", "5000", "--record-size", "300"],
     &["plan", "--rps", "5000", "--record-size", "300", "--json"],
+    &["methods"],
+    &["methods", "--json"],
     &["completions", "bash"],
     &["completions", "zsh"],
     &["completions", "fish"],

@@ -8,6 +8,7 @@ mod findmax;
 mod firehose;
 mod html;
 mod kinesis;
+mod methods;
 mod replay;
 mod scale;
 mod scenario;

@@ -185,15 +185,21 @@ pub fn signature(name: &str) -> Option<&'static Signature> {
     SIGNATURES.iter().find(|s| s.name == name)
 }
 
-/// Up to three of `candidates` closest to `name` (Jaro-Winkler over 0.8, best first), for "did
-/// you mean" hints. strsim is the crate clap already uses for its own flag suggestions.
+/// Up to three of `candidates` closest to `name`, best first, for "did you mean" hints: within
+/// one edit (two for longer names; a swap of neighbours is one edit) or Jaro-Winkler over 0.8.
+/// strsim is the crate clap already uses for its own flag suggestions.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     let lower = name.to_ascii_lowercase();
-    let mut scored: Vec<(f64, &str)> = candidates
+    let edits = if lower.len() >= 6 { 2 } else { 1 };
+    let mut scored: Vec<(usize, f64, &str)> = candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(&lower, &c.to_ascii_lowercase()), c))
-        .filter(|(score, _)| *score > 0.8)
+        .map(|c| {
+            let c_lower = c.to_ascii_lowercase();
+            let d = strsim::damerau_levenshtein(&lower, &c_lower);
+            (d, strsim::jaro_winkler(&lower, &c_lower), c)
+        })
+        .filter(|(d, jw, _)| *d <= edits || *jw > 0.8)
         .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    scored.into_iter().take(3).map(|(_, c)| c).collect()
+    scored.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+    scored.into_iter().take(3).map(|(_, _, c)| c).collect()
 }

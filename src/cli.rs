@@ -6,20 +6,50 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::units;
 
-/// What `--help` says about exit codes, and the README repeats.
-pub const EXIT_CODES: &str = "\
+/// The exit codes, as text (a macro so that [`AFTER_HELP`] can `concat!` it).
+macro_rules! exit_codes {
+    () => {
+        "\
 Exit codes:
   0  the run finished and every record was delivered
   1  the run finished but records failed or were rejected, or a threshold was missed
   2  usage, template or setup error: nothing was sent
-  130, 143, 129  a second stop signal (SIGINT, SIGTERM, SIGHUP) aborted the run";
+  130, 143, 129  a second stop signal (SIGINT, SIGTERM, SIGHUP) aborted the run"
+    };
+}
+
+/// What `--help` says about exit codes, and the README repeats.
+pub const EXIT_CODES: &str = exit_codes!();
+
+/// `kdg --help`'s closing: examples (each one a README command, which CI runs) and exit codes.
+pub const AFTER_HELP: &str = concat!(
+    "\
+Examples:
+  kdg render templates/transaction.hbs -n 5 --seed 7
+      look at records (KDG's \"Test template\")
+  kdg methods random
+      template methods: both spellings, arguments, samples
+  kdg run templates/price.hbs --rps max --count 1M --sink null
+      measure the generator: unpaced, to nowhere
+  kdg run templates/price.hbs --rps 1000 --duration 10s --stream prices
+      send to a Kinesis data stream (PutRecords)
+  kdg run templates/transaction.hbs --rps 100 -d 10s --delivery-stream trades
+      send to a Firehose delivery stream (PutRecordBatch)
+  kdg tail --stream s --from trim-horizon --count 1000
+      read a stream back
+  kdg man > kdg.1
+      this help as a manual page, for `man ./kdg.1` (`kdg man run`: one command's)
+
+",
+    exit_codes!()
+);
 
 /// kdg: fill Amazon Kinesis Data Streams and Firehose with realistic fake records.
 ///
 /// Renders records from a template (every Kinesis Data Generator template works unchanged, and
 /// Handlebars syntax with faker helpers too) and sends them at a steady, measured rate.
 #[derive(Debug, Parser)]
-#[command(name = "kdg", version, after_help = EXIT_CODES, max_term_width = 100)]
+#[command(name = "kdg", version, after_help = AFTER_HELP, max_term_width = 100)]
 pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
@@ -49,6 +79,17 @@ pub enum Command {
     /// Find the highest rate a stream holds: steps up (×2, then bisecting) until throttling or
     /// latency say stop. Takes `kdg run`'s flags; the rate and duration are the search's.
     FindMax(Box<FindMaxArgs>),
+    /// List the template methods: both spellings, arguments with defaults, and a sample value.
+    ///
+    /// `kdg methods` lists every faker method, `kdg methods random` one namespace,
+    /// `kdg methods random.number` one method. Samples are rendered live from --seed.
+    Methods(MethodsArgs),
+    /// Print the manual page (roff), generated from these definitions: `kdg man | man -l -`.
+    Man {
+        /// One command's page (`run`, `tail`, …) instead of kdg's.
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
+    },
     /// Print a shell completion script, e.g. `kdg completions bash > /etc/bash_completion.d/kdg`.
     Completions {
         /// The shell to complete for.
@@ -102,6 +143,22 @@ pub struct RenderArgs {
     /// Number of the first record (records are a function of the seed and their number).
     #[arg(long, default_value_t = 0)]
     pub start: u64,
+}
+
+/// `kdg methods`.
+#[derive(Debug, Args)]
+pub struct MethodsArgs {
+    /// A namespace (`random`) or one method (`random.number`); default: all.
+    #[arg(value_name = "NAMESPACE|METHOD")]
+    pub filter: Option<String>,
+
+    /// Seed for the sample values.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Print the methods as a JSON array, for tools.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// A target rate: records per second, or as fast as possible.

@@ -6,6 +6,7 @@
 //! or exits.
 
 mod find_max;
+mod methods;
 mod plan;
 mod render;
 mod report_merge;
@@ -93,6 +94,8 @@ pub fn main() -> ExitCode {
             timelines: &timelines,
             timeline_out: timeline_out.as_deref(),
         }),
+        Command::Methods(args) => methods::run(&args),
+        Command::Man { command } => man(command.as_deref()),
         Command::Completions { shell } => {
             // Into memory first: clap_complete panics when its writer fails (`| head`).
             let mut script = Vec::new();
@@ -304,6 +307,35 @@ fn after_writing(written: anyhow::Result<()>, exit: Exit) -> Exit {
             exit.max(Exit::Failed)
         }
     }
+}
+
+/// `kdg man [COMMAND]`: the manual page clap_mangen renders from the clap definitions.
+fn man(command: Option<&str>) -> anyhow::Result<Exit> {
+    let top = Cli::command();
+    let page = match command {
+        None => top,
+        Some(name) => {
+            let names: Vec<&str> = top.get_subcommands().map(|c| c.get_name()).collect();
+            let Some(sub) = top.find_subcommand(name) else {
+                let near = crate::faker::signatures::closest(name, names.iter().copied());
+                let hint = near
+                    .first()
+                    .map(|n| format!(": did you mean `{n}`?"))
+                    .unwrap_or_default();
+                anyhow::bail!("no command `{name}`{hint} (commands: {})", names.join(", "));
+            };
+            let bin = format!("kdg-{name}");
+            sub.clone()
+                .display_name(bin.clone())
+                .bin_name(bin)
+                .version(env!("CARGO_PKG_VERSION"))
+        }
+    };
+    let mut roff = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut roff)
+        .context("rendering the manual page")?;
+    write_stdout(&roff).map(|()| Exit::Success)
 }
 
 /// Write `bytes` to stdout and flush; a reader that already left is fine.

@@ -13,7 +13,8 @@
 //!   shortest round-trip form, arrays joined with `,`, dates as `Date.prototype.toString()`.
 //!
 //! Namespace modules each export `lookup(method) -> Option<Builder>` and `METHODS`, the list of
-//! method names (used for error messages and `kdg render --list`).
+//! method names (used for error messages and `kdg methods`); `signatures` has the arguments of
+//! those that take any.
 
 use std::fmt;
 
@@ -36,6 +37,7 @@ pub mod name;
 pub mod phone;
 pub mod random;
 pub mod row;
+pub mod signatures;
 pub mod state;
 pub mod system;
 
@@ -353,7 +355,7 @@ macro_rules! pick_from {
     }};
 }
 
-/// The faker namespaces, in the order `kdg render --list` shows them.
+/// The faker namespaces, in the order `kdg methods` shows them.
 pub const NAMESPACES: &[&str] = &[
     "address", "commerce", "company", "date", "finance", "hacker", "helpers", "image", "internet", "lorem", "name",
     "phone", "random", "system",
@@ -393,14 +395,32 @@ impl fmt::Display for LookupError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LookupError::Module(ns) => {
-                write!(f, "unknown module `{ns}` (modules: {})", NAMESPACES.join(", "))
+                write!(f, "unknown module `{ns}`")?;
+                did_you_mean(f, signatures::closest(ns, NAMESPACES.iter().copied()))?;
+                write!(
+                    f,
+                    " (modules: {}; `kdg methods` lists every method)",
+                    NAMESPACES.join(", ")
+                )
             }
             LookupError::Method(ns, m) => {
                 let known = methods(ns).unwrap_or(&[]);
-                write!(f, "unknown method `{ns}.{m}` ({ns} has: {})", known.join(", "))
+                write!(f, "unknown method `{ns}.{m}`")?;
+                let near = signatures::closest(m, known.iter().copied());
+                did_you_mean(f, near.iter().map(|k| format!("{ns}.{k}")).collect())?;
+                write!(f, " ({ns} has: {}; `kdg methods {ns}` shows them)", known.join(", "))
             }
         }
     }
+}
+
+/// `: did you mean `a` or `b`?` when there are close names.
+fn did_you_mean<S: fmt::Display>(f: &mut fmt::Formatter<'_>, near: Vec<S>) -> fmt::Result {
+    let near: Vec<String> = near.iter().map(|n| format!("`{n}`")).collect();
+    if near.is_empty() {
+        return Ok(());
+    }
+    write!(f, ": did you mean {}?", near.join(" or "))
 }
 
 /// Resolve `ns.method` to its builder.

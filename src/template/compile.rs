@@ -538,7 +538,7 @@ fn unknown_helper(name: &str) -> String {
     let name = name.replace(':', ".");
     format!(
         "unknown helper `{name}`: use a faker method such as `name.firstName` \
-         (`kdg render --list` shows them all) or seq, uuid, run.id, json, escape, walk, timestamp"
+         (`kdg methods` lists them all) or seq, uuid, run.id, json, escape, walk, timestamp"
     )
 }
 

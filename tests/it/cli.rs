@@ -313,6 +313,10 @@ const STDOUT_COMMANDS: &[&[&str]] = &[
     ],
     &["plan", "--rps", "5000", "--record-size", "300"],
     &["plan", "--rps", "5000", "--record-size", "300", "--json"],
+    &["methods"],
+    &["man"],
+    &["man", "run"],
+    &["methods", "--json"],
     &["completions", "bash"],
     &["completions", "zsh"],
     &["completions", "fish"],
@@ -590,4 +594,53 @@ fn a_flat_out_run_has_records_in_every_second_of_its_timeline() {
         .collect();
     assert!(sent.len() >= 3, "{sent:?}");
     assert!(sent[..3].iter().all(|n| *n > 0), "{sent:?}");
+}
+
+#[test]
+fn man_renders_a_page_for_kdg_and_for_each_command() {
+    let o = run(kdg(&["man"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = String::from_utf8(o.stdout).unwrap();
+    assert!(page.contains(".TH kdg 1"), "{page}");
+    for sub in ["run", "render", "tail", "plan", "methods", "find-max"] {
+        assert!(
+            page.contains(&format!("kdg\\-{}", sub.replace('-', "\\-"))),
+            "{sub} in the page"
+        );
+        let o = run(kdg(&["man", sub]));
+        assert!(o.status.success(), "{sub}: {}", stderr(&o));
+        let sub_page = String::from_utf8(o.stdout).unwrap();
+        assert!(sub_page.contains(&format!(".TH kdg-{sub} 1")), "{sub_page}");
+    }
+    let run_page = String::from_utf8(run(kdg(&["man", "run"])).stdout).unwrap();
+    assert!(
+        run_page.contains("\\-\\-rps") && run_page.contains("\\-\\-stream"),
+        "{run_page}"
+    );
+
+    let o = run(kdg(&["man", "rnu"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `run`"), "{}", stderr(&o));
+}
+
+#[test]
+fn help_examples_are_readme_commands() {
+    // The README's commands run in CI (scripts/readme-examples.sh): so do --help's.
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let help = String::from_utf8(run(kdg(&["--help"])).stdout).unwrap();
+    let examples: Vec<&str> = help
+        .split("Examples:\n")
+        .nth(1)
+        .expect("an Examples section")
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.strip_prefix("  kdg "))
+        .collect();
+    assert!(examples.len() >= 5, "{help}");
+    for e in examples {
+        assert!(
+            readme.contains(&format!("kdg {e}")),
+            "`kdg {e}` is not a README command"
+        );
+    }
 }

@@ -9,6 +9,7 @@ mod findmax;
 mod firehose;
 mod html;
 mod kinesis;
+mod methods;
 mod metrics;
 mod replay;
 mod scale;

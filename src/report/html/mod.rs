@@ -251,7 +251,10 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Option<String>)>) {
         Value::Null => out.push((or_config(prefix), None)),
         Value::Number(n) if prefix.ends_with("_ms") && n.as_f64().is_some() => {
             let ms = n.as_f64().unwrap_or_default();
-            out.push((prefix.trim_end_matches("_ms").to_owned(), Some(readable_duration(ms / 1e3))));
+            out.push((
+                prefix.trim_end_matches("_ms").to_owned(),
+                Some(readable_duration(ms / 1e3)),
+            ));
         }
         other => out.push((or_config(prefix), Some(scalar(other)))),
     }

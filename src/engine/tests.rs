@@ -764,3 +764,30 @@ async fn a_ramp_from_zero_sends_records() {
         out.report.totals.delivered
     );
 }
+
+/// A record whose rendering reaches the record cap is rejected as `RecordTooLarge` and never
+/// sent; the records around it are sent as usual.
+#[tokio::test(start_paused = true)]
+async fn a_record_over_the_cap_is_rejected_with_its_code() {
+    // About half the records render 1000 × 1000 × 100 bytes (over 64 MiB); the others `y`.
+    let src = format!(
+        "{{{{#if (random.boolean)}}}}{{{{#repeat 1000}}}}{{{{#repeat 1000}}}}{}{{{{/repeat}}}}{{{{/repeat}}}}{{{{else}}}}y{{{{/if}}}}",
+        "x".repeat(100)
+    );
+    let t = Template::compile(&src, "t", &crate::template::Options::default()).expect("compiles");
+    let cfg = LoadPlan {
+        count: Some(8),
+        ..at(1000.0)
+    };
+    let (out, lines) = run_source(cfg, Source::single(t)).await;
+    let r = &out.report;
+    assert_eq!(r.totals.offered, 8);
+    assert!(r.totals.rejected > 0, "{:?}", r.totals);
+    assert_eq!(r.totals.delivered + r.totals.rejected, 8);
+    assert_eq!(lines.len() as u64, r.totals.delivered);
+    assert!(lines.iter().all(|l| l.trim_end() == "y"), "{lines:?}");
+    assert_eq!(
+        r.errors.get(crate::template::RECORD_TOO_LARGE),
+        Some(&r.totals.rejected)
+    );
+}

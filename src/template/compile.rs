@@ -46,6 +46,7 @@ pub(super) fn compile(src: &str, name: &str, opts: &Options) -> Result<Template,
     })?;
     let mut compiler = Compiler {
         scanned: &scanned,
+        locator: scan::Locator::new(&scanned.text),
         entities: Vec::new(),
         cx: BuildCtx::new(opts.compat, opts.tz.clone()),
         err: &err,
@@ -64,22 +65,29 @@ pub(super) fn compile(src: &str, name: &str, opts: &Options) -> Result<Template,
 /// Join adjacent literals, so rendering does one copy per run of text.
 fn merge_literals(nodes: Vec<Node>) -> Vec<Node> {
     let mut merged: Vec<Node> = Vec::with_capacity(nodes.len());
+    // The run of text being joined: each byte is copied once, however long the run.
+    let mut text: Vec<u8> = Vec::new();
     for node in nodes {
-        match (merged.last_mut(), node) {
-            (_, Node::Lit(b)) if b.is_empty() => {}
-            (Some(Node::Lit(prev)), Node::Lit(b)) => {
-                let mut v = prev.to_vec();
-                v.extend_from_slice(&b);
-                *prev = v.into_boxed_slice();
+        match node {
+            Node::Lit(b) => text.extend_from_slice(&b),
+            node => {
+                if !text.is_empty() {
+                    merged.push(Node::Lit(std::mem::take(&mut text).into_boxed_slice()));
+                }
+                merged.push(node);
             }
-            (_, node) => merged.push(node),
         }
+    }
+    if !text.is_empty() {
+        merged.push(Node::Lit(text.into_boxed_slice()));
     }
     merged
 }
 
 struct Compiler<'a> {
     scanned: &'a scan::Scanned,
+    /// Positions in the rewritten text, found in linear time (elements come in document order).
+    locator: scan::Locator<'a>,
     /// The `#entity` blocks around the element being compiled, innermost last: their `of=`
     /// names, if any.
     entities: Vec<Option<Names>>,
@@ -98,7 +106,7 @@ impl Compiler<'_> {
     /// The source offset of a Handlebars (line, column) position in the rewritten text, and the
     /// rewritten offset itself.
     fn position(&self, line: usize, col: usize) -> (usize, usize) {
-        let at = scan::offset_of(&self.scanned.text, line, col);
+        let at = self.locator.offset_of(line, col);
         (self.scanned.map[at.min(self.scanned.map.len() - 1)], at)
     }
 

@@ -628,13 +628,10 @@ fn duplicates_flag(a: &RunArgs) -> Result<f64, ConfigError> {
 /// and `--threshold`, in the order a user reading errors expects.
 fn rate_flags(a: &RunArgs, template: &TemplateConfig) -> Result<(Rate, Option<Instance>, Thresholds), ConfigError> {
     let rate = match a.rps {
-        RateArg::PerSecond(r) if r > 10_000_000_000.0 => {
-            return Err(bad(
-                "--rps",
-                "is above 10G records/s; use `max` for as fast as possible",
-            ))
+        RateArg::PerSecond(r) => {
+            crate::engine::schedule::check_rate(r).map_err(|e| bad("--rps", e))?;
+            Rate::per_second(r)
         }
-        RateArg::PerSecond(r) => Rate::per_second(r),
         RateArg::Max => Rate::Max,
     };
     let rate = match (&a.ramp, &a.steps) {
@@ -1008,7 +1005,10 @@ fn parse_backfill(span: &str, speed: Option<&str>) -> Result<Backfill, ConfigErr
     let speed = match speed.unwrap_or("60") {
         "max" => None,
         s => match s.parse::<f64>() {
-            Ok(v) if v > 0.0 && v.is_finite() => Some(v),
+            Ok(v) if v > 0.0 && v.is_finite() => {
+                crate::engine::schedule::check_speed(v).map_err(|e| bad("--speed", e))?;
+                Some(v)
+            }
             _ => return Err(bad("--speed", format!("`{s}` is not a positive number or `max`"))),
         },
     };
@@ -1209,6 +1209,38 @@ mod tests {
         );
         let e = config(&["--metrics-listen", ":9464", "--metrics-linger", "1h"]).unwrap_err();
         assert_eq!(e.flag, "--metrics-linger");
+    }
+
+    #[test]
+    fn rates_and_speeds_beyond_the_schedule_limits_are_rejected_naming_the_flag() {
+        for (args, flag) in [
+            (&["--rps", "2e10"][..], "--rps"),
+            (&["--rps", "1e-9"][..], "--rps"),
+            (&["--ramp", "1..1e308/1s"][..], "--ramp"),
+            (&["--steps", "1,1e12", "--hold", "1s"][..], "--steps"),
+            (
+                &[
+                    "--backfill",
+                    "2026-01-01T00:00:00Z..2026-01-01T00:00:01Z",
+                    "--speed",
+                    "1e-9",
+                ][..],
+                "--speed",
+            ),
+            (
+                &[
+                    "--backfill",
+                    "2026-01-01T00:00:00Z..2026-01-01T00:00:01Z",
+                    "--speed",
+                    "1e12",
+                ][..],
+                "--speed",
+            ),
+        ] {
+            assert_eq!(config(args).unwrap_err().flag, flag, "{args:?}");
+        }
+        assert!(config(&["--rps", "1e10"]).is_ok());
+        assert!(config(&["--steps", "0,1e9", "--hold", "1s"]).is_ok());
     }
 
     #[test]

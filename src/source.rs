@@ -150,20 +150,22 @@ impl Source {
 
     /// Render record `n` at `now_ms`, appending to `out`. With a replay, `row` is the record's
     /// row: written as it is when there is no template, else lent to the template's context.
-    pub fn render(&self, sc: &mut SourceCtx, n: u64, now_ms: i64, row: Option<&mut Row>, out: &mut Vec<u8>) {
+    /// False when the template's rendering stopped at [`crate::template::MAX_RECORD_BYTES`].
+    pub fn render(&self, sc: &mut SourceCtx, n: u64, now_ms: i64, row: Option<&mut Row>, out: &mut Vec<u8>) -> bool {
         if self.templates.is_empty() {
             if let Some(row) = row {
                 out.extend_from_slice(row.json());
             }
-            return;
+            return true;
         }
         let i = self.pick(sc.ctxs[0].seed, n);
         let ctx = &mut sc.ctxs[i];
         match row {
             Some(row) => {
                 std::mem::swap(&mut ctx.row, row);
-                self.templates[i].render(ctx, n, now_ms, out);
+                let ok = self.templates[i].render(ctx, n, now_ms, out);
                 std::mem::swap(&mut ctx.row, row);
+                ok
             }
             None => self.templates[i].render(ctx, n, now_ms, out),
         }

@@ -620,6 +620,8 @@ impl Worker {
         let batch = &mut st.batch;
         batch.reset(a);
         st.entry_record.clear();
+        // Once a record is dropped (too large), entries no longer match records one to one.
+        let mut mapped = self.shaping.duplicates > 0.0;
         for local in a..a + block.len {
             let offset = block.offsets.get((local - a) as usize);
             // Instances render the global record numbers that belong to them.
@@ -629,16 +631,34 @@ impl Worker {
             let now_ms = offset.and_then(|o| schedule.wall_ms(*o)).unwrap_or(wall_ms);
             st.sc.set_sim_ms(offset.and_then(|o| schedule.sim_ms(*o)));
             let row = st.rows.get_mut((local - a) as usize).filter(|_| replaying);
+            let start = batch.data.len();
+            let into = if self.shaping.gzip {
+                &mut st.plain
+            } else {
+                &mut batch.data
+            };
             if self.shaping.gzip {
-                st.plain.clear();
-                self.source.render(&mut st.sc, n, now_ms, row, &mut st.plain);
+                into.clear();
+            }
+            if !self.source.render(&mut st.sc, n, now_ms, row, into) {
+                // Too large to render: rejected here, never sent (nor kept in memory).
+                batch.data.truncate(start);
+                st.rec.counters.offered += 1;
+                st.rec.counters.attempted += 1;
+                st.rec.counters.rejected += 1;
+                st.rec.error(crate::template::RECORD_TOO_LARGE, 1);
+                if !mapped {
+                    st.entry_record.extend(0..batch.len() as u32);
+                    mapped = true;
+                }
+                continue;
+            }
+            if self.shaping.gzip {
                 if self.shaping.newline {
                     st.plain.push(b'\n');
                 }
                 gzip_into(&st.plain, &mut batch.data);
             } else {
-                let start = batch.data.len();
-                self.source.render(&mut st.sc, n, now_ms, row, &mut batch.data);
                 if let Some(field) = self.shaping.mark.as_ref().and_then(|m| m.field.as_deref()) {
                     marked_key = !mark_json(&mut batch.data, start, field, &self.run_id, n);
                 }
@@ -653,7 +673,9 @@ impl Worker {
                         use std::io::Write as _;
                         let _ = write!(batch.keys.data, "kdg-{}-{n}", self.run_id);
                     }
-                    (Some(t), Some(c)) => t.render(c, n, now_ms, &mut batch.keys.data),
+                    (Some(t), Some(c)) => {
+                        t.render(c, n, now_ms, &mut batch.keys.data);
+                    }
                     _ => crate::faker::write_int(
                         &mut batch.keys.data,
                         (crate::faker::splitmix64(st.key_seed ^ n) % 10_000_000_000) as i64,
@@ -665,9 +687,9 @@ impl Worker {
                     batch.hash_keys.end();
                 }
             }
-            if self.shaping.duplicates > 0.0 {
+            if mapped {
                 st.entry_record.push((local - a) as u32);
-                if duplicate(self.seed, n, self.shaping.duplicates) {
+                if self.shaping.duplicates > 0.0 && duplicate(self.seed, n, self.shaping.duplicates) {
                     batch.repeat_last();
                     st.entry_record.push((local - a) as u32);
                     st.rec.counters.duplicates += 1;

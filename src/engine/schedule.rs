@@ -14,6 +14,53 @@ use tokio::time::Instant;
 
 use crate::engine::periodic::Periodic;
 
+/// The highest target rate a profile may ask for (`--rps`, `--ramp`, `--steps`): 10 G records/s,
+/// far beyond what one machine renders. Above it, `--rps max` says what is meant.
+pub const MAX_RATE: f64 = 1e10;
+/// The lowest non-zero target rate: 10⁻⁶ records/s, one record in about 11.6 days. A zero step or
+/// ramp end is allowed (a pause); a rate between zero and this is a typo, not a plan.
+pub const MIN_RATE: f64 = 1e-6;
+/// The slowest `--speed` of a backfill: a thousandth of real time. Slower, a one-second span would
+/// take longer than any run anyone waits for.
+pub const MIN_SPEED: f64 = 1e-3;
+/// The fastest `--speed` of a backfill other than `max`: 10⁹ simulated seconds per real second.
+pub const MAX_SPEED: f64 = 1e9;
+/// The furthest into the schedule a record may be due: 100 years. A record due later is never
+/// due, so every due time stays a finite, representable instant.
+pub const MAX_OFFSET_SECS: f64 = 100.0 * 365.25 * 86_400.0;
+
+/// Check one target rate against [`MIN_RATE`] and [`MAX_RATE`]; zero passes (a pause).
+///
+/// # Errors
+/// A message naming the limit.
+pub fn check_rate(r: f64) -> Result<(), String> {
+    if !r.is_finite() || r > MAX_RATE {
+        Err(format!(
+            "{r} records/s is above the limit of 10G records/s (MAX_RATE); use `--rps max` for as fast as possible"
+        ))
+    } else if r > 0.0 && r < MIN_RATE {
+        Err(format!(
+            "{r} records/s is below the lowest non-zero rate, 0.000001 records/s (MIN_RATE); use 0 for a pause"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Check a backfill `--speed` against [`MIN_SPEED`] and [`MAX_SPEED`].
+///
+/// # Errors
+/// A message naming the limit.
+pub fn check_speed(speed: f64) -> Result<(), String> {
+    if speed.is_finite() && (MIN_SPEED..=MAX_SPEED).contains(&speed) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{speed}` is outside 0.001..1e9 simulated seconds per real second (MIN_SPEED..MAX_SPEED); use `max` for as fast as the destination takes"
+        ))
+    }
+}
+
 /// The target rate of a run.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -168,7 +215,10 @@ impl Profile {
             Profile::Ramp { from, to, over } => {
                 let d = over.as_secs_f64();
                 let at_end = (from + to) * d / 2.0;
-                if n <= at_end {
+                if n <= 0.0 {
+                    // Record 0 is due at the start (from zero, the formula below is 0/0).
+                    0.0
+                } else if n <= at_end {
                     let k = (to - from) / d;
                     if k.abs() < 1e-12 {
                         n / from
@@ -225,6 +275,8 @@ impl Profile {
         if from == 0.0 && to == 0.0 {
             return Err(err(0, "both rates are zero"));
         }
+        check_rate(from).map_err(|e| err(0, &e))?;
+        check_rate(to).map_err(|e| err(dots + 2, &e))?;
         Ok(Profile::Ramp { from, to, over })
     }
 
@@ -242,6 +294,7 @@ impl Profile {
                     col + 1
                 )
             })?;
+            check_rate(r).map_err(|e| format!("`{s}`: column {}: {e}", col + 1))?;
             rates.push(r);
             col += part.len() + 1;
         }
@@ -382,7 +435,15 @@ impl Schedule {
             return None;
         }
         let speed = self.backfill.and_then(|b| b.speed).unwrap_or(1.0);
-        Some(self.start + Duration::from_secs_f64((offset / speed).max(0.0)))
+        // Offsets are at most MAX_OFFSET_SECS and speeds at least MIN_SPEED, so this is finite;
+        // the clamp and the checked sum keep it so whatever a caller passes.
+        let secs = (offset / speed).clamp(0.0, MAX_OFFSET_SECS / MIN_SPEED);
+        let wait = Duration::try_from_secs_f64(secs).unwrap_or(Duration::ZERO);
+        Some(
+            self.start
+                .checked_add(wait)
+                .unwrap_or_else(|| self.start + Duration::from_secs_f64(MAX_OFFSET_SECS)),
+        )
     }
 
     /// The wall-clock instant (ms since the epoch) of an offset, for `{{date.now}}`; `None` when
@@ -434,7 +495,8 @@ impl Schedule {
                 }
             };
             let off = if self.pacing == Pacing::Burst { off.floor() } else { off };
-            if !off.is_finite() || until.is_some_and(|d| off >= d) {
+            // Never due (a zero last rate), or not within the run or the representable future.
+            if !off.is_finite() || off > MAX_OFFSET_SECS || until.is_some_and(|d| off >= d) {
                 break;
             }
             offsets.push(off);
@@ -679,6 +741,41 @@ mod tests {
             None,
         );
         assert_eq!(again[..], offs[..100]);
+    }
+
+    #[test]
+    fn rates_and_speeds_outside_their_limits_are_refused_naming_the_limit() {
+        for ramp in ["1..1e308/1s", "1e11..1/1s", "0.0000000001..1/1s"] {
+            let e = Profile::parse_ramp(ramp).unwrap_err();
+            assert!(e.contains("MAX_RATE") || e.contains("MIN_RATE"), "{ramp}: {e}");
+        }
+        assert!(Profile::parse_ramp("1..1e10/1s").is_ok());
+        assert!(Profile::parse_ramp("0..1e-6/1s").is_ok());
+        let e = Profile::parse_steps("1,1e11", Duration::from_secs(1)).unwrap_err();
+        assert!(e.contains("column 3") && e.contains("MAX_RATE"), "{e}");
+        assert!(Profile::parse_steps("1,1e9,0", Duration::from_secs(1)).is_ok());
+        assert!(check_speed(1e-9).unwrap_err().contains("MIN_SPEED"));
+        assert!(check_speed(1e300).is_err());
+        assert!(check_speed(MIN_SPEED).is_ok() && check_speed(MAX_SPEED).is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn due_times_stay_finite_at_the_limits() {
+        // A record due after MAX_OFFSET_SECS is never due: the schedule ends instead.
+        let s = schedule(Rate::per_second(MIN_RATE), Pacing::Smooth, Arrivals::Uniform);
+        let offs = all_offsets(&s, u64::MAX, None);
+        assert_eq!(offs.len(), (MAX_OFFSET_SECS * MIN_RATE) as usize + 1);
+        // The slowest backfill at the furthest offset is still an instant.
+        let slow = schedule(Rate::per_second(1.0), Pacing::Smooth, Arrivals::Uniform).with_backfill(Backfill {
+            start_ms: 0,
+            end_ms: 1000,
+            speed: Some(MIN_SPEED),
+        });
+        assert!(slow.at(MAX_OFFSET_SECS).is_some());
+        assert!(slow.at(f64::INFINITY).is_some() && slow.at(f64::NAN).is_some());
+        // A ramp from zero: record 0 is due at the start, not at 0/0.
+        let p = Profile::parse_ramp("0..100/1s").unwrap();
+        assert_eq!(p.time_of(0.0), 0.0);
     }
 
     #[test]

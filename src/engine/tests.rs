@@ -719,3 +719,111 @@ async fn the_live_view_shows_the_ramps_current_target_and_a_steady_now_rate() {
         );
     }
 }
+
+/// Issue 18: rates no machine can honour still end at the duration. A sink taking 200 ms per
+/// batch of at most 10 records keeps the run far behind; it stops claiming one second after the
+/// planned end (`LATE_RECORDS`) whatever the rate, and the pacer's arithmetic stays finite.
+#[tokio::test(start_paused = true)]
+async fn extreme_rates_end_soon_after_the_duration_with_a_report() {
+    let ramp = |to: f64| Profile::Ramp {
+        from: 1.0,
+        to,
+        over: Duration::from_secs(1),
+    };
+    let steps = Profile::Steps {
+        rates: vec![1.0, 1e9],
+        hold: Duration::from_secs(1),
+    };
+    let cases = [
+        (
+            Rate::Profile(ramp(schedule::MAX_RATE)),
+            Pacing::Smooth,
+            Arrivals::Uniform,
+        ),
+        (Rate::Profile(ramp(1e9)), Pacing::Smooth, Arrivals::Poisson),
+        (Rate::Profile(steps), Pacing::Smooth, Arrivals::Uniform),
+        (Rate::per_second(1e9), Pacing::Burst, Arrivals::Uniform),
+        (Rate::per_second(schedule::MAX_RATE), Pacing::Smooth, Arrivals::Poisson),
+    ];
+    for (rate, pacing, arrivals) in cases {
+        let what = format!("{rate:?} {pacing:?} {arrivals:?}");
+        let cfg = LoadPlan {
+            duration: secs(2),
+            batch_size: NonZeroUsize::new(10).expect("non-zero"),
+            rate,
+            pacing,
+            arrivals,
+            seed: 1,
+            ..LoadPlan::default()
+        };
+        let started = Instant::now();
+        let (out, _) = run_with(
+            &cfg,
+            Scripted {
+                delay: Duration::from_millis(200),
+                ..Scripted::default()
+            },
+            std::future::pending(),
+        )
+        .await;
+        let took = started.elapsed();
+        assert!(took <= Duration::from_millis(3200), "{what}: {took:?}");
+        let r = &out.report;
+        assert_eq!(r.stopped_by, StopReason::Duration, "{what}");
+        assert!(
+            r.totals.offered > 0 && r.totals.offered < 200,
+            "{what}: {}",
+            r.totals.offered
+        );
+        assert_eq!(r.totals.delivered, r.totals.offered, "{what}");
+    }
+}
+
+/// A ramp from zero used to make record 0 due at 0/0 (NaN), which ended the run before it began.
+#[tokio::test(start_paused = true)]
+async fn a_ramp_from_zero_sends_records() {
+    let cfg = LoadPlan {
+        duration: secs(2),
+        rate: Rate::Profile(Profile::Ramp {
+            from: 0.0,
+            to: 100.0,
+            over: Duration::from_secs(2),
+        }),
+        seed: 1,
+        ..LoadPlan::default()
+    };
+    let (out, _) = run_with(&cfg, Scripted::default(), std::future::pending()).await;
+    // The area of the triangle: 100 records by the end of the ramp.
+    assert!(
+        out.report.totals.delivered.abs_diff(100) <= 1,
+        "{}",
+        out.report.totals.delivered
+    );
+}
+
+/// A record whose rendering reaches the record cap is rejected as `RecordTooLarge` and never
+/// sent; the records around it are sent as usual.
+#[tokio::test(start_paused = true)]
+async fn a_record_over_the_cap_is_rejected_with_its_code() {
+    // About half the records render 1000 × 1000 × 100 bytes (over 64 MiB); the others `y`.
+    let src = format!(
+        "{{{{#if (random.boolean)}}}}{{{{#repeat 1000}}}}{{{{#repeat 1000}}}}{}{{{{/repeat}}}}{{{{/repeat}}}}{{{{else}}}}y{{{{/if}}}}",
+        "x".repeat(100)
+    );
+    let t = Template::compile(&src, "t", &crate::template::Options::default()).expect("compiles");
+    let cfg = LoadPlan {
+        count: Some(8),
+        ..at(1000.0)
+    };
+    let (out, lines) = run_source(cfg, Source::single(t)).await;
+    let r = &out.report;
+    assert_eq!(r.totals.offered, 8);
+    assert!(r.totals.rejected > 0, "{:?}", r.totals);
+    assert_eq!(r.totals.delivered + r.totals.rejected, 8);
+    assert_eq!(lines.len() as u64, r.totals.delivered);
+    assert!(lines.iter().all(|l| l.trim_end() == "y"), "{lines:?}");
+    assert_eq!(
+        r.errors.get(crate::template::RECORD_TOO_LARGE),
+        Some(&r.totals.rejected)
+    );
+}

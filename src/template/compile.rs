@@ -5,7 +5,10 @@
 use handlebars::template::{Parameter, Template as HbTemplate, TemplateElement};
 use serde_json::{Map, Value};
 
-use super::{compat, scan, EntityVal, Local, Names, Node, Options, Template, TemplateError};
+use super::{
+    compat, scan, EntityVal, Local, Names, Node, Options, Template, TemplateError, MAX_ESCAPE_NESTING, MAX_NESTING,
+    MAX_REPEAT_EXPANSION, MAX_TEMPLATE_BYTES,
+};
 use crate::faker::state::{self, PickMode, Selector};
 use crate::faker::{self, random::write_uuid, Args, BuildCtx, Compat, Ctx};
 
@@ -20,6 +23,15 @@ pub(super) fn compile(src: &str, name: &str, opts: &Options) -> Result<Template,
             message,
         }
     };
+    if src.len() > MAX_TEMPLATE_BYTES {
+        return Err(err(
+            0,
+            format!(
+                "the template is {} bytes, above the limit of 10 MiB (MAX_TEMPLATE_BYTES)",
+                src.len()
+            ),
+        ));
+    }
     if src.trim().is_empty() {
         return Err(err(0, "the template is empty".into()));
     }
@@ -34,10 +46,13 @@ pub(super) fn compile(src: &str, name: &str, opts: &Options) -> Result<Template,
     })?;
     let mut compiler = Compiler {
         scanned: &scanned,
+        locator: scan::Locator::new(&scanned.text),
         entities: Vec::new(),
         cx: BuildCtx::new(opts.compat, opts.tz.clone()),
         err: &err,
         row_fields: opts.row_fields.as_deref(),
+        sub_depth: 0,
+        escape_depth: 0,
     };
     let nodes = compiler.elements(&hb, 0)?;
     let slots = compiler.cx.slots();
@@ -50,28 +65,39 @@ pub(super) fn compile(src: &str, name: &str, opts: &Options) -> Result<Template,
 /// Join adjacent literals, so rendering does one copy per run of text.
 fn merge_literals(nodes: Vec<Node>) -> Vec<Node> {
     let mut merged: Vec<Node> = Vec::with_capacity(nodes.len());
+    // The run of text being joined: each byte is copied once, however long the run.
+    let mut text: Vec<u8> = Vec::new();
     for node in nodes {
-        match (merged.last_mut(), node) {
-            (_, Node::Lit(b)) if b.is_empty() => {}
-            (Some(Node::Lit(prev)), Node::Lit(b)) => {
-                let mut v = prev.to_vec();
-                v.extend_from_slice(&b);
-                *prev = v.into_boxed_slice();
+        match node {
+            Node::Lit(b) => text.extend_from_slice(&b),
+            node => {
+                if !text.is_empty() {
+                    merged.push(Node::Lit(std::mem::take(&mut text).into_boxed_slice()));
+                }
+                merged.push(node);
             }
-            (_, node) => merged.push(node),
         }
+    }
+    if !text.is_empty() {
+        merged.push(Node::Lit(text.into_boxed_slice()));
     }
     merged
 }
 
 struct Compiler<'a> {
     scanned: &'a scan::Scanned,
+    /// Positions in the rewritten text, found in linear time (elements come in document order).
+    locator: scan::Locator<'a>,
     /// The `#entity` blocks around the element being compiled, innermost last: their `of=`
     /// names, if any.
     entities: Vec<Option<Names>>,
     cx: BuildCtx,
     err: &'a dyn Fn(usize, String) -> TemplateError,
     row_fields: Option<&'a [String]>,
+    /// Sub-expressions around the one being compiled (at most [`MAX_NESTING`]).
+    sub_depth: usize,
+    /// `json`/`escape` helpers around the one being compiled (at most [`MAX_ESCAPE_NESTING`]).
+    escape_depth: usize,
 }
 
 type CompileResult<T> = Result<T, TemplateError>;
@@ -80,13 +106,16 @@ impl Compiler<'_> {
     /// The source offset of a Handlebars (line, column) position in the rewritten text, and the
     /// rewritten offset itself.
     fn position(&self, line: usize, col: usize) -> (usize, usize) {
-        let at = scan::offset_of(&self.scanned.text, line, col);
+        let at = self.locator.offset_of(line, col);
         (self.scanned.map[at.min(self.scanned.map.len() - 1)], at)
     }
 
     fn elements(&mut self, t: &HbTemplate, depth: usize) -> CompileResult<Vec<Node>> {
-        if depth > 32 {
-            return Err((self.err)(0, "blocks are nested more than 32 deep".into()));
+        if depth > MAX_NESTING {
+            return Err((self.err)(
+                0,
+                format!("blocks are nested more than {MAX_NESTING} deep (MAX_NESTING)"),
+            ));
         }
         let mut nodes = Vec::with_capacity(t.elements.len());
         for (i, el) in t.elements.iter().enumerate() {
@@ -255,7 +284,18 @@ impl Compiler<'_> {
                         format!("`{name}` takes one value, e.g. {{{{{name} (name.lastName)}}}}"),
                     ));
                 };
-                let inner = self.parameter(inner, at)?;
+                if self.escape_depth >= MAX_ESCAPE_NESTING {
+                    return Err((self.err)(
+                        at,
+                        format!(
+                            "`{name}` is nested more than {MAX_ESCAPE_NESTING} deep (MAX_ESCAPE_NESTING): each level can double the text"
+                        ),
+                    ));
+                }
+                self.escape_depth += 1;
+                let inner = self.parameter(inner, at);
+                self.escape_depth -= 1;
+                let inner = inner?;
                 Ok(Node::Escape {
                     inner,
                     quote: name == "json",
@@ -420,10 +460,19 @@ impl Compiler<'_> {
     }
 
     fn subexpression(&mut self, sub: &handlebars::template::Subexpression, at: usize) -> CompileResult<Node> {
-        match sub.as_element() {
+        if self.sub_depth >= MAX_NESTING {
+            return Err((self.err)(
+                at,
+                format!("sub-expressions are nested more than {MAX_NESTING} deep (MAX_NESTING)"),
+            ));
+        }
+        self.sub_depth += 1;
+        let node = match sub.as_element() {
             TemplateElement::Expression(h) => self.expression(&h.name, &h.params, &h.hash, None, at),
             _ => Err((self.err)(at, "unsupported sub-expression".into())),
-        }
+        };
+        self.sub_depth -= 1;
+        node
     }
 
     /// A block or helper parameter that is rendered (a path, sub-expression or literal).
@@ -468,6 +517,7 @@ impl Compiler<'_> {
                         ))
                     }
                 };
+                check_expansion(items.len() as u64, &body).map_err(|e| (self.err)(at, e))?;
                 Ok(Node::Each {
                     items,
                     keys,
@@ -519,6 +569,7 @@ impl Compiler<'_> {
                 if min > max {
                     return Err((self.err)(at, format!("`#repeat` range {min}..{max} is empty")));
                 }
+                check_expansion(max, &body).map_err(|e| (self.err)(at, e))?;
                 Ok(Node::Repeat {
                     min,
                     max,
@@ -531,6 +582,42 @@ impl Compiler<'_> {
                 format!("unknown block helper `#{other}` (each, if, unless, repeat, entity)"),
             )),
         }
+    }
+}
+
+/// The most times the innermost body in `nodes` renders per rendering of `nodes`: the largest
+/// product of the counts of the `#repeat`/`#each` blocks nested in them.
+fn expansion(nodes: &[Node]) -> u64 {
+    nodes
+        .iter()
+        .map(|n| match n {
+            Node::Repeat { max, body, .. } => max.saturating_mul(expansion(body)),
+            Node::Each {
+                items, body, otherwise, ..
+            } => (items.len() as u64)
+                .saturating_mul(expansion(body))
+                .max(expansion(otherwise)),
+            Node::If {
+                cond, then, otherwise, ..
+            } => expansion(cond).max(expansion(then)).max(expansion(otherwise)),
+            Node::Escape { inner, .. } => expansion(inner),
+            Node::Entity { body, .. } => expansion(body),
+            _ => 1,
+        })
+        .max()
+        .unwrap_or(1)
+}
+
+/// A block that renders its `body` up to `count` times must keep the expansion within
+/// [`MAX_REPEAT_EXPANSION`].
+fn check_expansion(count: u64, body: &[Node]) -> Result<(), String> {
+    let total = count.saturating_mul(expansion(body));
+    if total > MAX_REPEAT_EXPANSION {
+        Err(format!(
+            "this block and the blocks inside it render their body up to {total} times per record, above the limit of {MAX_REPEAT_EXPANSION} (MAX_REPEAT_EXPANSION)"
+        ))
+    } else {
+        Ok(())
     }
 }
 

@@ -49,6 +49,22 @@ use crate::faker::{Compat, Ctx, Gen};
 
 pub use crate::faker::row::write_json_escaped;
 
+/// The largest template source, 10 MiB: larger ones are refused before anything is parsed.
+pub const MAX_TEMPLATE_BYTES: usize = 10 << 20;
+/// The deepest nesting of blocks, and of sub-expressions inside one tag.
+pub const MAX_NESTING: usize = 32;
+/// The deepest nesting of `json`/`escape` inside each other: each level can double the text.
+pub const MAX_ESCAPE_NESTING: usize = 8;
+/// The most times a `#repeat`/`#each` body may render in one record: the product of the counts
+/// of the blocks around it (`{{#repeat 1000}}{{#repeat 1000}}` is 1,000,000).
+pub const MAX_REPEAT_EXPANSION: u64 = 1_000_000;
+/// The largest record a template renders for a local sink (stdout, file, null): 64 MiB. Remote
+/// sinks refuse records over the service's own limit (`src/sink/limits.rs`) before sending.
+/// Rendering stops at this size; the record is then rejected with [`RECORD_TOO_LARGE`].
+pub const MAX_RECORD_BYTES: usize = 64 << 20;
+/// The rejection code of a record whose rendering reached [`MAX_RECORD_BYTES`].
+pub const RECORD_TOO_LARGE: &str = "RecordTooLarge";
+
 /// How to compile a template.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -185,19 +201,33 @@ impl Template {
         Ctx::new(seed, run_id.to_string(), self.slots)
     }
 
-    /// Render record `n` at instant `now_ms` (ms since the Unix epoch), appending to `out`.
+    /// Render record `n` at instant `now_ms` (ms since the Unix epoch), appending to `out`;
+    /// false when rendering stopped at [`MAX_RECORD_BYTES`] (see [`Template::render_capped`]).
     #[inline]
-    pub fn render(&self, ctx: &mut Ctx, n: u64, now_ms: i64, out: &mut Vec<u8>) {
+    pub fn render(&self, ctx: &mut Ctx, n: u64, now_ms: i64, out: &mut Vec<u8>) -> bool {
         ctx.begin_record(n, now_ms);
-        self.render_into(ctx, out);
+        self.render_capped(ctx, out)
     }
 
     /// Render the record `ctx` was prepared for, appending to `out`.
     #[inline]
     pub fn render_into(&self, ctx: &mut Ctx, out: &mut Vec<u8>) {
-        render::render_nodes(&self.nodes, ctx, out, &mut Vec::new());
+        self.render_capped(ctx, out);
+    }
+
+    /// Render the record `ctx` was prepared for, appending to `out`; false when rendering
+    /// stopped at [`MAX_RECORD_BYTES`] (what was rendered is left in `out`, cut at the cap).
+    pub fn render_capped(&self, ctx: &mut Ctx, out: &mut Vec<u8>) -> bool {
+        let start = out.len();
+        let ok = render::render_nodes(&self.nodes, ctx, out, &mut Vec::new(), start + MAX_RECORD_BYTES);
+        if !ok {
+            out.truncate(start + MAX_RECORD_BYTES);
+        }
+        ok
     }
 }
 
+#[cfg(test)]
+mod limits_tests;
 #[cfg(test)]
 mod tests;

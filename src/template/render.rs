@@ -13,17 +13,34 @@ pub(super) struct Frame<'t> {
     len: usize,
 }
 
-pub(super) fn render_nodes<'t>(nodes: &'t [Node], ctx: &mut Ctx, out: &mut Vec<u8>, frames: &mut Vec<Frame<'t>>) {
+/// Render `nodes`, appending to `out`; stop (returning false) once `out` is longer than `cap`
+/// bytes, so a record never grows past [`super::MAX_RECORD_BYTES`] whatever its blocks multiply.
+pub(super) fn render_nodes<'t>(
+    nodes: &'t [Node],
+    ctx: &mut Ctx,
+    out: &mut Vec<u8>,
+    frames: &mut Vec<Frame<'t>>,
+    cap: usize,
+) -> bool {
     for node in nodes {
+        if out.len() > cap {
+            return false;
+        }
         match node {
             Node::Lit(b) => out.extend_from_slice(b),
             Node::Gen(g) => g.emit(ctx, out),
             Node::Escape { inner, quote } => {
                 let mut tmp = std::mem::take(&mut ctx.scratch);
                 tmp.clear();
-                render_nodes(inner, ctx, &mut tmp, frames);
+                // Escaping never shortens the text, so the inner text has the same room.
+                let room = cap.saturating_sub(out.len());
+                let ok = render_nodes(inner, ctx, &mut tmp, frames, room);
+                tmp.truncate(room + 1);
                 crate::faker::row::write_json_escaped(out, &tmp, *quote);
                 ctx.scratch = tmp;
+                if !ok {
+                    return false;
+                }
             }
             Node::Each {
                 items,
@@ -31,8 +48,8 @@ pub(super) fn render_nodes<'t>(nodes: &'t [Node], ctx: &mut Ctx, out: &mut Vec<u
                 body,
                 otherwise,
             } => {
-                if items.is_empty() {
-                    render_nodes(otherwise, ctx, out, frames);
+                if items.is_empty() && !render_nodes(otherwise, ctx, out, frames, cap) {
+                    return false;
                 }
                 for (index, item) in items.iter().enumerate() {
                     let key = keys.as_ref().map(|k| k[index].as_str());
@@ -42,8 +59,11 @@ pub(super) fn render_nodes<'t>(nodes: &'t [Node], ctx: &mut Ctx, out: &mut Vec<u
                         index,
                         len: items.len(),
                     });
-                    render_nodes(body, ctx, out, frames);
+                    let ok = render_nodes(body, ctx, out, frames, cap);
                     frames.pop();
+                    if !ok {
+                        return false;
+                    }
                 }
             }
             Node::If {
@@ -54,10 +74,13 @@ pub(super) fn render_nodes<'t>(nodes: &'t [Node], ctx: &mut Ctx, out: &mut Vec<u
             } => {
                 let mut tmp = std::mem::take(&mut ctx.scratch);
                 tmp.clear();
-                render_nodes(cond, ctx, &mut tmp, frames);
+                let room = cap.saturating_sub(out.len());
+                let ok = render_nodes(cond, ctx, &mut tmp, frames, room);
                 let truthy = !matches!(&tmp[..], b"" | b"false" | b"0" | b"null" | b"undefined" | b"NaN");
                 ctx.scratch = tmp;
-                render_nodes(if truthy != *negate { then } else { otherwise }, ctx, out, frames);
+                if !ok || !render_nodes(if truthy != *negate { then } else { otherwise }, ctx, out, frames, cap) {
+                    return false;
+                }
             }
             Node::Repeat { min, max, sep, body } => {
                 let len = if min == max {
@@ -75,15 +98,21 @@ pub(super) fn render_nodes<'t>(nodes: &'t [Node], ctx: &mut Ctx, out: &mut Vec<u
                         index,
                         len,
                     });
-                    render_nodes(body, ctx, out, frames);
+                    let ok = render_nodes(body, ctx, out, frames, cap);
                     frames.pop();
+                    if !ok || out.len() > cap {
+                        return false;
+                    }
                 }
             }
             Node::Entity { sel, body } => {
                 let saved = ctx.entity;
                 ctx.entity = sel.select(ctx.seed, ctx.seq);
-                render_nodes(body, ctx, out, frames);
+                let ok = render_nodes(body, ctx, out, frames, cap);
                 ctx.entity = saved;
+                if !ok {
+                    return false;
+                }
             }
             Node::EntityVal(v) => match v {
                 EntityVal::Id => faker::write_int(out, ctx.entity.id as i64),
@@ -119,4 +148,5 @@ pub(super) fn render_nodes<'t>(nodes: &'t [Node], ctx: &mut Ctx, out: &mut Vec<u
             }
         }
     }
+    out.len() <= cap
 }

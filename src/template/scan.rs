@@ -307,6 +307,60 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// [`offset_of`] for many positions of one text, in linear time overall when they come in
+/// document order (as the compiler asks for them): it walks on from the last position asked
+/// for instead of from the start of the text, and restarts from the line's start otherwise.
+pub struct Locator<'t> {
+    text: &'t str,
+    /// Byte offset of the start of each line.
+    line_starts: Vec<usize>,
+    /// The last position found: (line, col, byte offset).
+    cursor: std::cell::Cell<(usize, usize, usize)>,
+}
+
+impl<'t> Locator<'t> {
+    /// Index the lines of `text`.
+    pub fn new(text: &'t str) -> Locator<'t> {
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Locator {
+            text,
+            line_starts,
+            cursor: std::cell::Cell::new((1, 1, 0)),
+        }
+    }
+
+    /// The byte offset of 1-based `line` and character `col`, as [`offset_of`] gives it.
+    pub fn offset_of(&self, line: usize, col: usize) -> usize {
+        let Some(&start) = line.checked_sub(1).and_then(|l| self.line_starts.get(l)) else {
+            return self.text.len();
+        };
+        let (cl, cc, cb) = self.cursor.get();
+        let (mut c, mut i) = if cl == line && cc <= col { (cc, cb) } else { (1, start) };
+        for ch in self.text[i..].chars() {
+            if c == col {
+                break;
+            }
+            if ch == '\n' {
+                // The column is past the end of its line: nowhere, as for offset_of.
+                return self.text.len();
+            }
+            c += 1;
+            i += ch.len_utf8();
+        }
+        if c != col {
+            return self.text.len();
+        }
+        self.cursor.set((line, col, i));
+        i
+    }
+}
+
 /// The byte offset of 1-based `line` and character `col` in `text`.
 pub fn offset_of(text: &str, line: usize, col: usize) -> usize {
     let mut l = 1;
@@ -378,6 +432,22 @@ mod tests {
         assert_eq!(s.map[tag], src.find("{{").unwrap());
         assert_eq!(line_col(src, s.map[tag]), (2, 1));
         assert_eq!(offset_of(src, 2, 1), s.map[tag]);
+    }
+
+    #[test]
+    fn the_locator_finds_what_offset_of_finds_in_any_order() {
+        let text = "ab\n{{x}}é\n\nzz{{y}}";
+        let loc = Locator::new(text);
+        let mut all = Vec::new();
+        for line in 0..6 {
+            for col in 0..9 {
+                all.push((line, col));
+            }
+        }
+        // In order, then backwards (the cursor restarts from the line's start).
+        for &(line, col) in all.iter().chain(all.iter().rev()) {
+            assert_eq!(loc.offset_of(line, col), offset_of(text, line, col), "{line}:{col}");
+        }
     }
 
     #[test]

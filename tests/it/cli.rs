@@ -644,3 +644,51 @@ fn help_examples_are_readme_commands() {
         );
     }
 }
+
+/// Issue 18: rates no machine can honour end at the duration with a report (exit 0), and rates or
+/// speeds beyond the schedule's limits are one-line errors naming the limit (exit 2).
+#[test]
+fn extreme_rates_end_with_a_report_or_are_refused_naming_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = ["run", "templates/price.hbs", "--sink", "null", "-q"];
+    for (i, extra) in [
+        &["--ramp", "1..1000000000/1s", "-d", "2s"][..],
+        &["--steps", "1,1e9", "--hold", "1s", "-d", "2s"][..],
+        &["--pacing", "burst", "--rps", "1e9", "-d", "2s"][..],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let json = dir.path().join(format!("r{i}.json"));
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--report-json", json.to_str().unwrap()]);
+        let o = run(kdg(&args));
+        assert_eq!(o.status.code(), Some(0), "{extra:?}: {}", stderr(&o));
+        let r = report(&json);
+        assert_eq!(r["stopped_by"], "duration", "{extra:?}");
+    }
+    for (extra, flag, limit) in [
+        (&["--ramp", "1..1e308/1s", "-d", "2s"][..], "--ramp", "MAX_RATE"),
+        (&["--rps", "1e11", "-d", "2s"][..], "--rps", "MAX_RATE"),
+        (&["--rps", "1e-300", "-n", "2"][..], "--rps", "MIN_RATE"),
+        (
+            &[
+                "--backfill",
+                "2026-01-01T00:00:00Z..2026-01-01T00:00:01Z",
+                "--speed",
+                "1e-9",
+            ][..],
+            "--speed",
+            "MIN_SPEED",
+        ),
+    ] {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        let o = run(kdg(&args));
+        assert_eq!(o.status.code(), Some(2), "{extra:?}");
+        let err = stderr(&o);
+        assert!(err.contains(flag) && err.contains(limit), "{extra:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+}

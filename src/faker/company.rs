@@ -126,7 +126,7 @@ mod tests {
     #[test]
     fn suffixes_are_joined_with_commas() {
         assert_eq!(render("suffixes", Args::default(), 1), ["Inc,and Sons,LLC,Group"]);
-        assert!(render_with(suffixes, kdg(json!(1)), Compat::Tolerant, 1).is_err());
+        assert_eq!(render("suffixes", kdg(json!(1)), 1), ["Inc,and Sons,LLC,Group"]);
     }
 
     #[test]

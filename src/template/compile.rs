@@ -543,19 +543,28 @@ fn unknown_helper(name: &str) -> String {
 }
 
 /// The arguments of a KDG call: ARG as JSON, else as raw text (`docs/templates.md`, Argument
-/// parsing, cases 6–7). In tolerant mode a comma list of JSON values is an argument list:
-/// `random.number(1,10)`.
+/// parsing, cases 6–7). In tolerant mode a comma list of JSON values is an argument list
+/// (`random.number(1,10)`), and quotes escaped as `\"` are read as quotes
+/// (`random.number({\"min\":1,\"max\":9})`, `docs/templates.md#case-21`).
 fn kdg_args(raw: &str, compat: Compat) -> Args {
     if raw.trim().is_empty() {
         return Args::default();
     }
-    let positional = match serde_json::from_str::<Value>(raw) {
-        Ok(v) => vec![v],
-        Err(_) => match serde_json::from_str::<Value>(&format!("[{raw}]")) {
-            Ok(Value::Array(list)) if compat == Compat::Tolerant && list.len() > 1 => list,
-            _ => vec![Value::String(raw.to_string())],
+    let tolerant = compat == Compat::Tolerant;
+    let parse = |text: &str| match serde_json::from_str::<Value>(text) {
+        Ok(v) => Some(vec![v]),
+        Err(_) => match serde_json::from_str::<Value>(&format!("[{text}]")) {
+            Ok(Value::Array(list)) if tolerant && list.len() > 1 => Some(list),
+            _ => None,
         },
     };
+    let positional = parse(raw)
+        .or_else(|| {
+            (tolerant && raw.contains("\\\""))
+                .then(|| parse(&raw.replace("\\\"", "\"")))
+                .flatten()
+        })
+        .unwrap_or_else(|| vec![Value::String(raw.to_string())]);
     Args {
         positional,
         named: Map::new(),

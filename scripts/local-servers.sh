@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the local AWS-compatible servers the integration tests run against:
 #   kinesalite (npm) for Kinesis, moto (PyPI) for Kinesis, Firehose and S3, with boto3 for
-#   independent read-back and aws_kinesis_agg to decode KPL aggregated records. Idempotent;
+#   independent read-back and aws_kinesis_agg to decode KPL aggregated records; and faker.js
+#   3.1.0 with moment 2.17.1 (npm), the oracle of the template fidelity test. Idempotent;
 #   everything goes under $KDG_SERVERS (default ~/.cache/kdg/servers). The tests start and stop
 #   the servers themselves, on 127.0.0.1 and free ports.
 #   scripts/local-servers.sh install
@@ -28,5 +29,12 @@ fi
 if [ ! -f "$KDG_SERVERS/kinesalite/node_modules/kinesalite/cli.js" ]; then
   (cd "$KDG_SERVERS/kinesalite" && { [ -f package.json ] || npm init -y >/dev/null; } \
     && npm install --no-audit --no-fund --loglevel=error kinesalite@3.3.3)
+fi
+# The differential test's oracle (tests/it/fidelity.rs): the faker.js and moment.js KDG ships.
+mkdir -p "$KDG_SERVERS/fakerjs"
+if [ ! -f "$KDG_SERVERS/fakerjs/node_modules/faker/package.json" ] \
+  || [ ! -f "$KDG_SERVERS/fakerjs/node_modules/moment/package.json" ]; then
+  (cd "$KDG_SERVERS/fakerjs" && { [ -f package.json ] || npm init -y >/dev/null; } \
+    && npm install --no-audit --no-fund --loglevel=error faker@3.1.0 moment@2.17.1)
 fi
 echo "local servers ready under $KDG_SERVERS ($(( $(date +%s) - t0 ))s)"

@@ -191,8 +191,6 @@ pub(crate) fn retain_from(out: &mut Vec<u8>, start: usize, keep: impl Fn(u8) -> 
 pub(crate) enum Hole {
     /// A digit `0..=9`.
     Digit,
-    /// A digit `1..=9`.
-    NonZero,
     /// A capital letter `A..=Z`.
     Letter,
 }
@@ -231,15 +229,6 @@ impl Symbols {
             _ => None,
         })
     }
-
-    /// The `fake` crate's phone and number formats: `#` is a digit, `^` a non-zero digit.
-    pub(crate) fn digits_and_nonzero(pattern: &str) -> Symbols {
-        Symbols::new(pattern, |c| match c {
-            '#' => Some(Hole::Digit),
-            '^' => Some(Hole::NonZero),
-            _ => None,
-        })
-    }
 }
 
 impl Gen for Symbols {
@@ -250,24 +239,11 @@ impl Gen for Symbols {
             out.extend_from_slice(&self.text[last..at]);
             out.push(match hole {
                 Hole::Digit => b'0' + ctx.int(0, 9) as u8,
-                Hole::NonZero => b'0' + ctx.int(1, 9) as u8,
                 Hole::Letter => b'A' + ctx.int(0, 25) as u8,
             });
             last = at;
         }
         out.extend_from_slice(&self.text[last..]);
-    }
-}
-
-/// Append `pattern` with `#` replaced by a digit and `^` by a non-zero digit.
-#[inline]
-pub(crate) fn write_number_pattern(ctx: &mut Ctx, out: &mut Vec<u8>, pattern: &str) {
-    for b in pattern.bytes() {
-        match b {
-            b'#' => out.push(b'0' + ctx.int(0, 9) as u8),
-            b'^' => out.push(b'0' + ctx.int(1, 9) as u8),
-            _ => out.push(b),
-        }
     }
 }
 

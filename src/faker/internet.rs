@@ -45,7 +45,7 @@ pub fn lookup(method: &str) -> Option<Builder> {
         "domainSuffix" => crate::pick_from!(EN::INTERNET_DOMAIN_SUFFIX),
         "domainWord" => crate::no_args!(write_domain_word),
         "ip" => crate::no_args!(write_ip),
-        "userAgent" => crate::pick_from!(EN::INTERNET_USER_AGENT),
+        "userAgent" => crate::no_args!(super::user_agent::write_user_agent),
         "color" => color,
         "mac" => crate::no_args!(write_mac),
         "password" => password,

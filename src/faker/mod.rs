@@ -38,6 +38,7 @@ pub mod random;
 pub mod row;
 pub mod state;
 pub mod system;
+mod user_agent;
 
 /// The random generator every generator draws from. PCG's 128-bit MCG: fast, small, and its
 /// output stream is fixed by its definition, so seeded output does not change between releases.

@@ -4,6 +4,7 @@
 mod aggregate;
 mod cli;
 mod common;
+mod fidelity;
 mod findmax;
 mod firehose;
 mod html;

@@ -319,6 +319,47 @@ pub fn mime_extensions(mime: &str) -> Option<&'static [&'static str]> {
         .filter(|e| !e.is_empty())
 }
 
+/// `random.locale()`: locale identifiers of the kind faker.js ships data for (CLDR-style
+/// `language` or `language_REGION`; faker 3.1.0 has 35 of them), picked uniformly. The template's
+/// own locale stays `en`: no tag changes it.
+pub const LOCALES: &[&str] = &[
+    "ar",
+    "cs",
+    "da",
+    "de",
+    "el",
+    "en",
+    "es",
+    "fi",
+    "fr",
+    "he",
+    "hu",
+    "it",
+    "ja",
+    "ko",
+    "nl",
+    "pl",
+    "pt",
+    "ru",
+    "de_AT",
+    "de_CH",
+    "en_AU",
+    "en_CA",
+    "en_GB",
+    "en_IE",
+    "en_IN",
+    "en_US",
+    "es_MX",
+    "fr_CA",
+    "id_ID",
+    "nb_NO",
+    "pt_BR",
+    "sv_SE",
+    "zh_CN",
+    "zh_TW",
+    "sr_Latn_RS",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,44 +408,3 @@ mod tests {
         }
     }
 }
-
-/// `random.locale()`: locale identifiers of the kind faker.js ships data for (CLDR-style
-/// `language` or `language_REGION`; faker 3.1.0 has 35 of them), picked uniformly. The template's
-/// own locale stays `en`: no tag changes it.
-pub const LOCALES: &[&str] = &[
-    "ar",
-    "cs",
-    "da",
-    "de",
-    "el",
-    "en",
-    "es",
-    "fi",
-    "fr",
-    "he",
-    "hu",
-    "it",
-    "ja",
-    "ko",
-    "nl",
-    "pl",
-    "pt",
-    "ru",
-    "de_AT",
-    "de_CH",
-    "en_AU",
-    "en_CA",
-    "en_GB",
-    "en_IE",
-    "en_IN",
-    "en_US",
-    "es_MX",
-    "fr_CA",
-    "id_ID",
-    "nb_NO",
-    "pt_BR",
-    "sv_SE",
-    "zh_CN",
-    "zh_TW",
-    "sr_Latn_RS",
-];

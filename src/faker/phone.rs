@@ -54,7 +54,7 @@ fn phone_number(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError>
     let [format] = params(args, ["format"], false)?;
     match text(&format, "format")? {
         // `replaceSymbolWithNumber(format)`: `#` is a digit, everything else is kept.
-        Some(f) => boxed(digits(&f)),
+        Some(f) => boxed(digits(f)),
         None => boxed(AnyOf(FORMATS.iter().map(|f| digits(f)).collect())),
     }
 }

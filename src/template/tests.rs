@@ -199,7 +199,9 @@ fn errors_name_file_line_and_column() {
     assert_eq!((e.line, e.column), (3, 3), "{e}");
     assert!(e.message.contains("nope"), "{e}");
 
-    let e = error("{\n \"p\": {{random.number(\"x\")}}\n}", &opts());
+    // kdg's own `key=value` arguments are checked; a KDG call KDG renders (`random.number("x")`
+    // is `NaN`) is never refused, see tolerant_mode_renders_every_kdg_call_strict_mode_renders.
+    let e = error("{\n \"p\": {{random.number max=\"x\"}}\n}", &opts());
     assert_eq!(e.line, 2, "{e}");
     assert!(e.message.contains("must be a number"), "{e}");
 
@@ -579,4 +581,19 @@ fn arguments_faker_ignores_are_accepted_and_ignored_in_both_modes() {
     // kdg's own `key=value` options are still checked, so a misspelling is not dropped.
     let e = error("{{commerce.department max=3}}", &opts());
     assert!(e.message.contains("takes no options"), "{e}");
+}
+
+#[test]
+fn tolerant_mode_renders_every_kdg_call_strict_mode_renders() {
+    // Single quotes read as double quotes: a better value than KDG's one character.
+    let t = compile("{{random.arrayElement(['GET','POST'])}} {{date.now('YYYY')}}");
+    for n in 0..50 {
+        let v = render_n(&t, 3, n);
+        assert!(v == "GET 2010" || v == "POST 2010", "{v}");
+    }
+    // Text tolerant mode cannot read is read as KDG reads it, never refused.
+    for src in ["{{random.arrayElement(OK,FAIL)}}", "{{random.number({min:1,max:10})}}"] {
+        let strict_out = render_n(&compile_with(src, &strict()), 5, 0);
+        assert_eq!(render_n(&compile(src), 5, 0), strict_out, "{src}");
+    }
 }

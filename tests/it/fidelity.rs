@@ -406,3 +406,53 @@ fn faker_methods_match_faker_js_3_1_0_in_shape_variety_length_and_range() {
         "methods that differ from faker.js 3.1.0 (see above): {unexpected:?}"
     );
 }
+
+/// Every template file under `tests/fixtures/kdg/` (KDG's published templates and the corpus of
+/// constructs users write): where faker.js renders it, kdg's tolerant mode renders it too, and
+/// to JSON wherever faker's output is JSON.
+#[test]
+fn every_fixture_template_faker_js_renders_renders_in_tolerant_mode() {
+    let Some(modules) = common::fakerjs() else { return };
+    let dir = common::root().join("tests/fixtures/kdg");
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for sub in [dir.clone(), dir.join("corpus")] {
+        for e in std::fs::read_dir(&sub).expect("fixtures") {
+            let p = e.expect("entry").path();
+            if p.extension().is_some_and(|x| x == "txt") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 15, "{files:?}");
+    let sources: Vec<String> = files
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("read"))
+        .collect();
+    let cases: Vec<Value> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, src)| json!({"id": format!("f{i}"), "tpl": src}))
+        .collect();
+    let faker_out = faker_values(&modules, &cases, 20);
+    let mut rendered_by_faker = 0;
+    for (i, (path, src)) in files.iter().zip(&sources).enumerate() {
+        let name = path.strip_prefix(&dir).unwrap_or(path).display().to_string();
+        let Ok(theirs) = &faker_out[&format!("f{i}")] else {
+            continue;
+        };
+        rendered_by_faker += 1;
+        let ours =
+            kdg_values(src, Compat::Tolerant, 20).unwrap_or_else(|e| panic!("{name}: faker renders it, kdg: {e}"));
+        let json = |v: &String| serde_json::from_str::<Value>(v).is_ok();
+        if theirs.iter().all(json) {
+            for v in &ours {
+                assert!(json(v), "{name}: faker's output is JSON, kdg's is not: {v}");
+            }
+        }
+    }
+    assert!(
+        rendered_by_faker >= 12,
+        "faker rendered only {rendered_by_faker} fixtures"
+    );
+}

@@ -81,32 +81,38 @@ fn webkit(ctx: &mut Ctx) -> [u8; 7] {
     ]
 }
 
-/// `AppleWebKit/W (KHTML, like Gecko) Chrome/V Safari/W`.
-fn chrome_tail(ctx: &mut Ctx, out: &mut Vec<u8>) {
+/// `AppleWebKit/W (KHTML, like Gecko) NAME/V Safari/W`, with `version` writing V.
+fn webkit_tail(ctx: &mut Ctx, out: &mut Vec<u8>, name: &[u8], version: fn(&mut Ctx, &mut Vec<u8>)) {
     let w = webkit(ctx);
     out.extend_from_slice(b"AppleWebKit/");
     out.extend_from_slice(&w);
-    out.extend_from_slice(b" (KHTML, like Gecko) Chrome/");
-    int(ctx, out, 13, 40);
-    out.extend_from_slice(b".0.");
-    int(ctx, out, 800, 899);
-    out.extend_from_slice(b".0 Safari/");
+    out.extend_from_slice(b" (KHTML, like Gecko) ");
+    out.extend_from_slice(name);
+    out.push(b'/');
+    version(ctx, out);
+    out.extend_from_slice(b" Safari/");
     out.extend_from_slice(&w);
 }
 
-/// `AppleWebKit/W (KHTML, like Gecko) Version/V Safari/W`.
+/// `… Chrome/38.0.816.0 Safari/…`.
+fn chrome_tail(ctx: &mut Ctx, out: &mut Vec<u8>) {
+    webkit_tail(ctx, out, b"Chrome", |ctx, out| {
+        int(ctx, out, 13, 40);
+        out.extend_from_slice(b".0.");
+        int(ctx, out, 800, 899);
+        out.extend_from_slice(b".0");
+    })
+}
+
+/// `… Version/7.0.10 Safari/…`.
 fn safari_tail(ctx: &mut Ctx, out: &mut Vec<u8>) {
-    let w = webkit(ctx);
-    out.extend_from_slice(b"AppleWebKit/");
-    out.extend_from_slice(&w);
-    out.extend_from_slice(b" (KHTML, like Gecko) Version/");
-    int(ctx, out, 4, 7);
-    out.push(b'.');
-    int(ctx, out, 0, 1);
-    out.push(b'.');
-    int(ctx, out, 0, 10);
-    out.extend_from_slice(b" Safari/");
-    out.extend_from_slice(&w);
+    webkit_tail(ctx, out, b"Version", |ctx, out| {
+        int(ctx, out, 4, 7);
+        out.push(b'.');
+        int(ctx, out, 0, 1);
+        out.push(b'.');
+        int(ctx, out, 0, 10);
+    })
 }
 
 /// `rv:12.8) Gecko/20100101 Firefox/12.8.3`.

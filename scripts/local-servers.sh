@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Install the local AWS-compatible servers the integration tests run against:
 #   kinesalite (npm) for Kinesis, moto (PyPI) for Kinesis, Firehose and S3, with boto3 for
-#   independent read-back and aws_kinesis_agg to decode KPL aggregated records, and Prometheus
-#   (Debian's apt package) for the live-metrics test. Idempotent;
-#   everything but Prometheus goes under $KDG_SERVERS (default ~/.cache/kdg/servers). The tests start and stop
+#   independent read-back and aws_kinesis_agg to decode KPL aggregated records; faker.js 3.1.0
+#   with moment 2.17.1 (npm), the oracle of the template fidelity test; and Prometheus (Debian's
+#   apt package) for the live-metrics test. Idempotent; everything but Prometheus goes under
+#   $KDG_SERVERS (default ~/.cache/kdg/servers). The tests start and stop
 #   the servers themselves, on 127.0.0.1 and free ports.
 #   scripts/local-servers.sh install
 #   scripts/local-servers.sh path      # print $KDG_SERVERS
@@ -38,5 +39,12 @@ if ! [ -x /usr/bin/prometheus ]; then
   "${sudo[@]}" apt-get install -y -q --no-install-recommends prometheus >/dev/null \
     || { "${sudo[@]}" apt-get update -q >/dev/null \
       && "${sudo[@]}" apt-get install -y -q --no-install-recommends prometheus >/dev/null; }
+fi
+# The differential test's oracle (tests/it/fidelity.rs): the faker.js and moment.js KDG ships.
+mkdir -p "$KDG_SERVERS/fakerjs"
+if [ ! -f "$KDG_SERVERS/fakerjs/node_modules/faker/package.json" ] \
+  || [ ! -f "$KDG_SERVERS/fakerjs/node_modules/moment/package.json" ]; then
+  (cd "$KDG_SERVERS/fakerjs" && { [ -f package.json ] || npm init -y >/dev/null; } \
+    && npm install --no-audit --no-fund --loglevel=error faker@3.1.0 moment@2.17.1)
 fi
 echo "local servers ready under $KDG_SERVERS ($(( $(date +%s) - t0 ))s)"

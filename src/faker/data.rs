@@ -3,6 +3,8 @@
 //! The lists are written for kdg: they have the shape and flavour of faker.js's `en` data (the
 //! values a KDG template would see are of the same kind) but are shorter.
 
+use std::sync::LazyLock;
+
 /// US ZIP code patterns for `address.zipCode` (`#` is a digit).
 pub const ZIP_FORMATS: &[&str] = &["#####", "#####-####"];
 
@@ -13,29 +15,15 @@ pub const SECONDARY_ADDRESS: &[&str] = &["Apt. ###", "Suite ###"];
 /// `random.arrayElement()`'s default list.
 pub const STREET_PREFIX: &[&str] = &["a", "b", "c"];
 
-/// Counties for `address.county`.
+/// Counties for `address.county`: a handful, as faker's `en` data has.
 pub const COUNTY: &[&str] = &[
-    "Avon",
-    "Bedfordshire",
-    "Berkshire",
-    "Borders",
-    "Buckinghamshire",
-    "Cambridgeshire",
-    "Cheshire",
     "Cornwall",
-    "Cumbria",
     "Derbyshire",
-    "Devon",
-    "Dorset",
-    "Essex",
     "Gloucestershire",
     "Hampshire",
-    "Kent",
     "Lancashire",
     "Norfolk",
     "Somerset",
-    "Suffolk",
-    "Surrey",
     "Wiltshire",
 ];
 
@@ -278,94 +266,33 @@ pub const IMAGE_CATEGORIES: &[&str] = &[
     "transport",
 ];
 
-/// MIME types and their file extensions, for the `system` namespace.
-pub const MIME_TYPES: &[(&str, &[&str])] = &[
-    ("application/gzip", &["gz"]),
-    ("application/java-archive", &["jar", "war", "ear"]),
-    ("application/javascript", &["js", "mjs"]),
-    ("application/json", &["json", "map"]),
-    ("application/msword", &["doc", "dot"]),
-    (
-        "application/octet-stream",
-        &[
-            "bin", "dms", "lrf", "mar", "so", "dist", "distz", "pkg", "dump", "exe", "dll",
-        ],
-    ),
-    ("application/pdf", &["pdf"]),
-    ("application/rtf", &["rtf"]),
-    ("application/sql", &["sql"]),
-    ("application/vnd.ms-excel", &["xls", "xlm", "xla", "xlc", "xlt", "xlw"]),
-    ("application/vnd.ms-powerpoint", &["ppt", "pps", "pot"]),
-    (
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        &["pptx"],
-    ),
-    (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &["xlsx"],
-    ),
-    (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        &["docx"],
-    ),
-    ("application/x-7z-compressed", &["7z"]),
-    ("application/x-bzip2", &["bz2", "boz"]),
-    ("application/x-rar-compressed", &["rar"]),
-    ("application/x-sh", &["sh"]),
-    ("application/x-tar", &["tar"]),
-    ("application/xml", &["xml", "xsl", "xsd"]),
-    ("application/zip", &["zip"]),
-    ("audio/aac", &["aac"]),
-    ("audio/midi", &["mid", "midi", "kar", "rmi"]),
-    ("audio/mp4", &["m4a", "mp4a"]),
-    ("audio/mpeg", &["mpga", "mp2", "mp2a", "mp3", "m2a", "m3a"]),
-    ("audio/ogg", &["oga", "ogg", "spx"]),
-    ("audio/wav", &["wav"]),
-    ("audio/webm", &["weba"]),
-    ("audio/x-flac", &["flac"]),
-    ("font/ttf", &["ttf"]),
-    ("font/woff", &["woff"]),
-    ("font/woff2", &["woff2"]),
-    ("image/bmp", &["bmp"]),
-    ("image/gif", &["gif"]),
-    ("image/jpeg", &["jpeg", "jpg", "jpe"]),
-    ("image/png", &["png"]),
-    ("image/svg+xml", &["svg", "svgz"]),
-    ("image/tiff", &["tiff", "tif"]),
-    ("image/webp", &["webp"]),
-    ("image/x-icon", &["ico"]),
-    ("message/rfc822", &["eml", "mime"]),
-    ("model/stl", &["stl"]),
-    ("text/calendar", &["ics", "ifb"]),
-    ("text/css", &["css"]),
-    ("text/csv", &["csv"]),
-    ("text/html", &["html", "htm", "shtml"]),
-    ("text/markdown", &["markdown", "md"]),
-    (
-        "text/plain",
-        &["txt", "text", "conf", "def", "list", "log", "in", "ini"],
-    ),
-    ("text/yaml", &["yaml", "yml"]),
-    ("video/mp4", &["mp4", "mp4v", "mpg4"]),
-    ("video/mpeg", &["mpeg", "mpg", "mpe", "m1v", "m2v"]),
-    ("video/ogg", &["ogv"]),
-    ("video/quicktime", &["qt", "mov"]),
-    ("video/webm", &["webm"]),
-    ("video/x-flv", &["flv"]),
-    ("video/x-msvideo", &["avi"]),
-];
+/// Every media type of the IANA-based media-type database that the `mime-db` crate carries
+/// (the kind of database faker draws from), with its file extensions, for the `system`
+/// namespace: about a thousand types, `application/vnd.*` included.
+pub static MIME_TYPES: LazyLock<Vec<(&'static str, Vec<&'static str>)>> = LazyLock::new(|| {
+    mime_db::TYPES
+        .iter()
+        .map(|(mime, start, len)| {
+            (
+                *mime,
+                mime_db::EXTENSIONS[*start..][..*len].iter().map(|(e, _)| *e).collect(),
+            )
+        })
+        .collect()
+});
 
-/// The distinct top-level types of [`MIME_TYPES`], for `system.fileType`.
-pub const FILE_TYPES: &[&str] = &[
-    "application",
-    "audio",
-    "font",
-    "image",
-    "message",
-    "model",
-    "text",
-    "video",
-];
+/// The distinct top-level types of [`MIME_TYPES`] (`application`, `audio`, …), for
+/// `system.fileType`.
+pub static FILE_TYPES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let mut tops: Vec<&'static str> = Vec::new();
+    for (mime, _) in MIME_TYPES.iter() {
+        let top = mime.split('/').next().unwrap_or(mime);
+        if !tops.contains(&top) {
+            tops.push(top);
+        }
+    }
+    tops
+});
 
 /// The types `system.commonFileType` picks from.
 pub const COMMON_FILE_TYPES: &[&str] = &["video", "audio", "image", "text", "application"];
@@ -383,10 +310,55 @@ pub const COMMON_MIME_TYPES: &[&str] = &[
     "text/html",
 ];
 
-/// The extensions of `mime`, if it is in [`MIME_TYPES`].
+/// The extensions of `mime`, if it is in [`MIME_TYPES`] and has any.
 pub fn mime_extensions(mime: &str) -> Option<&'static [&'static str]> {
-    MIME_TYPES.iter().find(|(m, _)| *m == mime).map(|(_, e)| *e)
+    MIME_TYPES
+        .iter()
+        .find(|(m, _)| *m == mime)
+        .map(|(_, e)| e.as_slice())
+        .filter(|e| !e.is_empty())
 }
+
+/// `random.locale()`: locale identifiers of the kind faker.js ships data for (CLDR-style
+/// `language` or `language_REGION`; faker 3.1.0 has 35 of them), picked uniformly. The template's
+/// own locale stays `en`: no tag changes it.
+pub const LOCALES: &[&str] = &[
+    "ar",
+    "cs",
+    "da",
+    "de",
+    "el",
+    "en",
+    "es",
+    "fi",
+    "fr",
+    "he",
+    "hu",
+    "it",
+    "ja",
+    "ko",
+    "nl",
+    "pl",
+    "pt",
+    "ru",
+    "de_AT",
+    "de_CH",
+    "en_AU",
+    "en_CA",
+    "en_GB",
+    "en_IE",
+    "en_IN",
+    "en_US",
+    "es_MX",
+    "fr_CA",
+    "id_ID",
+    "nb_NO",
+    "pt_BR",
+    "sv_SE",
+    "zh_CN",
+    "zh_TW",
+    "sr_Latn_RS",
+];
 
 #[cfg(test)]
 mod tests {
@@ -394,9 +366,13 @@ mod tests {
 
     #[test]
     fn file_types_are_the_mime_types_top_levels() {
-        let mut tops: Vec<&str> = MIME_TYPES.iter().map(|(m, _)| m.split('/').next().unwrap()).collect();
-        tops.dedup();
-        assert_eq!(tops, FILE_TYPES);
+        let tops: std::collections::BTreeSet<&str> =
+            MIME_TYPES.iter().map(|(m, _)| m.split('/').next().unwrap()).collect();
+        assert_eq!(tops.len(), FILE_TYPES.len());
+        assert!(FILE_TYPES.len() >= 8, "{:?}", *FILE_TYPES);
+        // The whole database, vendor types included.
+        assert!(MIME_TYPES.len() > 900);
+        assert!(MIME_TYPES.iter().any(|(m, _)| m.starts_with("application/vnd.")));
         for m in COMMON_MIME_TYPES {
             assert!(mime_extensions(m).is_some(), "{m}");
         }

@@ -7,6 +7,17 @@ use super::data;
 use super::helpers::{count, fixed, flag, params, text, write_digits};
 use super::{boxed, write_int, write_js_fixed, ArgError, Args, BuildCtx, Builder, Compat, Ctx, Gen};
 
+/// The symbols of the ISO 4217 currencies that have one (the `iso_currency` crate's table),
+/// one entry per currency, so a symbol several currencies share (`$`, `£`) is drawn as often as
+/// faker draws it: faker picks a currency with a symbol, then prints its symbol.
+static CURRENCY_SYMBOLS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    use iso_currency::IntoEnumIterator as _;
+    iso_currency::Currency::iter()
+        .map(|c| c.symbol().symbol)
+        .filter(|s| s != "\u{a4}" && !s.is_empty())
+        .collect()
+});
+
 /// The methods of `finance`.
 pub const METHODS: &[&str] = &[
     "account",
@@ -33,7 +44,9 @@ pub fn lookup(method: &str) -> Option<Builder> {
         "transactionType" => crate::pick_from!(data::FINANCE_TRANSACTION_TYPE),
         "currencyCode" => crate::pick_from!(EN::CURRENCY_CODE),
         "currencyName" => crate::pick_from!(EN::CURRENCY_NAME),
-        "currencySymbol" => crate::pick_from!(EN::CURRENCY_SYMBOL),
+        "currencySymbol" => crate::no_args!(|ctx: &mut Ctx, out: &mut Vec<u8>| {
+            out.extend_from_slice(ctx.pick(CURRENCY_SYMBOLS.as_slice()).as_bytes())
+        }),
         "bitcoinAddress" => crate::no_args!(write_bitcoin_address),
         _ => return None,
     })

@@ -45,7 +45,7 @@ pub fn lookup(method: &str) -> Option<Builder> {
         "domainSuffix" => crate::pick_from!(EN::INTERNET_DOMAIN_SUFFIX),
         "domainWord" => crate::no_args!(write_domain_word),
         "ip" => crate::no_args!(write_ip),
-        "userAgent" => crate::pick_from!(EN::INTERNET_USER_AGENT),
+        "userAgent" => crate::no_args!(super::user_agent::write_user_agent),
         "color" => color,
         "mac" => crate::no_args!(write_mac),
         "password" => password,
@@ -55,14 +55,43 @@ pub fn lookup(method: &str) -> Option<Builder> {
 
 const PROTOCOLS: &[&str] = &["http", "https"];
 
+/// How many distinct avatar handles there are: faker 3.1.0 picks from a fixed set of about
+/// 1,250 profile-picture URLs, so its avatars repeat; kdg's do as often.
+const AVATARS: u64 = 1266;
+
+/// The avatar handles, built once from kdg's name lists: mostly a lower-case name, sometimes
+/// with `_`, digits, or both, in the proportions faker's handles have them.
+static AVATAR_HANDLES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase()
+    };
+    (0..AVATARS)
+        .map(|i| {
+            let h = super::splitmix64(i);
+            let first = clean(EN::NAME_FIRST_NAME[(h % EN::NAME_FIRST_NAME.len() as u64) as usize]);
+            let last = clean(EN::NAME_LAST_NAME[((h >> 16) % EN::NAME_LAST_NAME.len() as u64) as usize]);
+            let cut = ((h >> 32) % 5) as usize;
+            let digits = (h >> 40) % 100;
+            let base = format!("{first}{}", &last[..cut.min(last.len())]);
+            match (h >> 48) % 100 {
+                0..=81 => base,
+                82..=89 => format!("{first}_{last}"),
+                90..=93 => format!("{base}{digits}"),
+                94..=95 => format!("{first}{digits}{}", &last[..2.min(last.len())]),
+                96..=97 => format!("{base}_"),
+                _ => format!("_{base}"),
+            }
+        })
+        .collect()
+});
+
 /// `avatar()`: a profile picture URL in the style of faker's uifaces list.
 pub(crate) fn write_avatar(ctx: &mut Ctx, out: &mut Vec<u8>) {
     out.extend_from_slice(b"https://s3.amazonaws.com/uifaces/faces/twitter/");
-    let start = out.len();
-    out.extend_from_slice(ctx.pick(EN::NAME_FIRST_NAME).as_bytes());
-    out.extend_from_slice(ctx.pick(EN::NAME_LAST_NAME).as_bytes());
-    retain_from(out, start, |b| b.is_ascii_alphanumeric());
-    out[start..].make_ascii_lowercase();
+    out.extend_from_slice(ctx.pick(AVATAR_HANDLES.as_slice()).as_bytes());
     out.extend_from_slice(b"/128.jpg");
 }
 
@@ -314,7 +343,7 @@ mod tests {
             .map(|v| v.parse().expect("ipv4"))
             .collect();
         assert!(ips.iter().any(|ip| ip.octets()[0] > 200));
-        assert!(build_err("ip", kdg(json!(4))).contains("no arguments"));
+        assert_eq!(render("ip", kdg(json!(4)), 1).len(), 1);
     }
 
     #[test]
@@ -377,9 +406,17 @@ mod tests {
                 "{v}"
             );
         }
-        for v in render("avatar", Args::default(), 20) {
+        let avatars = render("avatar", Args::default(), 3000);
+        for v in &avatars {
             assert!(v.starts_with("https://s3.amazonaws.com/uifaces/faces/twitter/") && v.ends_with("/128.jpg"));
         }
+        // A fixed set of handles, like faker's list: they repeat, and some have `_` or digits.
+        let distinct: std::collections::HashSet<_> = avatars.iter().collect();
+        assert!((700..=AVATARS as usize).contains(&distinct.len()), "{}", distinct.len());
+        let handles: Vec<&str> = avatars.iter().map(|v| &v[47..v.len() - "/128.jpg".len()]).collect();
+        assert!(handles.iter().any(|h| h.contains('_')));
+        assert!(handles.iter().any(|h| h.bytes().any(|b| b.is_ascii_digit())));
+        assert!(handles.iter().all(|h| !h.is_empty() && !h.contains('/')));
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub mod row;
 pub mod signatures;
 pub mod state;
 pub mod system;
+mod user_agent;
 
 /// The random generator every generator draws from. PCG's 128-bit MCG: fast, small, and its
 /// output stream is fixed by its definition, so seeded output does not change between releases.
@@ -290,15 +291,17 @@ impl Args {
         }
     }
 
-    /// Fail unless the call has no arguments.
+    /// For a method that takes no arguments: faker.js 3.1.0 ignores whatever a template passes
+    /// (`{{commerce.department(5)}}`, `docs/templates.md#case-22`), so positional arguments are
+    /// accepted and ignored. `key=value` options, kdg's own Handlebars syntax, are refused, so
+    /// a misspelt option is not silently dropped.
     ///
     /// # Errors
-    /// There are arguments.
+    /// There are `key=value` options.
     pub fn none(&self) -> Result<(), ArgError> {
-        if self.is_empty() {
-            Ok(())
-        } else {
-            Err(ArgError::new("takes no arguments"))
+        match self.named.keys().next() {
+            None => Ok(()),
+            Some(k) => Err(ArgError::new(format!("takes no options, got `{k}=`"))),
         }
     }
 }

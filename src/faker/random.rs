@@ -5,7 +5,6 @@
 //! bounds, precision 1) compiles to a single bounded integer draw. The general shape follows
 //! faker's float arithmetic exactly, artefacts included (`2.9000000000000004`).
 
-use fake::locales::{Data, EN};
 use rand::RngExt as _;
 use serde_json::Value;
 
@@ -43,7 +42,7 @@ pub fn lookup(method: &str) -> Option<Builder> {
             out.extend_from_slice(b"http://lorempixel.com/640/480/");
             out.extend_from_slice(ctx.pick(super::data::IMAGE_CATEGORIES).as_bytes());
         }),
-        "locale" => crate::no_args!(|_: &mut Ctx, out: &mut Vec<u8>| out.extend_from_slice(b"en")),
+        "locale" => crate::pick_from!(super::data::LOCALES),
         "alphaNumeric" => crate::no_args!(|ctx: &mut Ctx, out: &mut Vec<u8>| {
             out.push(*ctx.pick(b"0123456789abcdefghijklmnopqrstuvwxyz"))
         }),
@@ -352,17 +351,54 @@ fn words(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
     })
 }
 
-/// faker's `random.word` picks a word from one of several word lists.
-fn write_word(ctx: &mut Ctx, out: &mut Vec<u8>) {
-    let lists: [&[&str]; 5] = [
-        EN::LOREM_WORD,
-        EN::COMPANY_BS_NOUNS,
-        EN::COMPANY_BUZZWORD_TAIL,
-        EN::COMPANY_BS_ADJ,
-        EN::JOB_FIELD,
+/// The methods `random.word()` picks from, as faker 3.1.0 does: one of the word-producing
+/// methods, uniformly, and that method's value (so some "words" are product names or counties,
+/// with spaces, `'`, `&` or `(` in them).
+static WORD_METHODS: std::sync::LazyLock<Vec<Box<dyn Gen>>> = std::sync::LazyLock::new(|| {
+    const NAMES: [&str; 27] = [
+        "commerce.department",
+        "commerce.productName",
+        "commerce.productAdjective",
+        "commerce.productMaterial",
+        "commerce.product",
+        "commerce.color",
+        "company.catchPhraseAdjective",
+        "company.catchPhraseDescriptor",
+        "company.catchPhraseNoun",
+        "company.bsAdjective",
+        "company.bsBuzz",
+        "company.bsNoun",
+        "address.streetSuffix",
+        "address.county",
+        "address.country",
+        "address.state",
+        "finance.accountName",
+        "finance.transactionType",
+        "finance.currencyName",
+        "hacker.noun",
+        "hacker.verb",
+        "hacker.adjective",
+        "hacker.ingverb",
+        "hacker.abbreviation",
+        "name.jobDescriptor",
+        "name.jobArea",
+        "name.jobType",
     ];
-    let list = lists[ctx.index(lists.len())];
-    out.extend_from_slice(ctx.pick(list).as_bytes());
+    let mut cx = BuildCtx::new(Compat::Tolerant, jiff::tz::TimeZone::UTC);
+    NAMES
+        .iter()
+        .map(|name| {
+            let (ns, m) = name.split_once('.').expect("ns.method");
+            let build = super::lookup(ns, m).expect("a word method");
+            build(&Args::default(), &mut cx).expect("builds without arguments")
+        })
+        .collect()
+});
+
+/// `random.word()`: the value of one of [`WORD_METHODS`].
+fn write_word(ctx: &mut Ctx, out: &mut Vec<u8>) {
+    let i = ctx.index(WORD_METHODS.len());
+    WORD_METHODS[i].emit(ctx, out);
 }
 
 /// A version-4-shaped UUID: `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`, `y` in `8..=b`.

@@ -34,11 +34,11 @@ pub fn lookup(method: &str) -> Option<Builder> {
         }),
         "commonFileName" => common_file_name,
         "mimeType" => crate::no_args!(|ctx: &mut Ctx, out: &mut Vec<u8>| {
-            out.extend_from_slice(ctx.pick(MIME_TYPES).0.as_bytes())
+            out.extend_from_slice(ctx.pick(MIME_TYPES.as_slice()).0.as_bytes())
         }),
         "commonFileType" => crate::pick_from!(COMMON_FILE_TYPES),
         "commonFileExt" => crate::no_args!(write_common_file_ext),
-        "fileType" => crate::pick_from!(FILE_TYPES),
+        "fileType" => crate::pick_from!(FILE_TYPES.as_slice()),
         "fileExt" => file_ext,
         // Both are `undefined` in faker 3.1.0 (`docs/templates.md#values-as-text`).
         "directoryPath" | "filePath" => {
@@ -136,8 +136,7 @@ fn file_ext(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
             Some([one]) => fixed(one.as_bytes()),
             Some(exts) => boxed(Pick(exts)),
             None => Err(ArgError::new(format!(
-                "unknown MIME type {m:?} (known: {})",
-                MIME_TYPES.iter().map(|(m, _)| *m).collect::<Vec<_>>().join(", ")
+                "unknown MIME type {m:?}, or one without file extensions; write one such as \"image/png\""
             ))),
         },
     }

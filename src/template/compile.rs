@@ -252,8 +252,18 @@ impl Compiler<'_> {
         if let Some((ns, method)) = name.split_once(':') {
             let builder = faker::lookup(ns, method).map_err(|e| (self.err)(at, e.to_string()))?;
             let args = self.args(params, hash, kdg, at)?;
-            let g = builder(&args, &mut self.cx)
-                .map_err(|e| (self.err)(kdg.map_or(at, |k| k.at), format!("{ns}.{method}: {e}")))?;
+            let g = match (builder(&args, &mut self.cx), kdg) {
+                (Ok(g), _) => g,
+                // Tolerant mode never refuses a KDG call that strict mode renders: it falls back
+                // to KDG's own reading (`docs/templates.md#case-21`), `OK,FAIL` as one string.
+                (Err(e), Some(k)) if self.cx.compat == Compat::Tolerant => {
+                    self.cx.compat = Compat::Strict;
+                    let strict = builder(&kdg_args(&k.raw, Compat::Strict), &mut self.cx);
+                    self.cx.compat = Compat::Tolerant;
+                    strict.map_err(|_| (self.err)(k.at, format!("{ns}.{method}: {e}")))?
+                }
+                (Err(e), _) => return Err((self.err)(kdg.map_or(at, |k| k.at), format!("{ns}.{method}: {e}"))),
+            };
             return Ok(Node::Gen(g));
         }
         match name.as_str() {
@@ -630,19 +640,33 @@ fn unknown_helper(name: &str) -> String {
 }
 
 /// The arguments of a KDG call: ARG as JSON, else as raw text (`docs/templates.md`, Argument
-/// parsing, cases 6–7). In tolerant mode a comma list of JSON values is an argument list:
-/// `random.number(1,10)`.
+/// parsing, cases 6–7). In tolerant mode a comma list of JSON values is an argument list
+/// (`random.number(1,10)`), quotes escaped as `\"` are read as quotes
+/// (`random.number({\"min\":1,\"max\":9})`, `docs/templates.md#case-21`), and so are single
+/// quotes (`random.arrayElement(['a','b'])`, case 8).
 fn kdg_args(raw: &str, compat: Compat) -> Args {
     if raw.trim().is_empty() {
         return Args::default();
     }
-    let positional = match serde_json::from_str::<Value>(raw) {
-        Ok(v) => vec![v],
-        Err(_) => match serde_json::from_str::<Value>(&format!("[{raw}]")) {
-            Ok(Value::Array(list)) if compat == Compat::Tolerant && list.len() > 1 => list,
-            _ => vec![Value::String(raw.to_string())],
+    let tolerant = compat == Compat::Tolerant;
+    let parse = |text: &str| match serde_json::from_str::<Value>(text) {
+        Ok(v) => Some(vec![v]),
+        Err(_) => match serde_json::from_str::<Value>(&format!("[{text}]")) {
+            Ok(Value::Array(list)) if tolerant && list.len() > 1 => Some(list),
+            _ => None,
         },
     };
+    // Tolerant readings of text that is not JSON, tried in turn: `\"` as `"`, then single
+    // quotes as double quotes (`['GET','POST']`, `date.now('YYYY-MM-DD')`).
+    let retry = |from: &str, to: &str| {
+        (tolerant && raw.contains(from))
+            .then(|| parse(&raw.replace(from, to)))
+            .flatten()
+    };
+    let positional = parse(raw)
+        .or_else(|| retry("\\\"", "\""))
+        .or_else(|| retry("'", "\""))
+        .unwrap_or_else(|| vec![Value::String(raw.to_string())]);
     Args {
         positional,
         named: Map::new(),

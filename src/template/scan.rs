@@ -247,11 +247,19 @@ fn scan_name(
         out.push_str(method, ns_end + 1);
     }
     let mut k = m_end;
+    // `ns.method.more(ARG)`: faker looks at the first two names only and drops the rest, so
+    // `random.number.float(…)` is `random.number(…)` (`docs/templates.md#case-20`).
+    while head && k + 1 < end && bytes[k] == b'.' && is_ident(bytes[k + 1]) {
+        k = ident_end(k + 1);
+    }
     if head && bytes.get(k) == Some(&b'(') {
+        // faker's regex `\(([^)]+)\)`: the first `)` closes the argument.
+        let first = bytes[k + 1..end].iter().position(|b| *b == b')').map(|p| k + 1 + p);
         let close = match compat {
-            // faker's regex `\(([^)]+)\)`: the first `)` closes the argument.
-            Compat::Strict => bytes[k + 1..end].iter().position(|b| *b == b')').map(|p| k + 1 + p),
-            Compat::Tolerant => matching_paren(bytes, k, end),
+            Compat::Strict => first,
+            // The matching `)`, else KDG's own first `)`: tolerant accepts whatever strict does
+            // (`docs/templates.md#case-21`).
+            Compat::Tolerant => matching_paren(bytes, k, end).or(first),
         }
         .ok_or_else(|| (k, "this `(` is never closed by `)`".to_string()))?;
         let raw: String = String::from_utf8_lossy(&bytes[k + 1..close]).replace('\n', "");
@@ -270,12 +278,15 @@ fn scan_name(
     Ok(k)
 }
 
-/// The `)` matching the `(` at `open`, skipping JSON strings and nested brackets.
+/// The `)` matching the `(` at `open`, skipping JSON strings and nested brackets. A backslash
+/// outside a string escapes the next byte, so `{\"min\":1}` (quotes escaped for an enclosing
+/// JSON string) has no strings in it.
 fn matching_paren(bytes: &[u8], open: usize, end: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut k = open;
     while k < end {
         match bytes[k] {
+            b'\\' => k += 1,
             b'"' => {
                 k += 1;
                 while k < end && bytes[k] != b'"' {

@@ -199,7 +199,9 @@ fn errors_name_file_line_and_column() {
     assert_eq!((e.line, e.column), (3, 3), "{e}");
     assert!(e.message.contains("nope"), "{e}");
 
-    let e = error("{\n \"p\": {{random.number(\"x\")}}\n}", &opts());
+    // kdg's own `key=value` arguments are checked; a KDG call KDG renders (`random.number("x")`
+    // is `NaN`) is never refused, see tolerant_mode_renders_every_kdg_call_strict_mode_renders.
+    let e = error("{\n \"p\": {{random.number max=\"x\"}}\n}", &opts());
     assert_eq!(e.line, 2, "{e}");
     assert!(e.message.contains("must be a number"), "{e}");
 
@@ -506,5 +508,92 @@ fn ticker_and_iot_fleet_templates_render_json() {
             let v: Value = serde_json::from_str(&rec).unwrap_or_else(|e| panic!("{file}: {e}\n{rec}"));
             assert!(v.get(key).is_some(), "{file}: {rec}");
         }
+    }
+}
+
+fn compile_with(src: &str, o: &Options) -> Template {
+    Template::compile(src, "t.hbs", o).unwrap_or_else(|e| panic!("{src:?}: {e}"))
+}
+
+#[test]
+fn three_part_names_render_like_their_first_two_parts_in_both_modes() {
+    // docs/templates.md#case-20: an AWS sample writes random.number.float(…).
+    for o in [opts(), strict()] {
+        let t = compile_with(r#"{{random.number.float({"min":1,"max":99,"precision":0.01})}}"#, &o);
+        let bare = compile_with("{{random.number.float}}", &o);
+        for n in 0..200 {
+            let v: f64 = render_n(&t, 4, n).parse().expect("a number");
+            assert!((1.0..=99.01).contains(&v), "{v}");
+            let b: f64 = render_n(&bare, 4, n).parse().expect("a number");
+            assert!((0.0..=99999.0).contains(&b) && b.fract() == 0.0, "{b}");
+        }
+    }
+}
+
+#[test]
+fn escaped_quotes_in_arguments_render_in_tolerant_mode_and_give_nan_when_strict() {
+    // docs/templates.md#case-21.
+    let src = r#"{"year": {{random.number({\"min\":1850,\"max\":1900})}}}"#;
+    let t = compile(src);
+    let mut seen = std::collections::BTreeSet::new();
+    for n in 0..300 {
+        let v: Value = serde_json::from_str(&render_n(&t, 2, n)).expect("JSON");
+        let y = v["year"].as_i64().expect("a whole year");
+        assert!((1850..=1900).contains(&y), "{y}");
+        seen.insert(y);
+    }
+    assert!(seen.len() > 40, "{seen:?}");
+    let s = compile_with(src, &strict());
+    assert_eq!(render_n(&s, 2, 0), r#"{"year": NaN}"#);
+    // Tolerant never fails where strict renders: a `(` without a matching `)` closes at the
+    // first `)`, as in KDG.
+    for src in [r#"{{lorem.word(\")}}"#, r#"{{random.arrayElement(["a\"b"])}}"#] {
+        let strict_out = render_n(&compile_with(src, &strict()), 1, 0);
+        assert!(
+            !render_n(&compile(src), 1, 0).is_empty(),
+            "{src}: strict gives {strict_out:?}"
+        );
+    }
+}
+
+#[test]
+fn arguments_faker_ignores_are_accepted_and_ignored_in_both_modes() {
+    // docs/templates.md#case-22.
+    for (call, bare) in [
+        ("commerce.department(5)", "commerce.department"),
+        ("image.image(300)", "image.image"),
+        ("lorem.text(3)", "lorem.text"),
+        ("lorem.word(5)", "lorem.word"),
+        ("random.word(\"noun\")", "random.word"),
+        ("system.commonFileExt(\"image\")", "system.commonFileExt"),
+        ("system.fileName(\"txt\")", "system.fileName"),
+        ("name.jobArea(1)", "name.jobArea"),
+        ("random.uuid(\"v4\")", "random.uuid"),
+    ] {
+        for o in [opts(), strict()] {
+            let with = compile_with(&format!("{{{{{call}}}}}"), &o);
+            let without = compile_with(&format!("{{{{{bare}}}}}"), &o);
+            for n in 0..20 {
+                assert_eq!(render_n(&with, 6, n), render_n(&without, 6, n), "{call}");
+            }
+        }
+    }
+    // kdg's own `key=value` options are still checked, so a misspelling is not dropped.
+    let e = error("{{commerce.department max=3}}", &opts());
+    assert!(e.message.contains("takes no options"), "{e}");
+}
+
+#[test]
+fn tolerant_mode_renders_every_kdg_call_strict_mode_renders() {
+    // Single quotes read as double quotes: a better value than KDG's one character.
+    let t = compile("{{random.arrayElement(['GET','POST'])}} {{date.now('YYYY')}}");
+    for n in 0..50 {
+        let v = render_n(&t, 3, n);
+        assert!(v == "GET 2010" || v == "POST 2010", "{v}");
+    }
+    // Text tolerant mode cannot read is read as KDG reads it, never refused.
+    for src in ["{{random.arrayElement(OK,FAIL)}}", "{{random.number({min:1,max:10})}}"] {
+        let strict_out = render_n(&compile_with(src, &strict()), 5, 0);
+        assert_eq!(render_n(&compile(src), 5, 0), strict_out, "{src}");
     }
 }

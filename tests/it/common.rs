@@ -486,3 +486,23 @@ pub fn s3_text(endpoint: &str, bucket: &str, prefix: &str) -> String {
         ),
     )
 }
+
+/// The `node_modules` directory holding faker.js 3.1.0 and moment 2.17.1 (installed by
+/// `scripts/local-servers.sh`), or `None` (after saying so) when it or `node` is missing; with
+/// `KDG_REQUIRE_SERVERS=1` a missing oracle fails the test instead.
+pub fn fakerjs() -> Option<PathBuf> {
+    let modules = servers_dir().join("fakerjs/node_modules");
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if node && modules.join("faker/package.json").is_file() && modules.join("moment/package.json").is_file() {
+        return Some(modules);
+    }
+    let what = if node { "faker.js 3.1.0 (npm)" } else { "node" };
+    if std::env::var("KDG_REQUIRE_SERVERS").as_deref() == Ok("1") {
+        panic!("{what} is not installed: run scripts/local-servers.sh install");
+    }
+    eprintln!("skipped: {what} is not installed (scripts/local-servers.sh install)");
+    None
+}

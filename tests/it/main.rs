@@ -5,6 +5,7 @@ mod aggregate;
 mod cli;
 mod common;
 mod deploy;
+mod fidelity;
 mod findmax;
 mod firehose;
 mod html;

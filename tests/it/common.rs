@@ -44,6 +44,12 @@ pub fn exclusive() -> std::sync::RwLockWriteGuard<'static, ()> {
     MACHINE.write().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Hold the machine shared, for a test that loads it without a server (the faker.js oracle, a
+/// Prometheus): a measuring test then waits for it instead of competing for the cores.
+pub fn shared() -> std::sync::RwLockReadGuard<'static, ()> {
+    MACHINE.read().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A server process, killed when dropped.
 pub struct Server {
     child: Child,

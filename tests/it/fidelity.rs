@@ -315,6 +315,7 @@ fn faker_values(modules: &std::path::Path, cases: &[Value], n: usize) -> BTreeMa
 
 #[test]
 fn faker_methods_match_faker_js_3_1_0_in_shape_variety_length_and_range() {
+    let _machine = common::shared();
     let Some(modules) = common::fakerjs() else { return };
     let n = std::env::var("KDG_FIDELITY_DRAWS")
         .ok()
@@ -412,6 +413,7 @@ fn faker_methods_match_faker_js_3_1_0_in_shape_variety_length_and_range() {
 /// to JSON wherever faker's output is JSON.
 #[test]
 fn every_fixture_template_faker_js_renders_renders_in_tolerant_mode() {
+    let _machine = common::shared();
     let Some(modules) = common::fakerjs() else { return };
     let dir = common::root().join("tests/fixtures/kdg");
     let mut files: Vec<std::path::PathBuf> = Vec::new();

@@ -62,6 +62,7 @@ fn sample(text: &str, name: &str) -> Option<f64> {
 
 #[test]
 fn prometheus_scrapes_a_run_and_holds_the_reports_totals_after_it() {
+    let _machine = shared();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let Some(prom) = prometheus(dir.path(), &format!("127.0.0.1:{port}")) else {
@@ -167,6 +168,7 @@ fn a_metrics_port_in_use_is_a_setup_error_before_anything_is_sent() {
 
 #[test]
 fn a_scenario_serves_each_job_under_its_name_and_ends_with_each_jobs_totals() {
+    let _machine = shared();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let report = dir.path().join("s.json");

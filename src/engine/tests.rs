@@ -60,6 +60,18 @@ async fn run_with(cfg: &LoadPlan, sink: Scripted, shutdown: impl Future<Output =
     (out, sink)
 }
 
+/// Run `cfg` against a sink taking `delay` per batch; the output and how long the run took on
+/// the paused clock.
+async fn run_slow(cfg: &LoadPlan, delay: Duration) -> (RunOutput, Duration) {
+    let started = Instant::now();
+    let sink = Scripted {
+        delay,
+        ..Scripted::default()
+    };
+    let (out, _) = run_with(cfg, sink, std::future::pending()).await;
+    (out, started.elapsed())
+}
+
 fn scripted(sink: &Sink) -> &Scripted {
     match sink {
         Sink::Scripted(s) => s,
@@ -552,17 +564,8 @@ async fn a_stalled_destination_drains_for_the_timeout_then_counts_what_is_pendin
         drain_timeout: Duration::from_secs(3),
         ..with_workers(at(100.0), 4)
     };
-    let started = Instant::now();
-    let (out, _) = run_with(
-        &cfg,
-        Scripted {
-            delay: Duration::from_secs(60),
-            ..Scripted::default()
-        },
-        std::future::pending(),
-    )
-    .await;
-    assert_eq!(started.elapsed(), Duration::from_secs(5), "the duration plus the drain");
+    let (out, took) = run_slow(&cfg, Duration::from_secs(60)).await;
+    assert_eq!(took, Duration::from_secs(5), "the duration plus the drain");
     let r = &out.report;
     assert_eq!(r.stopped_by, StopReason::Duration);
     assert_eq!(r.totals.delivered, 0);
@@ -589,17 +592,7 @@ async fn a_paced_run_far_behind_schedule_stops_claiming_soon_after_its_duration(
         batch_size: NonZeroUsize::new(10).expect("non-zero"),
         ..at(1000.0)
     };
-    let started = Instant::now();
-    let (out, _) = run_with(
-        &cfg,
-        Scripted {
-            delay: Duration::from_millis(200),
-            ..Scripted::default()
-        },
-        std::future::pending(),
-    )
-    .await;
-    let took = started.elapsed();
+    let (out, took) = run_slow(&cfg, Duration::from_millis(200)).await;
     assert!(took <= Duration::from_millis(3200), "{took:?}");
     let r = &out.report;
     assert_eq!(r.totals.delivered, r.totals.offered);
@@ -756,17 +749,7 @@ async fn extreme_rates_end_soon_after_the_duration_with_a_report() {
             seed: 1,
             ..LoadPlan::default()
         };
-        let started = Instant::now();
-        let (out, _) = run_with(
-            &cfg,
-            Scripted {
-                delay: Duration::from_millis(200),
-                ..Scripted::default()
-            },
-            std::future::pending(),
-        )
-        .await;
-        let took = started.elapsed();
+        let (out, took) = run_slow(&cfg, Duration::from_millis(200)).await;
         assert!(took <= Duration::from_millis(3200), "{what}: {took:?}");
         let r = &out.report;
         assert_eq!(r.stopped_by, StopReason::Duration, "{what}");

@@ -447,22 +447,30 @@ pub struct TailArgs {
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     /// Merge JSON reports of instances of one run into one report.
+    ///
+    /// A report given twice (the same run id and instance) is refused.
     Merge {
-        /// The reports (`--report-json` files).
+        /// The reports (`--report-json` files), an S3 object `s3://BUCKET/KEY`, or every report
+        /// under a prefix, `s3://BUCKET/PREFIX/` (`*.json`; `*.ndjson` there are timelines).
         #[arg(required = true, num_args = 1..)]
         reports: Vec<PathBuf>,
-        /// Write the merged report here instead of stdout.
+        /// Write the merged report here instead of stdout (a file or `s3://BUCKET/KEY`).
         #[arg(short, long, value_name = "PATH")]
         output: Option<PathBuf>,
         /// Also write the merged report as an HTML page.
         #[arg(long, value_name = "PATH")]
         report_html: Option<PathBuf>,
-        /// Timelines (`--timeline` files) to merge by wall-clock second (repeatable).
+        /// Timelines (`--timeline` files or `s3://` objects) to merge by wall-clock second
+        /// (repeatable).
         #[arg(long = "timeline", value_name = "PATH")]
         timelines: Vec<PathBuf>,
-        /// Where to write the merged timeline (NDJSON).
-        #[arg(long, value_name = "PATH", requires = "timelines")]
+        /// Where to write the merged timeline (NDJSON): of the `--timeline`s, and of the
+        /// `*.ndjson` under an `s3://` prefix.
+        #[arg(long, value_name = "PATH")]
         timeline_out: Option<PathBuf>,
+        /// How to reach S3.
+        #[command(flatten)]
+        conn: AwsConnArgs,
     },
 }
 

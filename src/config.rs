@@ -221,13 +221,67 @@ pub struct Outputs {
     /// No progress or text report.
     pub quiet: bool,
     /// Where to write the JSON report.
-    pub report_json: Option<PathBuf>,
+    pub report_json: Option<Output>,
     /// Where to write the per-second timeline.
-    pub timeline: Option<PathBuf>,
+    pub timeline: Option<Output>,
     /// Where to write the HTML report.
-    pub report_html: Option<PathBuf>,
+    pub report_html: Option<Output>,
     /// `--metrics-listen` and `--metrics-linger`.
     pub metrics: Option<MetricsOutput>,
+}
+
+/// Where one report output goes: a local file (`-` is standard output), or an S3 object it is
+/// uploaded to at the end of the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// A file, or `-`.
+    File(PathBuf),
+    /// `s3://bucket/key`.
+    S3(crate::s3::S3Url),
+}
+
+impl Output {
+    /// The local file, if it is one (`-` included).
+    pub fn file(&self) -> Option<&std::path::Path> {
+        match self {
+            Output::File(p) => Some(p),
+            Output::S3(_) => None,
+        }
+    }
+
+    /// The S3 object, if it is one.
+    pub fn s3(&self) -> Option<&crate::s3::S3Url> {
+        match self {
+            Output::S3(u) => Some(u),
+            Output::File(_) => None,
+        }
+    }
+}
+
+impl Serialize for Output {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Output::File(p) => p.serialize(s),
+            Output::S3(u) => s.serialize_str(&u.to_string()),
+        }
+    }
+}
+
+/// Read the value of output flag `flag`: `s3://bucket/key` is an S3 object (no bucket or no key
+/// is an error), anything else a file whose directory must exist.
+///
+/// # Errors
+/// A malformed `s3://` address, or a file in a directory that does not exist.
+pub fn output_flag(p: &std::path::Path, flag: &'static str) -> Result<Output, ConfigError> {
+    match p.to_str() {
+        Some(text) if crate::s3::S3Url::is_s3(text) => crate::s3::S3Url::object(text)
+            .map(Output::S3)
+            .map_err(|e| bad(flag, e.to_string())),
+        _ => {
+            check_parent(p, flag)?;
+            Ok(Output::File(p.to_path_buf()))
+        }
+    }
 }
 
 /// Where live metrics are served, and for how long after the run.
@@ -471,8 +525,9 @@ impl RunConfig {
         let workers = workers_flag(a)?;
         let destination = destination_flags(a)?;
         let batch_size = batch_size_flag(a, &destination)?;
-        check_aws_flags(a, &destination)?;
         let verify = verify_flags(a, &destination)?;
+        let outputs = output_flags(a, &destination)?;
+        check_aws_flags(a, &destination, outputs.any_s3())?;
         let (max_in_flight, retry) = retry_flags(a)?;
         let aws = AwsConfig {
             conn: aws_options(&a.aws.conn),
@@ -500,7 +555,6 @@ impl RunConfig {
             }
             PacingArg::Burst => Pacing::Burst,
         };
-        let outputs = output_flags(a, &destination)?;
         let aggregate = aggregate_flag(a, &destination)?;
         // Against a remote service each task keeps one request in flight, so --max-in-flight
         // tasks render and send; locally, one task per worker, except that a replay written to
@@ -549,6 +603,12 @@ impl RunConfig {
             .map(|(flag, p)| (flag.to_string(), flag, p))
             .collect();
         check_clashes(&files)?;
+        let objects: Vec<_> = cfg
+            .outputs
+            .each()
+            .filter_map(|(flag, o)| o.s3().map(|u| (flag.to_string(), flag, u)))
+            .collect();
+        check_s3_clashes(&objects)?;
         Ok(cfg)
     }
 }
@@ -826,14 +886,15 @@ fn batch_size_flag(a: &RunArgs, destination: &Destination) -> Result<NonZeroUsiz
     }
 }
 
-/// The keys and `--endpoint-url`, which only some destinations take.
-fn check_aws_flags(a: &RunArgs, destination: &Destination) -> Result<(), ConfigError> {
+/// The keys and `--endpoint-url`, which only some destinations take (`--endpoint-url` also
+/// serves `s3://` outputs, `s3_outputs`).
+fn check_aws_flags(a: &RunArgs, destination: &Destination, s3_outputs: bool) -> Result<(), ConfigError> {
     let aws = &a.aws;
     if !destination.is_remote() {
         for (set, flag) in [
             (aws.partition_key.is_some(), "--partition-key"),
             (aws.explicit_hash_key.is_some(), "--explicit-hash-key"),
-            (aws.conn.endpoint_url.is_some(), "--endpoint-url"),
+            (aws.conn.endpoint_url.is_some() && !s3_outputs, "--endpoint-url"),
         ] {
             if set {
                 return Err(bad(
@@ -944,30 +1005,41 @@ fn output_flags(a: &RunArgs, destination: &Destination) -> Result<Outputs, Confi
     if let Destination::Local(SinkSpec::File(p)) = destination {
         check_parent(p, "--sink")?;
     }
-    for (p, flag) in [
-        (&a.report_json, "--report-json"),
-        (&a.timeline, "--timeline"),
-        (&a.report_html, "--report-html"),
-    ] {
-        if let Some(p) = p {
-            check_parent(p, flag)?;
-        }
-    }
+    let out = |p: &Option<PathBuf>, flag| p.as_deref().map(|p| output_flag(p, flag)).transpose();
+    let outputs = Outputs {
+        quiet: a.quiet,
+        report_json: out(&a.report_json, "--report-json")?,
+        timeline: out(&a.timeline, "--timeline")?,
+        report_html: out(&a.report_html, "--report-html")?,
+        metrics: metrics_flags(a)?,
+    };
     if *destination == Destination::Local(SinkSpec::Stdout)
-        && a.report_json.as_deref() == Some(std::path::Path::new("-"))
+        && outputs.report_json == Some(Output::File(PathBuf::from("-")))
     {
         return Err(bad(
             "--report-json",
             "cannot write to stdout while records go there; give a file",
         ));
     }
-    Ok(Outputs {
-        quiet: a.quiet,
-        report_json: a.report_json.clone(),
-        timeline: a.timeline.clone(),
-        report_html: a.report_html.clone(),
-        metrics: metrics_flags(a)?,
-    })
+    Ok(outputs)
+}
+
+impl Outputs {
+    /// The outputs, each with its flag.
+    pub fn each(&self) -> impl Iterator<Item = (&'static str, &Output)> {
+        [
+            (&self.report_json, "--report-json"),
+            (&self.timeline, "--timeline"),
+            (&self.report_html, "--report-html"),
+        ]
+        .into_iter()
+        .filter_map(|(o, flag)| o.as_ref().map(|o| (flag, o)))
+    }
+
+    /// Whether any output is an S3 object.
+    pub fn any_s3(&self) -> bool {
+        self.each().any(|(_, o)| o.s3().is_some())
+    }
 }
 
 /// `--aggregate`.
@@ -1053,17 +1125,29 @@ pub fn run_files(cfg: &RunConfig) -> Vec<(&'static str, &std::path::Path)> {
     if let Destination::Local(SinkSpec::File(p)) = &cfg.destination {
         files.push(("--sink", p.as_path()));
     }
-    let o = &cfg.outputs;
-    for (p, flag) in [
-        (&o.report_json, "--report-json"),
-        (&o.timeline, "--timeline"),
-        (&o.report_html, "--report-html"),
-    ] {
-        if let Some(p) = p.as_deref().filter(|p| p.as_os_str() != "-") {
+    for (flag, o) in cfg.outputs.each() {
+        if let Some(p) = o.file().filter(|p| p.as_os_str() != "-") {
             files.push((flag, p));
         }
     }
     files
+}
+
+/// Two outputs that name one S3 object: an error naming both, before anything is sent (the
+/// later upload would replace the earlier). Each object comes with how to name it and its flag.
+///
+/// # Errors
+/// The first clash, under the later object's flag.
+pub fn check_s3_clashes(objects: &[(String, &'static str, &crate::s3::S3Url)]) -> Result<(), ConfigError> {
+    for (i, (label, flag, url)) in objects.iter().enumerate() {
+        if let Some((first, _, _)) = objects[..i].iter().find(|(_, _, other)| other == url) {
+            return Err(bad(
+                flag,
+                format!("{label} and {first} both name `{url}`; give each its own key"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Two of `files` that are one file: an error naming both, before anything is written (the
@@ -1154,6 +1238,39 @@ mod tests {
         let cli = Cli::try_parse_from(["kdg", "run", "t.hbs"].iter().chain(args)).expect("parses");
         let Command::Run(r) = cli.command else { panic!("run") };
         RunConfig::from_args(&r)
+    }
+
+    #[test]
+    fn s3_outputs_are_objects_and_take_the_endpoint_without_an_aws_destination() {
+        let cfg = config(&[
+            "--sink",
+            "null",
+            "--report-json",
+            "s3://b/runs/0.json",
+            "--endpoint-url",
+            "http://x",
+        ])
+        .expect("an s3 report with a local sink");
+        let url = cfg
+            .outputs
+            .report_json
+            .as_ref()
+            .and_then(Output::s3)
+            .expect("an S3 output");
+        assert_eq!((url.bucket.as_str(), url.key.as_str()), ("b", "runs/0.json"));
+        assert!(cfg.outputs.any_s3() && run_files(&cfg).is_empty(), "not a local file");
+        assert_eq!(cfg.echo("id")["report_json"], "s3://b/runs/0.json");
+        for (args, flag) in [
+            (vec!["--report-json", "s3://b"], "--report-json"),
+            (vec!["--timeline", "s3:///k"], "--timeline"),
+            (
+                vec!["--report-json", "s3://b/k", "--report-html", "s3://b/k"],
+                "--report-html",
+            ),
+            (vec!["--sink", "null", "--endpoint-url", "http://x"], "--endpoint-url"),
+        ] {
+            assert_eq!(config(&args).map(|_| ()).unwrap_err().flag, flag, "{args:?}");
+        }
     }
 
     #[test]

@@ -36,7 +36,8 @@
 //!   (`scripts/check-layers.sh` checks the first in CI).
 //! * `template` and `faker` use neither tokio nor the AWS SDK: they are pure and synchronous.
 //! * The AWS SDK is used in `sink` (write side, and shard listing), `tail` and `verify` (read
-//!   side); SDK errors become kdg's stable error codes in `sink::aws`.
+//!   side) and `s3` (reports in S3, and the client `verify` reads S3 with); SDK errors become
+//!   kdg's stable error codes in `sink::aws`.
 //! * Only `app` and `progress` write to the terminal; only `app` decides the exit code and
 //!   exits (`clippy.toml` disallows `std::process::exit` elsewhere).
 //! * Tasks are spawned by `engine` (workers), `tail` (one reader per shard), `metrics` (one per
@@ -61,6 +62,7 @@ pub mod progress;
 pub mod redact;
 pub mod replay;
 pub mod report;
+pub mod s3;
 pub mod scenario;
 pub mod sink;
 pub mod source;

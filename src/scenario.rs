@@ -397,10 +397,10 @@ impl Scenario {
     }
 }
 
-/// `path` relative to `base` unless absolute.
+/// `path` relative to `base` unless absolute (or an `s3://` address).
 fn resolve(path: &str, base: &Path) -> String {
     let p = Path::new(path);
-    if p.is_absolute() || base.as_os_str().is_empty() {
+    if p.is_absolute() || base.as_os_str().is_empty() || crate::s3::S3Url::is_s3(path) {
         path.to_string()
     } else {
         base.join(p).display().to_string()

@@ -172,7 +172,7 @@ async fn read_s3(
     deadline: tokio::time::Instant,
     tally: &mut Tally<'_>,
 ) -> anyhow::Result<()> {
-    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(conf).force_path_style(true).build());
+    let s3 = crate::s3::client(conf);
     let mut read: std::collections::HashSet<String> = std::collections::HashSet::new();
     loop {
         let mut token: Option<String> = None;

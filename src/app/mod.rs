@@ -87,12 +87,14 @@ pub fn main() -> ExitCode {
             report_html,
             timelines,
             timeline_out,
+            conn,
         }) => report_merge::run(&report_merge::Paths {
             reports: &reports,
             output: output.as_deref(),
             html: report_html.as_deref(),
             timelines: &timelines,
             timeline_out: timeline_out.as_deref(),
+            conn: crate::config::aws_options(&conn),
         }),
         Command::Methods(args) => methods::run(&args),
         Command::Man { command } => man(command.as_deref()),
@@ -201,97 +203,225 @@ fn print_report(report: &Report, checks: &[crate::threshold::Check], title: Opti
 }
 
 /// Where a run's (or a scenario's, or a merge's) report goes besides the terminal, opened
-/// before the load: a report path that cannot be created is a setup error before anything is
-/// sent, and the file is never left for another output to clobber.
+/// before the load: a report path that cannot be created, or an `s3://` output whose bucket is
+/// not there, is a setup error before anything is sent, and a file is never left for another
+/// output to clobber. A local `--timeline` file gets each second's row while the run goes on
+/// ([`ReportFiles::stream_timeline`]); everything else is written, or uploaded, at the end.
 #[derive(Default)]
 struct ReportFiles {
     json: Option<ReportFile>,
     timeline: Option<ReportFile>,
     html: Option<ReportFile>,
+    /// The client that uploads the `s3://` outputs.
+    s3: Option<S3>,
+    /// Timeline rows already in the local timeline file.
+    rows_written: usize,
+    /// The first failure to write the timeline while the run went on.
+    timeline_error: Option<anyhow::Error>,
 }
 
-/// One report output: standard output (`-`, JSON only) or a file created for it.
+/// One report output: standard output (`-`, JSON only), a file created for it, or an S3 object.
 struct ReportFile {
     flag: &'static str,
-    path: std::path::PathBuf,
-    file: Option<std::fs::File>,
+    to: Target,
 }
 
-impl ReportFile {
-    /// Create (truncate) `path` for `flag`; `-` is standard output.
-    fn create(path: &std::path::Path, flag: &'static str) -> anyhow::Result<ReportFile> {
-        let file = if path.as_os_str() == "-" {
-            None
-        } else {
-            Some(std::fs::File::create(path).with_context(|| format!("{flag}: cannot create `{}`", path.display()))?)
+enum Target {
+    Stdout,
+    File(std::path::PathBuf, std::fs::File),
+    S3(crate::s3::S3Url),
+}
+
+/// The S3 client of a command's `s3://` outputs or inputs, with the runtime it runs on.
+#[derive(Clone)]
+struct S3 {
+    rt: tokio::runtime::Handle,
+    client: aws_sdk_s3::Client,
+}
+
+impl S3 {
+    /// Connect with the AWS settings `conn` (region, profile, `--endpoint-url`) on `rt`, and
+    /// check that the bucket of each of `objects` (with the flag that named it) exists, so a
+    /// typo is a setup error before anything is sent. A stop signal (`stop`) ends the check.
+    fn connect(
+        conn: &crate::sink::aws::AwsOptions,
+        objects: &[(&'static str, &crate::s3::S3Url)],
+        rt: &tokio::runtime::Runtime,
+        stop: Option<&StopFlag>,
+    ) -> anyhow::Result<S3> {
+        let check = async {
+            let conf = crate::sink::aws::load(conn).await?;
+            let client = crate::s3::client(&conf);
+            let mut checked: Vec<&str> = Vec::new();
+            for (flag, url) in objects {
+                if !checked.contains(&url.bucket.as_str()) {
+                    crate::s3::check_bucket(&client, &url.bucket)
+                        .await
+                        .with_context(|| flag.to_string())?;
+                    checked.push(&url.bucket);
+                }
+            }
+            anyhow::Ok(client)
         };
-        Ok(ReportFile {
-            flag,
-            path: path.to_path_buf(),
-            file,
+        let client = match stop {
+            Some(stop) => run::until_stopped(rt, stop, "while checking the S3 buckets: nothing was sent", check)??,
+            None => rt.block_on(check)?,
+        };
+        Ok(S3 {
+            rt: rt.handle().clone(),
+            client,
         })
     }
 
-    /// Write `bytes` into it, and make sure they reached the disk's cache.
-    fn put(self, bytes: &[u8]) -> anyhow::Result<()> {
-        let Some(mut f) = self.file else {
-            return write_stdout(bytes).context("writing the report");
-        };
-        f.write_all(bytes)
-            .and_then(|()| f.sync_data())
-            .with_context(|| format!("{}: writing `{}`", self.flag, self.path.display()))
+    /// [`S3::connect`] when any of `objects` is there.
+    fn connect_for(
+        conn: &crate::sink::aws::AwsOptions,
+        objects: &[(&'static str, &crate::s3::S3Url)],
+        rt: &tokio::runtime::Runtime,
+        stop: Option<&StopFlag>,
+    ) -> anyhow::Result<Option<S3>> {
+        if objects.is_empty() {
+            return Ok(None);
+        }
+        S3::connect(conn, objects, rt, stop).map(Some)
+    }
+
+    /// Upload `body` to `url`.
+    fn put(&self, url: &crate::s3::S3Url, body: Vec<u8>, content_type: &str) -> Result<(), crate::s3::S3Error> {
+        self.rt.block_on(crate::s3::put(&self.client, url, body, content_type))
     }
 }
 
+impl ReportFile {
+    /// Create (truncate) `to` for `flag`; `-` is standard output, an S3 object is uploaded later.
+    fn create(to: &crate::config::Output, flag: &'static str) -> anyhow::Result<ReportFile> {
+        let to = match to {
+            crate::config::Output::S3(url) => Target::S3(url.clone()),
+            crate::config::Output::File(p) if p.as_os_str() == "-" => Target::Stdout,
+            crate::config::Output::File(p) => Target::File(
+                p.clone(),
+                std::fs::File::create(p).with_context(|| format!("{flag}: cannot create `{}`", p.display()))?,
+            ),
+        };
+        Ok(ReportFile { flag, to })
+    }
+
+    /// Write `bytes` into it and make sure they reached the disk's cache, or upload them.
+    fn put(self, bytes: Vec<u8>, content_type: &str, s3: Option<&S3>) -> anyhow::Result<()> {
+        match self.to {
+            Target::Stdout => write_stdout(&bytes).context("writing the report"),
+            Target::File(path, mut f) => f
+                .write_all(&bytes)
+                .and_then(|()| f.sync_data())
+                .with_context(|| format!("{}: writing `{}`", self.flag, path.display())),
+            Target::S3(url) => s3
+                .expect("S3::connect made the client of every s3:// output")
+                .put(&url, bytes, content_type)
+                .with_context(|| self.flag),
+        }
+    }
+}
+
+/// Timeline rows as NDJSON.
+fn ndjson(rows: &[crate::stats::TimelineRow]) -> Vec<u8> {
+    let mut text = Vec::new();
+    for row in rows {
+        serde_json::to_writer(&mut text, row).expect("a timeline row serializes");
+        text.push(b'\n');
+    }
+    text
+}
+
 impl ReportFiles {
-    /// Create the files `json`, `timeline` and `html` name, each with its flag.
+    /// Create the outputs `json`, `timeline` and `html` name, each with its flag; `s3` uploads
+    /// the `s3://` ones.
     fn create(
-        json: Option<(&std::path::Path, &'static str)>,
-        timeline: Option<(&std::path::Path, &'static str)>,
-        html: Option<(&std::path::Path, &'static str)>,
+        json: Option<(&crate::config::Output, &'static str)>,
+        timeline: Option<(&crate::config::Output, &'static str)>,
+        html: Option<(&crate::config::Output, &'static str)>,
+        s3: Option<S3>,
     ) -> anyhow::Result<ReportFiles> {
-        let open =
-            |o: Option<(&std::path::Path, &'static str)>| o.map(|(p, flag)| ReportFile::create(p, flag)).transpose();
+        let open = |o: Option<(&crate::config::Output, &'static str)>| {
+            o.map(|(to, flag)| ReportFile::create(to, flag)).transpose()
+        };
         Ok(ReportFiles {
             json: open(json)?,
             timeline: open(timeline)?,
             html: open(html)?,
+            s3,
+            ..ReportFiles::default()
         })
     }
 
-    /// The files of `kdg run`'s output flags.
-    fn of(outputs: &crate::config::Outputs) -> anyhow::Result<ReportFiles> {
+    /// The outputs of `kdg run`'s output flags; `conn` reaches the buckets of `s3://` ones,
+    /// which are checked now.
+    fn of(
+        outputs: &crate::config::Outputs,
+        conn: &crate::sink::aws::AwsOptions,
+        rt: &tokio::runtime::Runtime,
+        stop: &StopFlag,
+    ) -> anyhow::Result<ReportFiles> {
+        let objects: Vec<_> = outputs
+            .each()
+            .filter_map(|(flag, o)| o.s3().map(|u| (flag, u)))
+            .collect();
+        let s3 = S3::connect_for(conn, &objects, rt, Some(stop))?;
         ReportFiles::create(
-            outputs.report_json.as_deref().map(|p| (p, "--report-json")),
-            outputs.timeline.as_deref().map(|p| (p, "--timeline")),
-            outputs.report_html.as_deref().map(|p| (p, "--report-html")),
+            outputs.report_json.as_ref().map(|p| (p, "--report-json")),
+            outputs.timeline.as_ref().map(|p| (p, "--timeline")),
+            outputs.report_html.as_ref().map(|p| (p, "--report-html")),
+            s3,
         )
     }
 
-    /// Write `json` (the JSON report text), the timeline and the HTML page, where asked. Every
-    /// file is attempted; the first failure is returned.
+    /// Append the rows of the seconds that just completed to a local timeline file, so it can be
+    /// followed while the run goes on. A failure is kept for [`ReportFiles::write`] to report;
+    /// the run goes on.
+    fn stream_timeline(&mut self, rows: &[crate::stats::TimelineRow]) {
+        let Some(ReportFile {
+            flag,
+            to: Target::File(path, f),
+        }) = &mut self.timeline
+        else {
+            return;
+        };
+        if rows.is_empty() || self.timeline_error.is_some() {
+            return;
+        }
+        match f.write_all(&ndjson(rows)) {
+            Ok(()) => self.rows_written += rows.len(),
+            Err(e) => {
+                self.timeline_error =
+                    Some(anyhow::Error::new(e).context(format!("{flag}: writing `{}`", path.display())));
+            }
+        }
+    }
+
+    /// Write `json` (the JSON report text), the timeline (the rows not streamed yet) and the
+    /// HTML page, or upload them, where asked. Every output is attempted; the first failure is
+    /// returned.
     fn write(self, json: &str, report: &Report, rows: &[crate::stats::TimelineRow]) -> anyhow::Result<()> {
-        let mut first_error = None;
+        let mut first_error = self.timeline_error;
         let mut keep = |r: anyhow::Result<()>| {
             if let Err(e) = r {
                 first_error.get_or_insert(e);
             }
         };
+        let s3 = self.s3.as_ref();
         if let Some(f) = self.json {
-            keep(f.put(format!("{json}\n").as_bytes()));
+            keep(f.put(format!("{json}\n").into_bytes(), "application/json", s3));
         }
         if let Some(f) = self.timeline {
-            let mut text = Vec::new();
-            for row in rows {
-                serde_json::to_writer(&mut text, row).expect("a timeline row serializes");
-                text.push(b'\n');
-            }
-            keep(f.put(&text));
+            let rest = match f.to {
+                Target::File(..) => rows.get(self.rows_written..).unwrap_or_default(),
+                _ => rows,
+            };
+            keep(f.put(ndjson(rest), "application/x-ndjson", s3));
         }
         if let Some(f) = self.html {
             let mut page = Vec::new();
             crate::report::html::write_html(report, rows, &mut page).expect("writing into memory");
-            keep(f.put(&page));
+            keep(f.put(page, "text/html; charset=utf-8", s3));
         }
         first_error.map_or(Ok(()), Err)
     }

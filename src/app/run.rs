@@ -27,7 +27,7 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<Exit> {
     let metrics = start_metrics(cfg.outputs.metrics.as_ref(), &rt)?;
     let job = metrics.as_ref().map(|m| m.add_job(job_labels("run", &cfg)));
     let Connected { source, keys, sink } = connect(&cfg, &rt, None, &stop)?;
-    let files = ReportFiles::of(&cfg.outputs)?;
+    let mut files = ReportFiles::of(&cfg.outputs, &cfg.aws.conn, &rt, &stop)?;
     let mut progress = Progress::stderr(cfg.outputs.quiet);
     let outcome = rt.block_on(engine::run(
         &cfg.load,
@@ -37,6 +37,7 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<Exit> {
         stop.stopped(),
         &mut |live| {
             progress.update(live);
+            files.stream_timeline(&live.new_seconds);
             if let Some(j) = &job {
                 j.observe(live);
             }

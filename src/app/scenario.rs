@@ -29,16 +29,33 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
             files.push((format!("job `{name}` {flag}"), flag, p));
         }
     }
-    for (p, flag) in [
-        (&args.report_json, "--report-json"),
-        (&args.timeline, "--timeline"),
-        (&args.report_html, "--report-html"),
-    ] {
-        if let Some(p) = p.as_deref().filter(|p| p.as_os_str() != "-") {
+    let out =
+        |p: &Option<std::path::PathBuf>, flag| p.as_deref().map(|p| crate::config::output_flag(p, flag)).transpose();
+    let outputs = [
+        (out(&args.report_json, "--report-json")?, "--report-json"),
+        (out(&args.timeline, "--timeline")?, "--timeline"),
+        (out(&args.report_html, "--report-html")?, "--report-html"),
+    ];
+    for (o, flag) in &outputs {
+        if let Some(p) = o.as_ref().and_then(|o| o.file()).filter(|p| p.as_os_str() != "-") {
             files.push((format!("the scenario's {flag}"), flag, p));
         }
     }
     crate::config::check_clashes(&files)?;
+    let mut objects: Vec<(String, &'static str, &crate::s3::S3Url)> = Vec::new();
+    for (name, cfg) in &jobs {
+        for (flag, o) in cfg.outputs.each() {
+            objects.extend(o.s3().map(|u| (format!("job `{name}` {flag}"), flag, u)));
+        }
+    }
+    for (o, flag) in &outputs {
+        objects.extend(
+            o.as_ref()
+                .and_then(|o| o.s3())
+                .map(|u| (format!("the scenario's {flag}"), *flag, u)),
+        );
+    }
+    crate::config::check_s3_clashes(&objects)?;
     let metrics_out = crate::config::metrics_flags(args)?;
     let rt = runtime(std::thread::available_parallelism().map_or(1, usize::from))?;
     let stop = StopFlag::install(&rt)?;
@@ -58,12 +75,21 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
     }
     let mut job_files = jobs
         .iter()
-        .map(|(_, cfg)| ReportFiles::of(&cfg.outputs))
+        .map(|(name, cfg)| {
+            ReportFiles::of(&cfg.outputs, &cfg.aws.conn, &rt, &stop).with_context(|| format!("job `{name}`"))
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let own: Vec<_> = outputs
+        .iter()
+        .filter_map(|(o, flag)| o.as_ref().and_then(|o| o.s3()).map(|u| (*flag, u)))
+        .collect();
+    let s3 = super::S3::connect_for(&crate::config::aws_options(&args.aws.conn), &own, &rt, Some(&stop))?;
+    let [(json, _), (timeline, _), (html, _)] = &outputs;
     let files = ReportFiles::create(
-        args.report_json.as_deref().map(|p| (p, "--report-json")),
-        args.timeline.as_deref().map(|p| (p, "--timeline")),
-        args.report_html.as_deref().map(|p| (p, "--report-html")),
+        json.as_ref().map(|o| (o, "--report-json")),
+        timeline.as_ref().map(|o| (o, "--timeline")),
+        html.as_ref().map(|o| (o, "--report-html")),
+        s3,
     )?;
     let names: Vec<String> = jobs.iter().map(|(n, _)| n.clone()).collect();
     let progress = Arc::new(std::sync::Mutex::new(crate::progress::JobsProgress::stderr(
@@ -81,22 +107,25 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
             let stop = stop.clone();
             let progress = Arc::clone(&progress);
             let observer = observers[i].clone();
+            let mut files = std::mem::take(&mut job_files[i]);
             tasks.spawn(async move {
                 let out = engine::run(&load, source, keys, sink, stop.stopped(), &mut |live| {
                     progress.lock().expect("progress lock").update(i, live);
+                    files.stream_timeline(&live.new_seconds);
                     if let Some(o) = &observer {
                         o.observe(live);
                     }
                 })
                 .await;
-                (i, out)
+                (i, out, files)
             });
         }
         let mut results: Vec<Option<Result<engine::RunOutput, engine::EngineError>>> =
             (0..jobs.len()).map(|_| None).collect();
         while let Some(done) = tasks.join_next().await {
-            let (i, out) = done.expect("a job task does not panic");
+            let (i, out, files) = done.expect("a job task does not panic");
             results[i] = Some(out);
+            job_files[i] = files;
         }
         results
     });

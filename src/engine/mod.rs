@@ -99,6 +99,9 @@ pub struct Live {
     pub shards: std::collections::BTreeMap<String, crate::stats::ShardCounts>,
     /// Corrected end-to-end latency so far (for histograms).
     pub e2e: crate::stats::Latency,
+    /// The timeline rows of the seconds completed since the previous view, oldest first (the
+    /// run's last, partial second is only in [`RunOutput::timeline`]).
+    pub new_seconds: Vec<crate::stats::TimelineRow>,
 }
 
 /// The result of a run.
@@ -300,6 +303,7 @@ pub async fn run(
     let mut observe_tick = tokio::time::interval_at(start + OBSERVE_EVERY, OBSERVE_EVERY);
     let mut second_tick = tokio::time::interval_at(start + Duration::from_secs(1), Duration::from_secs(1));
     let mut seconds = 0u64;
+    let mut rows_observed = 0usize;
     let mut last_observe = start;
     // (when, delivered, bytes) at each observation within the last RATE_WINDOW, oldest first.
     let mut window: std::collections::VecDeque<(Instant, u64, u64)> = std::collections::VecDeque::from([(start, 0, 0)]);
@@ -349,6 +353,8 @@ pub async fn run(
                 let mut view = live(load, &shared, target_rps, &total, &interval, now - start, now - last_observe);
                 view.draining = drain_from.map(|at| (at + load.drain_timeout).saturating_duration_since(now));
                 view.target_now = shared.schedule.rate_now(now - start);
+                view.new_seconds = timeline.rows()[rows_observed..].to_vec();
+                rows_observed = timeline.rows().len();
                 let c = &total.counters;
                 while window.len() > 1 && now - window[1].0 >= RATE_WINDOW {
                     window.pop_front();
@@ -477,6 +483,7 @@ fn live(
         errors: total.errors.clone(),
         shards: total.shards.clone(),
         e2e: total.e2e.clone(),
+        new_seconds: Vec::new(),
     }
 }
 

@@ -264,6 +264,44 @@ async fn timeline_has_a_row_per_second() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn live_views_carry_each_completed_second_once_while_the_run_goes_on() {
+    let cfg = LoadPlan {
+        duration: secs(5),
+        ..at(200.0)
+    };
+    let mut streamed = Vec::new();
+    // (elapsed, rows so far) at each view that brought rows.
+    let mut when = Vec::new();
+    let out = run(
+        &cfg,
+        template(),
+        Keys::default(),
+        Arc::new(Sink::Scripted(Scripted::default())),
+        std::future::pending(),
+        &mut |live| {
+            if !live.new_seconds.is_empty() {
+                streamed.extend_from_slice(&live.new_seconds);
+                when.push((live.elapsed, streamed.len()));
+            }
+        },
+    )
+    .await
+    .expect("runs");
+    let rows = out.timeline.rows();
+    assert!(streamed.len() >= 4, "{} rows streamed", streamed.len());
+    assert_eq!(
+        streamed[..],
+        rows[..streamed.len()],
+        "the same rows, in order, each once"
+    );
+    let (first_at, first_rows) = when[0];
+    assert!(
+        first_at < Duration::from_secs(2) && first_rows == 1,
+        "second 0 came out during second 1: {when:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_ramp_hits_each_rate_on_schedule() {
     let cfg = with_workers(
         LoadPlan {

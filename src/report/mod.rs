@@ -174,6 +174,25 @@ pub struct Report {
     pub histograms: BTreeMap<String, String>,
 }
 
+/// One run in a report: its id and its instance (`--instance I/N`; `None` alone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartId {
+    /// The run id (empty in a report without one).
+    pub run_id: String,
+    /// (I, N).
+    pub instance: Option<(u64, u64)>,
+}
+
+impl std::fmt::Display for PartId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "run {}", self.run_id)?;
+        match self.instance {
+            Some((i, n)) => write!(f, ", instance {i}/{n}"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// What [`Report::build`] needs from the engine.
 #[derive(Debug)]
 pub struct ReportInput<'a> {
@@ -333,6 +352,26 @@ impl Report {
         merged.signal = reports.iter().find_map(|r| r.signal.clone());
         merged.kdg_version = first.kdg_version.clone();
         Ok(merged)
+    }
+
+    /// The runs this report counts, by run id and instance: one for a run's report, each part's
+    /// for a merged report. Merging a report twice would count its records twice, so
+    /// `kdg report merge` refuses reports that share one.
+    pub fn parts(&self) -> Vec<PartId> {
+        let part = |config: &Value| PartId {
+            run_id: config
+                .get("run_id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            instance: config
+                .get("instance")
+                .and_then(|i| Some((i.get("index")?.as_u64()?, i.get("count")?.as_u64()?))),
+        };
+        match self.config.get("merged") {
+            Some(Value::Array(inner)) => inner.iter().map(part).collect(),
+            _ => vec![part(&self.config)],
+        }
     }
 
     /// Record what `--verify` found; missing records fail the run.
@@ -630,6 +669,31 @@ pub(crate) mod tests {
             assert_eq!(json(other), json(&all));
             assert!(e2e(other) == e2e(&all));
         }
+    }
+
+    #[test]
+    fn a_report_names_its_runs_and_a_merged_one_each_part() {
+        let part = |id: &str, i: u64| {
+            let mut r = realistic(0, 0);
+            r.config = serde_json::json!({"run_id": id, "instance": {"index": i, "count": 2}});
+            r
+        };
+        let (a, b) = (part("aa", 0), part("bb", 1));
+        let id = |run_id: &str, i| PartId {
+            run_id: run_id.into(),
+            instance: Some((i, 2)),
+        };
+        assert_eq!(a.parts(), [id("aa", 0)]);
+        assert_eq!(a.parts()[0].to_string(), "run aa, instance 0/2");
+        let merged = Report::merge(&[a, b]).expect("merges");
+        assert_eq!(merged.parts(), [id("aa", 0), id("bb", 1)], "merging keeps every part");
+        let alone = PartId {
+            run_id: "cc".into(),
+            instance: None,
+        };
+        let mut c = realistic(0, 0);
+        c.config = serde_json::json!({"run_id": "cc", "instance": null});
+        assert_eq!(c.parts(), [alone]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The shipped Kubernetes Job (deploy/kubernetes/kdg-job.yaml): its pod command is one kdg
-//! accepts, split by the completion index, with the report in the log and the metrics port the
-//! annotations and the container port name. (`scripts/validate-manifests.sh` checks the schema.)
+//! accepts, split by the completion index, with the report uploaded to S3 under the index and
+//! the metrics port the annotations and the container port name. (`scripts/validate-manifests.sh`
+//! checks the schema.)
 
 use crate::common::*;
 
@@ -35,7 +36,7 @@ fn after<'a>(args: &'a [String], flag: &str) -> &'a str {
 }
 
 #[test]
-fn the_job_splits_by_index_reports_to_the_log_and_serves_metrics_on_the_annotated_port() {
+fn the_job_splits_by_index_reports_to_s3_under_the_index_and_serves_metrics_on_the_annotated_port() {
     let yaml = manifest();
     let args = pod_args(&yaml);
     let completions = field(&yaml, "completions");
@@ -44,7 +45,15 @@ fn the_job_splits_by_index_reports_to_the_log_and_serves_metrics_on_the_annotate
         after(&args, "--instance"),
         format!("$(JOB_COMPLETION_INDEX)/{completions}")
     );
-    assert_eq!(after(&args, "--report-json"), "-", "the report goes to the pod log");
+    assert_eq!(
+        after(&args, "--report-json"),
+        "${REPORT_S3}/$(JOB_COMPLETION_INDEX).json",
+        "each pod's report goes to S3 under its index"
+    );
+    assert!(
+        yaml.contains("s3:PutObject"),
+        "the IRSA role comment lists the upload permission"
+    );
     assert_eq!(after(&args, "--start-at"), "${START_AT}", "filled in at apply time");
     let port = field(&yaml, "containerPort");
     assert_eq!(after(&args, "--metrics-listen"), format!("0.0.0.0:{port}"));
@@ -56,8 +65,11 @@ fn the_job_splits_by_index_reports_to_the_log_and_serves_metrics_on_the_annotate
     assert!(!yaml.contains("persistentVolumeClaim"), "no shared volume");
     assert!(yaml.contains("completionMode: Indexed") && yaml.contains("values: [1, 2]"));
 
-    // The pod command, as Kubernetes would expand it for pod 1, is one kdg runs: here with the
-    // stream swapped for the null sink and a small count.
+    // The pod command, as Kubernetes (and envsubst) would expand it for pod 1, is one kdg runs:
+    // here with the stream swapped for the null sink, a small count, and S3 on moto.
+    let Some(server) = moto() else { return };
+    let endpoint = server.endpoint();
+    boto3(&endpoint, "boto3.client('s3', **kw).create_bucket(Bucket='kdg-deploy')");
     let expanded: Vec<String> = args
         .iter()
         .map(|a| match a.as_str() {
@@ -68,13 +80,15 @@ fn the_job_splits_by_index_reports_to_the_log_and_serves_metrics_on_the_annotate
             "30s" => "1ms".to_string(),
             other => other
                 .replace("$(JOB_COMPLETION_INDEX)", "1")
-                .replace("${START_AT}", "now"),
+                .replace("${START_AT}", "now")
+                .replace("${REPORT_S3}", "s3://kdg-deploy/runs/r1"),
         })
-        .chain(["--count".to_string(), "40".to_string()])
+        .chain(["--count", "40", "--endpoint-url", &endpoint].map(String::from))
         .collect();
     let o = run(kdg(&expanded.iter().map(String::as_str).collect::<Vec<_>>()));
     assert_eq!(o.status.code(), Some(0), "{expanded:?}: {}", stderr(&o));
-    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("the JSON report on stdout");
+    let text = s3_text(&endpoint, "kdg-deploy", "runs/r1/1.json");
+    let report: serde_json::Value = serde_json::from_str(&text).expect("pod 1's JSON report in S3");
     assert_eq!(report["totals"]["delivered"], 10, "instance 1 of 4 sends its quarter");
     assert!(stderr(&o).contains("delivered"), "the text report is in the log");
 }

@@ -13,6 +13,7 @@ mod kinesis;
 mod methods;
 mod metrics;
 mod replay;
+mod reports_s3;
 mod scale;
 mod scenario;
 mod signals;

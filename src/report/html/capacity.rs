@@ -558,7 +558,8 @@ mod tests {
         assert!(h.contains("<td class=\"mono\">find_max.step_time</td><td class=\"wrap\">4 s</td>"));
         assert_eq!(h.matches("<tr class=\"busiest\">").count(), 1);
         assert!(h.contains("region us-east-1 · endpoint http://127.0.0.1:4567"));
-        let json = &h[h.find("id=\"kdg-findmax\">").unwrap() + 16..];
+        let open = "id=\"kdg-findmax\">";
+        let json = &h[h.find(open).unwrap() + open.len()..];
         let back: CapacityReport = serde_json::from_str(&json[..json.find("</script>").unwrap()]).unwrap();
         assert_eq!(back, r);
     }

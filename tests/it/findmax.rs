@@ -135,7 +135,7 @@ fn find_max_writes_its_capacity_report_json_html_and_timeline() {
     let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     assert_eq!(schema_errors(&v), Vec::<String>::new());
     assert_eq!(v["exit_code"].as_i64(), o.status.code().map(i64::from));
-    assert_eq!(v["destination"]["name"], "small");
+    assert_eq!(v["destination"]["name"], "reports");
     assert_eq!(v["destination"]["region"], "us-east-1");
     assert!(v["destination"]["endpoint"]
         .as_str()

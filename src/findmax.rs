@@ -22,12 +22,13 @@ use crate::sink::limits::{KINESIS_SHARD_BYTES_PER_SEC, KINESIS_SHARD_RECORDS_PER
 use crate::stats::ShardCounts;
 
 /// Whether a step met every condition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// It held.
     Pass,
     /// It did not (the step's `why` says which condition).
+    #[default]
     Fail,
 }
 
@@ -68,12 +69,6 @@ pub struct Step {
     pub errors: BTreeMap<String, u64>,
     /// Per Kinesis shard: records accepted and entry attempts throttled (empty for Firehose).
     pub shards: BTreeMap<String, ShardCounts>,
-}
-
-impl Default for Verdict {
-    fn default() -> Self {
-        Verdict::Fail
-    }
 }
 
 impl Step {

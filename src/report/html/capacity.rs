@@ -547,7 +547,7 @@ mod tests {
             h.contains(&format!("<title>kdg find-max: {max} records/s, probe</title>")),
             "{h:.600}"
         );
-        assert!(h.contains(&format!("<p id=\"answer\">The maximum sustainable rate is")));
+        assert!(h.contains("<p id=\"answer\">The maximum sustainable rate is"));
         assert!(h.contains("Limit: records/s per shard"));
         assert!(h.contains("id=\"chart-capacity\"") && h.contains("id=\"chart-throttle\""));
         assert!(h.contains("id=\"chart-step-p99\""));

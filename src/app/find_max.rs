@@ -1,15 +1,20 @@
-//! `kdg find-max`: step the rate up against a destination until throttling or latency say stop.
+//! `kdg find-max`: step the rate up against a destination until throttling or latency say stop,
+//! and write the capacity report: the table (or `--json`) on stdout, `--report-json`,
+//! `--report-html` and `--timeline` files, opened before the first step like `kdg run`'s.
 
 use std::io::Write as _;
 use std::sync::Arc;
 
 use super::run::{connect, Connected};
-use super::{runtime, write_stdout, Exit, StopFlag};
+use super::{after_writing, runtime, write_stdout, Exit, ReportFiles, StopFlag};
 use crate::cli::FindMaxArgs;
-use crate::config::RunConfig;
+use crate::config::{Destination, RunConfig};
 use crate::engine;
 use crate::engine::schedule::Rate;
 use crate::findmax;
+use crate::report::capacity::{self, CapacityInput, CapacityReport, CapacityRow};
+use crate::sink::kinesis::StreamId;
+use crate::sink::Sink;
 
 /// `kdg run`'s flags that find-max sets itself or cannot honour, by clap id, with why: given
 /// on the command line they are an error, never accepted and ignored.
@@ -45,25 +50,21 @@ const NOT_FOR_FIND_MAX: &[(&str, &str, &str)] = &[
         "--verify-s3",
         "find-max sends each record once to measure, not to verify",
     ),
-    (
-        "report_json",
-        "--report-json",
-        "find-max prints its steps and answer on stdout (--json for JSON)",
-    ),
-    (
-        "report_html",
-        "--report-html",
-        "find-max prints its steps and answer on stdout (--json for JSON)",
-    ),
-    (
-        "timeline",
-        "--timeline",
-        "find-max prints its steps and answer on stdout (--json for JSON)",
-    ),
     ("scenario", "--scenario", "find-max probes one destination"),
 ];
 
-/// Run the search and print its steps and answer.
+/// The settings of `kdg run` that find-max sets itself: dropped from its settings echo.
+const SET_BY_THE_SEARCH: [&str; 7] = [
+    "rate",
+    "count",
+    "duration_ms",
+    "backfill",
+    "verify",
+    "threshold_exprs",
+    "run_id",
+];
+
+/// Run the search; print its steps and answer, and write its report files.
 pub(super) fn run(args: &FindMaxArgs, matches: &clap::ArgMatches) -> anyhow::Result<Exit> {
     for (id, flag, why) in NOT_FOR_FIND_MAX {
         if matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine) {
@@ -76,6 +77,14 @@ pub(super) fn run(args: &FindMaxArgs, matches: &clap::ArgMatches) -> anyhow::Res
     }
     if !cfg.destination.is_remote() {
         anyhow::bail!("find-max needs a destination to probe: --stream, --stream-arn or --delivery-stream");
+    }
+    for (path, flag) in [
+        (&cfg.outputs.timeline, "--timeline"),
+        (&cfg.outputs.report_html, "--report-html"),
+    ] {
+        if path.as_deref() == Some(std::path::Path::new("-")) {
+            anyhow::bail!("{flag}: find-max prints its table (or --json) on stdout; give a file");
+        }
     }
     if let Some(spec) = cfg.input.replay.as_ref().filter(|s| !s.rereadable()) {
         anyhow::bail!(
@@ -94,24 +103,33 @@ pub(super) fn run(args: &FindMaxArgs, matches: &clap::ArgMatches) -> anyhow::Res
     // Each record is sent once, so retries do not blur the throttle ratio.
     cfg.retry.max_attempts = 1;
     cfg.load.count = None;
+    let settings = settings(&cfg, args);
     let quiet = cfg.outputs.quiet;
     cfg.outputs.quiet = true;
     let rt = runtime(cfg.load.workers.get())?;
     let stop = StopFlag::install(&rt)?;
     let Connected { source, keys, sink } = connect(&cfg, &rt, None, &stop)?;
+    // Before the first step: a report path that cannot be created is a setup error, nothing sent.
+    let mut files = ReportFiles::of(&cfg.outputs)?;
+    // `--report-json -` is `--json`: one document on stdout, printed once.
+    let json_on_stdout = args.json || files.json.as_ref().is_some_and(|f| f.file.is_none());
+    files.json = files.json.filter(|f| f.file.is_some());
     let criteria = findmax::Criteria {
         max_throttle: args.max_throttle / 100.0,
         max_p99: args.max_p99,
         min_achieved: 0.95,
     };
+    let mut rows: Vec<CapacityRow> = Vec::new();
+    let mut steps_run = 0;
+    let started_at = jiff::Timestamp::now();
     let result = findmax::search(args.start, args.max_rate, args.precision / 100.0, |rate| {
-        let step = engine::LoadPlan {
+        let plan = engine::LoadPlan {
             rate: Rate::per_second(rate),
             duration: Some(args.step_time),
             ..cfg.load.clone()
         };
         let out = rt.block_on(engine::run(
-            &step,
+            &plan,
             Arc::clone(&source),
             keys.clone(),
             Arc::clone(&sink),
@@ -121,49 +139,168 @@ pub(super) fn run(args: &FindMaxArgs, matches: &clap::ArgMatches) -> anyhow::Res
         if stop.signal().is_some() {
             return None;
         }
-        let (achieved, ratio, p99) = match out {
+        steps_run += 1;
+        let s = match out {
             Ok(o) => {
-                let t = &o.report.totals;
-                let ratio = if t.attempted == 0 {
-                    1.0
-                } else {
-                    t.throttled as f64 / t.attempted as f64
-                };
-                (o.report.achieved_rps, ratio, o.report.latency.record_e2e.p99_ms)
+                capacity::append_step_rows(&mut rows, steps_run, rate, o.timeline.rows());
+                measured(rate, &o.report)
             }
-            Err(_) => (0.0, 1.0, f64::INFINITY),
-        };
-        let s = findmax::Step {
-            target_rps: rate,
-            achieved_rps: achieved,
-            throttle_ratio: ratio,
-            p99_ms: p99,
-            held: criteria.holds(rate, achieved, ratio, p99),
-        };
+            Err(e) => findmax::Step {
+                target_rps: rate,
+                why: vec![crate::redact::redact(&format!("the step stopped on an error: {e}")).into_owned()],
+                ..findmax::Step::default()
+            },
+        }
+        .judge(&criteria);
         if !quiet {
             eprintln!(
-                "kdg: step {rate:.0}/s: achieved {achieved:.0}/s, throttled {:.2}%, p99 {p99:.1} ms: {}",
-                ratio * 100.0,
-                if s.held { "held" } else { "failed" }
+                "kdg: step {rate:.0}/s: achieved {:.0}/s, throttled {:.2}%, p99 {:.1} ms: {}",
+                s.achieved_rps,
+                s.throttle_ratio * 100.0,
+                s.p99_ms,
+                if s.held() { "held" } else { "failed" }
             );
         }
         Some(s)
     });
+    let ended_at = jiff::Timestamp::now();
     rt.shutdown_background();
     if let (Some(signal), false) = (stop.signal(), quiet) {
         eprintln!("kdg: find-max stopped by {signal}");
     }
+    let report = CapacityReport::build(
+        &result,
+        CapacityInput {
+            started_at,
+            ended_at,
+            settings,
+            destination: destination(&cfg, &sink),
+            criteria: &criteria,
+            signal: stop.signal().map(str::to_owned),
+        },
+    );
+    let json = report.to_json_pretty();
     let mut out = Vec::new();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &serde_json::json!({"criteria": criteria, "search": result}))?;
-        writeln!(out)?;
+    if json_on_stdout {
+        writeln!(out, "{json}")?;
     } else {
         findmax::write_text(&result, &criteria, &mut out)?;
     }
     write_stdout(&out)?;
-    Ok(if result.max_rps.is_some() {
+    let written = write_files(files, &json, &report, &rows);
+    let exit = if result.max_rps.is_some() {
         Exit::Success
     } else {
         Exit::Failed
-    })
+    };
+    Ok(after_writing(written, exit))
+}
+
+/// What a step's run report measured.
+fn measured(rate: f64, r: &crate::report::Report) -> findmax::Step {
+    let t = &r.totals;
+    findmax::Step {
+        target_rps: rate,
+        achieved_rps: r.achieved_rps,
+        bytes_per_s: r.bytes_per_s,
+        elapsed_ms: r.elapsed_s * 1e3,
+        offered: t.offered,
+        attempted: t.attempted,
+        delivered: t.delivered,
+        failed: t.failed,
+        throttled: t.throttled,
+        bytes: t.bytes,
+        throttle_ratio: if t.attempted == 0 {
+            0.0
+        } else {
+            t.throttled as f64 / t.attempted as f64
+        },
+        p50_ms: r.latency.record_e2e.p50_ms,
+        p99_ms: r.latency.record_e2e.p99_ms,
+        errors: r.errors.clone(),
+        shards: r.shards.clone(),
+        ..findmax::Step::default()
+    }
+}
+
+/// The settings echo: `kdg run`'s (redacted, durations in ms, the seed a string) without what
+/// the search sets, with the search's own under `find_max`.
+fn settings(cfg: &RunConfig, args: &FindMaxArgs) -> serde_json::Value {
+    let mut echo = cfg.echo("");
+    if let Some(m) = echo.as_object_mut() {
+        for key in SET_BY_THE_SEARCH {
+            m.remove(key);
+        }
+        m.insert(
+            "find_max".to_owned(),
+            serde_json::json!({
+                "start_rps": args.start,
+                "max_rate_rps": args.max_rate,
+                "step_time_ms": crate::units::duration_ms(args.step_time),
+                "precision_pct": args.precision,
+            }),
+        );
+    }
+    echo
+}
+
+/// The destination as the client was set up: its region, and the endpoint URL it was given
+/// (`--endpoint-url`, else the SDK's `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL`).
+fn destination(cfg: &RunConfig, sink: &Sink) -> capacity::Destination {
+    let (kind, name, service_var) = match &cfg.destination {
+        Destination::Kinesis(StreamId::Name(n) | StreamId::Arn(n)) => {
+            ("kinesis", n.clone(), "AWS_ENDPOINT_URL_KINESIS")
+        }
+        Destination::Firehose(n) => ("firehose", n.clone(), "AWS_ENDPOINT_URL_FIREHOSE"),
+        Destination::Local(_) => unreachable!("find-max probes a remote destination"),
+    };
+    let region = match sink {
+        Sink::Kinesis(k, _) => k.client().config().region().map(ToString::to_string),
+        Sink::Firehose(f, _) => f.sdk_config().region().map(ToString::to_string),
+        _ => None,
+    };
+    let from_env = || {
+        let ignored = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_ok_and(|v| v == "true");
+        [service_var, "AWS_ENDPOINT_URL"]
+            .into_iter()
+            .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty() && !ignored))
+    };
+    let endpoint = match sink {
+        Sink::Firehose(f, _) => f.sdk_config().endpoint_url().map(str::to_owned),
+        _ => cfg.aws.conn.endpoint_url.clone().or_else(from_env),
+    };
+    capacity::Destination {
+        kind: kind.to_owned(),
+        name: crate::redact::redact(&name).into_owned(),
+        region,
+        endpoint: endpoint.map(|e| crate::redact::redact(&e).into_owned()),
+    }
+}
+
+/// Write the report files that were asked for: every file is attempted; the first failure is
+/// returned.
+fn write_files(files: ReportFiles, json: &str, report: &CapacityReport, rows: &[CapacityRow]) -> anyhow::Result<()> {
+    let mut first_error = None;
+    let mut keep = |r: anyhow::Result<()>| {
+        if let Err(e) = r {
+            first_error.get_or_insert(e);
+        }
+    };
+    if let Some(f) = files.json {
+        keep(f.put(format!("{json}\n").as_bytes()));
+    }
+    if let Some(f) = files.timeline {
+        let mut text = Vec::new();
+        for row in rows {
+            serde_json::to_writer(&mut text, row).expect("a timeline row serializes");
+            text.push(b'\n');
+        }
+        keep(f.put(&text));
+    }
+    if let Some(f) = files.html {
+        let mut page = Vec::new();
+        crate::report::html::write_capacity_html(report, rows, &mut page).expect("writing into memory");
+        keep(f.put(&page));
+    }
+    first_error.map_or(Ok(()), Err)
 }

@@ -9,6 +9,7 @@
 //!
 //! This module only formats what the engine measured; it decides nothing but the exit code.
 
+pub mod capacity;
 pub mod html;
 pub mod text;
 

@@ -537,9 +537,6 @@ fn find_max_refuses_run_flags_it_would_ignore() {
         &["--threshold", "p99<1s"],
         &["--verify"],
         &["--verify-s3", "s3://b/p"],
-        &["--report-json", "fm.json"],
-        &["--report-html", "fm.html"],
-        &["--timeline", "fm.tl"],
         &["--scenario", "s.toml"],
     ] {
         // A scenario names its own templates.

@@ -1,6 +1,21 @@
-//! `kdg find-max` against the fault-injecting proxy set up as 4 shards of 1,000 records/s.
+//! `kdg find-max` against the fault-injecting proxy in front of kinesalite: the answer on a
+//! stream of 4 shards of 1,000 records/s, and the capacity report (JSON valid against
+//! `schema/findmax.schema.json`, the HTML page in headless Chromium, the timeline of every step).
+
+use std::path::Path;
 
 use crate::common::*;
+
+const SCHEMA: &str = include_str!("../../schema/findmax.schema.json");
+
+/// Validate `doc` against `schema/findmax.schema.json`; the errors, one line each.
+fn schema_errors(doc: &serde_json::Value) -> Vec<String> {
+    let schema: serde_json::Value = serde_json::from_str(SCHEMA).expect("schema is JSON");
+    let v = jsonschema::validator_for(&schema).expect("schema compiles");
+    v.iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}
 
 #[test]
 fn finds_four_thousand_records_per_second_on_four_shards() {
@@ -36,15 +51,194 @@ fn finds_four_thousand_records_per_second_on_four_shards() {
         !String::from_utf8_lossy(&o.stdout).contains("nanos"),
         "durations are ms"
     );
+    assert_eq!(schema_errors(&v), Vec::<String>::new());
     assert_eq!(v["criteria"]["max_p99_ms"], 1000.0);
-    let found = v["search"]["max_rps"].as_f64().expect("an answer");
+    let found = v["answer"]["max_rps"].as_f64().expect("an answer");
     assert!(
         (3600.0..=4400.0).contains(&found),
         "found {found} records/s, expected 4,000 ± 10%: {v}"
     );
-    let steps = v["search"]["steps"].as_array().unwrap();
+    let steps = v["steps"].as_array().unwrap();
     assert!(
-        steps.iter().any(|s| s["held"] == false),
+        steps.iter().any(|s| s["verdict"] == "fail"),
         "the search saw a failing step"
+    );
+    assert_eq!(v["answer"]["limit"], "records_per_s", "{}", v["answer"]["summary"]);
+    let busiest = &v["answer"]["busiest_shard"];
+    assert!(busiest["records_share"].as_f64().unwrap() > busiest["bytes_share"].as_f64().unwrap());
+    assert_eq!(busiest["hot"], false, "random keys spread evenly: {busiest}");
+}
+
+/// A search on `stream`, 2 shards of 100 records/s behind the proxy, from 50/s up to
+/// `max_rate`; without `extra` flags it writes all three report files into `dir`. Returns what
+/// kdg printed and the proxy.
+fn small_search(
+    server: &Server,
+    stream: &str,
+    dir: &Path,
+    max_rate: &str,
+    extra: &[&str],
+) -> (std::process::Output, Server) {
+    rt().block_on(create_stream(&kinesis_client(&server.endpoint()), stream, 2));
+    let p = proxy(server, &["--records-per-shard", "100", "--burst-seconds", "0.2"]);
+    let endpoint = p.endpoint();
+    let paths: Vec<String> = ["fm.json", "fm.html", "fm.ndjson"]
+        .iter()
+        .map(|f| dir.join(f).to_str().expect("utf-8 path").to_owned())
+        .collect();
+    let mut args = vec![
+        "find-max",
+        "tests/fixtures/it-record.hbs",
+        "--stream",
+        stream,
+        "--endpoint-url",
+        &endpoint,
+        "--start",
+        "50",
+        "--max-rate",
+        max_rate,
+        "--step-time",
+        "1s",
+        "--precision",
+        "30",
+        "--quiet",
+    ];
+    if extra.is_empty() {
+        args.extend([
+            "--report-json",
+            &paths[0],
+            "--report-html",
+            &paths[1],
+            "--timeline",
+            &paths[2],
+        ]);
+    }
+    args.extend(extra);
+    (run(kdg(&args)), p)
+}
+
+#[test]
+fn find_max_writes_its_capacity_report_json_html_and_timeline() {
+    let Some(server) = kinesalite() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let (o, _proxy) = small_search(&server, "reports", tmp.path(), "800", &[]);
+    assert!(
+        o.status.code() == Some(0) || o.status.code() == Some(1),
+        "{}",
+        stderr(&o)
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("limit: "), "the table on stdout names the limit: {text}");
+
+    let json = std::fs::read_to_string(tmp.path().join("fm.json")).expect("--report-json written");
+    assert!(!json.contains("nanos"), "durations are ms: {json}");
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(schema_errors(&v), Vec::<String>::new());
+    assert_eq!(v["exit_code"].as_i64(), o.status.code().map(i64::from));
+    assert_eq!(v["destination"]["name"], "reports");
+    assert_eq!(v["destination"]["region"], "us-east-1");
+    assert!(v["destination"]["endpoint"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:"));
+    assert!(v["settings"]["template"]["seed"].is_string());
+    assert_eq!(v["settings"]["find_max"]["step_time_ms"], 1000.0);
+    assert!(v["settings"].get("rate").is_none(), "the search sets the rate");
+    let steps = v["steps"].as_array().unwrap();
+    assert!(steps.len() >= 2, "{v}");
+    assert!(steps.iter().all(|s| s["shards"].as_object().unwrap().len() == 2));
+
+    // The timeline: the rows of every step, in order, with the search's seconds counting on.
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(tmp.path().join("fm.ndjson"))
+        .expect("--timeline written")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON row"))
+        .collect();
+    let numbers: std::collections::BTreeSet<u64> = rows.iter().map(|r| r["step"].as_u64().unwrap()).collect();
+    assert_eq!(numbers, (1..=steps.len() as u64).collect(), "every step has rows");
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r["t_s"].as_u64(), Some(i as u64), "{r}");
+        let step = &steps[r["step"].as_u64().unwrap() as usize - 1];
+        assert_eq!(r["target_rps"], step["target_rps"]);
+        for key in [
+            "unix_s",
+            "offered",
+            "sent",
+            "failed",
+            "throttled",
+            "bytes",
+            "p99_ms",
+            "lag_ms",
+            "step_t_s",
+        ] {
+            assert!(r.get(key).is_some(), "a run timeline row's {key}: {r}");
+        }
+    }
+    let sent: u64 = rows.iter().map(|r| r["sent"].as_u64().unwrap()).sum();
+    let delivered: u64 = steps.iter().map(|s| s["delivered"].as_u64().unwrap()).sum();
+    assert_eq!(sent, delivered, "the timeline counts every delivered record");
+
+    // The page, in a real browser: the capacity chart, and the answer in words.
+    let page = tmp.path().join("fm.html");
+    let html = std::fs::read_to_string(&page).expect("--report-html written");
+    assert!(html.contains("id=\"chart-capacity\""));
+    let summary = v["answer"]["summary"].as_str().unwrap();
+    let Some(bin) = crate::html::chromium() else { return };
+    let dom = crate::html::check_in_browser(bin, tmp.path(), &page, "find-max");
+    assert!(dom.contains("id=\"chart-capacity\""), "{dom:.600}");
+    assert_eq!(dom.matches("<circle class=\"step").count(), 3 * steps.len());
+    assert!(dom.contains("<p id=\"answer\">"), "{dom:.600}");
+    let limit_words = summary.split(": ").nth(1).expect("Limit: …");
+    assert!(html.contains(limit_words.split(' ').next().unwrap()), "{summary}");
+    match v["answer"]["max_rps"].as_f64() {
+        Some(max) => assert!(dom.contains(&format!("The maximum sustainable rate is {max:.0} records/s"))),
+        None => assert!(dom.contains("No step held")),
+    }
+    let back: serde_json::Value =
+        serde_json::from_str(crate::html::embedded(&dom, "kdg-findmax")).expect("embedded report parses");
+    assert_eq!(back, v);
+}
+
+#[test]
+fn json_on_stdout_is_the_report_document() {
+    let Some(server) = kinesalite() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let (o, _proxy) = small_search(&server, "json", tmp.path(), "100", &["--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON document on stdout");
+    assert_eq!(schema_errors(&v), Vec::<String>::new());
+    assert_eq!(v["answer"]["limit"], "ceiling", "{v}");
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("nanos"));
+}
+
+#[test]
+fn an_unwritable_report_path_sends_nothing_and_a_failed_write_fails_the_search() {
+    let Some(server) = kinesalite() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    // A directory where the report should go: it cannot be created, before the first step.
+    let dir = tmp.path().to_str().unwrap().to_owned();
+    let (o, p) = small_search(&server, "unwritable", tmp.path(), "800", &["--report-json", &dir]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--report-json: cannot create"), "{}", stderr(&o));
+    assert_eq!(proxy_stats(&p)["rec_in"], 0, "nothing was sent");
+    // A file that opens but cannot be written: the search ran, the report is lost, exit 1.
+    let (o, p) = small_search(&server, "full", tmp.path(), "50", &["--timeline", "/dev/full"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--timeline: writing `/dev/full`"), "{}", stderr(&o));
+    assert!(proxy_stats(&p)["rec_in"].as_u64().unwrap() > 0);
+    // Standard output is the table's (or --json's): a page or timeline on it is refused.
+    let o = run(kdg(&[
+        "find-max",
+        "tests/fixtures/it-record.hbs",
+        "--stream",
+        "s",
+        "--timeline",
+        "-",
+    ]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--timeline: find-max prints its table"),
+        "{}",
+        stderr(&o)
     );
 }

@@ -22,7 +22,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The browser, or `None` (after saying so) when it is missing and not required.
-fn chromium() -> Option<&'static str> {
+pub(crate) fn chromium() -> Option<&'static str> {
     if Path::new(CHROMIUM).exists() {
         return Some(CHROMIUM);
     }
@@ -153,7 +153,7 @@ fn browser(bin: &str, profile: &Path, page: &Path, extra: &[&str]) -> Browser {
 }
 
 /// Parse the page in the browser and screenshot it; returns the DOM as the browser serializes it.
-fn check_in_browser(bin: &str, dir: &Path, page: &Path, name: &str) -> String {
+pub(crate) fn check_in_browser(bin: &str, dir: &Path, page: &Path, name: &str) -> String {
     let profile = tempfile::tempdir().expect("profile dir");
     let dom = browser(bin, profile.path(), page, &["--dump-dom"]);
     for line in dom.stderr.lines() {
@@ -189,7 +189,7 @@ fn check_in_browser(bin: &str, dir: &Path, page: &Path, name: &str) -> String {
     dom.stdout
 }
 
-fn embedded<'d>(dom: &'d str, id: &str) -> &'d str {
+pub(crate) fn embedded<'d>(dom: &'d str, id: &str) -> &'d str {
     let start = format!("<script type=\"application/json\" id=\"{id}\">");
     let from = dom.find(&start).unwrap_or_else(|| panic!("no {id} block")) + start.len();
     &dom[from..from + dom[from..].find("</script>").expect("end of block")]
@@ -302,4 +302,126 @@ fn html_report_of_a_throttled_failing_run_renders_in_a_browser() {
     assert!(dom.contains("&lt;/script&gt;&lt;script&gt;document.title='pwned'&lt;/script&gt;"));
     let back: Report = serde_json::from_str(embedded(&dom, "kdg-report")).expect("embedded report parses");
     assert_eq!(back.errors[evil], 1);
+}
+
+/// A find-max search as a 4-shard stream with one hot shard would answer it, through the
+/// library's own search and report builder.
+fn capacity_report() -> (
+    kdg::report::capacity::CapacityReport,
+    Vec<kdg::report::capacity::CapacityRow>,
+) {
+    use kdg::findmax::{search, Criteria, Step};
+    use kdg::report::capacity::{append_step_rows, CapacityInput, CapacityReport, Destination};
+    let criteria = Criteria {
+        max_throttle: 0.01,
+        max_p99: Duration::from_secs(1),
+        min_achieved: 0.95,
+    };
+    let mut rows = Vec::new();
+    let s = search(500.0, 16_000.0, 0.05, |rate| {
+        // The hot shard takes 40% of the keys and throttles above 1,000/s: the stream holds 2,500/s.
+        let hot = (rate * 0.4).min(1000.0);
+        let throttled = ((rate * 0.4 - hot) * 2.0) as u64;
+        let achieved = rate - throttled as f64 / 2.0;
+        let mut shards: std::collections::BTreeMap<String, ShardCounts> = (1..4)
+            .map(|i| {
+                let c = ShardCounts {
+                    accepted: (rate * 0.2 * 2.0) as u64,
+                    throttled: 0,
+                };
+                (format!("shardId-00000000000{i}"), c)
+            })
+            .collect();
+        shards.insert(
+            "shardId-000000000000".into(),
+            ShardCounts {
+                accepted: (hot * 2.0) as u64,
+                throttled,
+            },
+        );
+        let step_rows: Vec<TimelineRow> = (0..2)
+            .map(|t| TimelineRow {
+                t_s: t,
+                offered: rate as u64,
+                sent: achieved as u64,
+                throttled: throttled / 2,
+                ..TimelineRow::default()
+            })
+            .collect();
+        let n = rows
+            .last()
+            .map_or(1, |r: &kdg::report::capacity::CapacityRow| r.step + 1);
+        append_step_rows(&mut rows, n, rate, &step_rows);
+        Some(
+            Step {
+                target_rps: rate,
+                achieved_rps: achieved,
+                bytes_per_s: achieved * 150.0,
+                elapsed_ms: 2000.0,
+                offered: rate as u64 * 2,
+                attempted: rate as u64 * 2,
+                delivered: achieved as u64 * 2,
+                failed: throttled,
+                throttled,
+                bytes: achieved as u64 * 300,
+                throttle_ratio: throttled as f64 / (rate * 2.0),
+                p50_ms: 7.0,
+                p99_ms: 30.0 + rate / 500.0,
+                shards,
+                ..Step::default()
+            }
+            .judge(&criteria),
+        )
+    });
+    let t0: jiff::Timestamp = "2026-12-02T08:00:00Z".parse().unwrap();
+    let report = CapacityReport::build(
+        &s,
+        CapacityInput {
+            started_at: t0,
+            ended_at: t0 + jiff::SignedDuration::from_secs(2 * s.steps.len() as i64),
+            settings: serde_json::json!({ "linger_ms": 100.0, "find_max": { "step_time_ms": 2000.0 } }),
+            destination: Destination {
+                kind: "kinesis".into(),
+                name: "orders".into(),
+                region: Some("eu-west-1".into()),
+                endpoint: None,
+            },
+            criteria: &criteria,
+            signal: None,
+        },
+    );
+    (report, rows)
+}
+
+#[test]
+fn find_max_capacity_page_renders_in_a_browser() {
+    let (dir, _keep) = out_dir();
+    let (report, rows) = capacity_report();
+    let max = report.answer.max_rps.expect("an answer");
+    assert!((2300.0..=2564.0).contains(&max), "{max}");
+    let page = dir.join("find-max.html");
+    let mut f = std::fs::File::create(&page).expect("create html");
+    kdg::report::html::write_capacity_html(&report, &rows, &mut f).expect("html written");
+    drop(f);
+    let html = std::fs::read_to_string(&page).expect("html readable");
+    assert!(
+        html.contains("shard shardId-000000000000 was hot"),
+        "{}",
+        report.answer.summary
+    );
+
+    let Some(bin) = chromium() else { return };
+    let dom = check_in_browser(bin, &dir, &page, "find-max");
+    assert!(dom.contains("<title>kdg find-max: "), "{dom:.400}");
+    assert!(dom.contains("id=\"chart-capacity\""), "the capacity chart");
+    assert_eq!(dom.matches("<svg").count(), 3, "capacity, throttled share, p99");
+    assert_eq!(dom.matches("<circle class=\"step").count(), 3 * report.steps.len());
+    assert!(dom.contains(&format!(
+        "<p id=\"answer\">The maximum sustainable rate is {max:.0} records/s. Limit: records/s per shard"
+    )));
+    assert!(dom.contains("shardId-000000000000 (busiest)"));
+    assert_eq!(dom.matches("<script").count(), 2, "only the two JSON blocks");
+    let back: kdg::report::capacity::CapacityReport =
+        serde_json::from_str(embedded(&dom, "kdg-findmax")).expect("embedded report parses");
+    assert_eq!(back, report);
 }

@@ -46,7 +46,10 @@ macro_rules! put {
 }
 
 // After `put!`, which the chart code uses too.
+mod capacity;
 mod chart;
+
+pub use capacity::write_capacity_html;
 
 use chart::{chart, nice_axis, tick_labels, time_label, Series, W};
 

@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::sync::Arc;
 
 use super::run::{connect, Connected};
-use super::{after_writing, runtime, write_stdout, Exit, ReportFiles, StopFlag};
+use super::{after_writing, runtime, write_stdout, Exit, ReportFiles, StopFlag, Target};
 use crate::cli::FindMaxArgs;
 use crate::config::{Destination, RunConfig};
 use crate::engine;
@@ -82,7 +82,7 @@ pub(super) fn run(args: &FindMaxArgs, matches: &clap::ArgMatches) -> anyhow::Res
         (&cfg.outputs.timeline, "--timeline"),
         (&cfg.outputs.report_html, "--report-html"),
     ] {
-        if path.as_deref() == Some(std::path::Path::new("-")) {
+        if path.as_ref().and_then(|o| o.file()) == Some(std::path::Path::new("-")) {
             anyhow::bail!("{flag}: find-max prints its table (or --json) on stdout; give a file");
         }
     }
@@ -110,10 +110,10 @@ pub(super) fn run(args: &FindMaxArgs, matches: &clap::ArgMatches) -> anyhow::Res
     let stop = StopFlag::install(&rt)?;
     let Connected { source, keys, sink } = connect(&cfg, &rt, None, &stop)?;
     // Before the first step: a report path that cannot be created is a setup error, nothing sent.
-    let mut files = ReportFiles::of(&cfg.outputs)?;
+    let mut files = ReportFiles::of(&cfg.outputs, &cfg.aws.conn, &rt, &stop)?;
     // `--report-json -` is `--json`: one document on stdout, printed once.
-    let json_on_stdout = args.json || files.json.as_ref().is_some_and(|f| f.file.is_none());
-    files.json = files.json.filter(|f| f.file.is_some());
+    let json_on_stdout = args.json || files.json.as_ref().is_some_and(|f| matches!(f.to, Target::Stdout));
+    files.json = files.json.filter(|f| !matches!(f.to, Target::Stdout));
     let criteria = findmax::Criteria {
         max_throttle: args.max_throttle / 100.0,
         max_p99: args.max_p99,
@@ -286,8 +286,9 @@ fn write_files(files: ReportFiles, json: &str, report: &CapacityReport, rows: &[
             first_error.get_or_insert(e);
         }
     };
+    let s3 = files.s3.as_ref();
     if let Some(f) = files.json {
-        keep(f.put(format!("{json}\n").as_bytes()));
+        keep(f.put(format!("{json}\n").into_bytes(), "application/json", s3));
     }
     if let Some(f) = files.timeline {
         let mut text = Vec::new();
@@ -295,12 +296,12 @@ fn write_files(files: ReportFiles, json: &str, report: &CapacityReport, rows: &[
             serde_json::to_writer(&mut text, row).expect("a timeline row serializes");
             text.push(b'\n');
         }
-        keep(f.put(&text));
+        keep(f.put(text, "application/x-ndjson", s3));
     }
     if let Some(f) = files.html {
         let mut page = Vec::new();
         crate::report::html::write_capacity_html(report, rows, &mut page).expect("writing into memory");
-        keep(f.put(&page));
+        keep(f.put(page, "text/html; charset=utf-8", s3));
     }
     first_error.map_or(Ok(()), Err)
 }

@@ -198,6 +198,7 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::findmax::search;
+    use crate::report::tests::errors;
     use crate::stats::ShardCounts;
 
     const SCHEMA: &str = include_str!("../../schema/findmax.schema.json");
@@ -277,14 +278,7 @@ pub(crate) mod tests {
     }
 
     fn validator() -> jsonschema::Validator {
-        let schema: Value = serde_json::from_str(SCHEMA).expect("schema is JSON");
-        jsonschema::validator_for(&schema).expect("schema compiles")
-    }
-
-    fn errors(v: &jsonschema::Validator, instance: &Value) -> Vec<String> {
-        v.iter_errors(instance)
-            .map(|e| format!("{} at {}", e, e.instance_path()))
-            .collect()
+        crate::report::tests::validator_of(SCHEMA)
     }
 
     #[test]

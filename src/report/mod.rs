@@ -525,11 +525,17 @@ pub(crate) mod tests {
     }
 
     fn validator() -> jsonschema::Validator {
-        let schema: Value = serde_json::from_str(SCHEMA).expect("schema is JSON");
+        validator_of(SCHEMA)
+    }
+
+    /// A validator for the JSON Schema text `schema`.
+    pub(crate) fn validator_of(schema: &str) -> jsonschema::Validator {
+        let schema: Value = serde_json::from_str(schema).expect("schema is JSON");
         jsonschema::validator_for(&schema).expect("schema compiles")
     }
 
-    fn errors(v: &jsonschema::Validator, instance: &Value) -> Vec<String> {
+    /// What `v` finds wrong with `instance`, each with where.
+    pub(crate) fn errors(v: &jsonschema::Validator, instance: &Value) -> Vec<String> {
         v.iter_errors(instance)
             .map(|e| format!("{} at {}", e, e.instance_path()))
             .collect()

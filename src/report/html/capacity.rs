@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::chart::{nice_axis, tick_labels, W};
-use super::{esc, flatten, script_json, CSS, C_DELIVERED, C_FAILED, C_P99, C_TARGET, C_THROTTLED};
+use super::{esc, script_json, setting_rows, CSS, C_DELIVERED, C_FAILED, C_P99, C_TARGET, C_THROTTLED};
 use crate::findmax::Step;
 use crate::report::capacity::{CapacityReport, CapacityRow};
 use crate::report::text::{bytes, count, ms, rate, secs};
@@ -497,23 +497,7 @@ fn settings(h: &mut String, r: &CapacityReport) {
     h.push_str(
         "<section id=\"run\">\n<h2>Settings</h2>\n<table class=\"config\">\n<tr><th>setting</th><th>value</th></tr>\n",
     );
-    let mut flat = Vec::new();
-    flatten("", &r.settings, &mut flat);
-    for (k, v) in flat {
-        match v {
-            Some(v) => put!(
-                h,
-                "<tr><td class=\"mono\">{}</td><td class=\"wrap\">{}</td></tr>\n",
-                esc(&k),
-                esc(&v)
-            ),
-            None => put!(
-                h,
-                "<tr><td class=\"mono\">{}</td><td class=\"muted\">—</td></tr>\n",
-                esc(&k)
-            ),
-        }
-    }
+    setting_rows(h, &r.settings);
     h.push_str("</table>\n</section>\n");
 }
 

@@ -193,11 +193,17 @@ fn identity(h: &mut String, r: &Report) {
     );
     row("exit code", &r.outcome.exit_code.to_string());
     h.push_str("</table>\n</div>\n<div>\n<table class=\"config\">\n<tr><th>setting</th><th>value</th></tr>\n");
-    let mut flat = Vec::new();
-    flatten("", &r.config, &mut flat);
-    if flat.is_empty() {
+    if !setting_rows(h, &r.config) {
         h.push_str("<tr><td colspan=\"2\" class=\"empty\">no configuration recorded</td></tr>\n");
     }
+    h.push_str("</table>\n</div>\n</div>\n</section>\n");
+}
+
+/// One table row per setting of the echo `settings` (see [`flatten`]); false when it has none.
+fn setting_rows(h: &mut String, settings: &Value) -> bool {
+    let mut flat = Vec::new();
+    flatten("", settings, &mut flat);
+    let any = !flat.is_empty();
     for (k, v) in flat {
         match v {
             Some(v) => put!(
@@ -213,7 +219,7 @@ fn identity(h: &mut String, r: &Report) {
             ),
         }
     }
-    h.push_str("</table>\n</div>\n</div>\n</section>\n");
+    any
 }
 
 /// The config echo as `(dotted.path, value)` rows; `None` for null (not set). A number under a

@@ -26,6 +26,31 @@ const KDG_HELPERS: &[(&str, &str, &str)] = &[
         "jitter, late, late_by, format=iso",
         r#"{{timestamp jitter="2s" format="unix_ms"}}"#,
     ),
+    (
+        "#entity",
+        "KIND, then COUNT or of=\"A,B,…\", pick=\"round\" (or \"random\"); a block",
+        r#"{{#entity "device" 1000}}{{entity.id}}{{/entity}}"#,
+    ),
+    (
+        "entity.id",
+        "none (inside #entity)",
+        r#"{{#entity "device" 1000}}{{entity.id}}{{/entity}}"#,
+    ),
+    (
+        "entity.name",
+        "none (inside #entity)",
+        r#"{{#entity "ticker" of="AAPL,MSFT,GOOG"}}{{entity.name}}{{/entity}}"#,
+    ),
+    (
+        "entity.seq",
+        "none (inside #entity)",
+        r#"{{#entity "device" 1000}}{{entity.seq}}{{/entity}}"#,
+    ),
+    (
+        "entity.attr",
+        "METHOD (inside #entity; fixed per entity)",
+        r#"{{#entity "device" 1000}}{{entity.attr "commerce.productName"}}{{/entity}}"#,
+    ),
 ];
 
 /// One method as `kdg methods` shows it.
@@ -33,7 +58,8 @@ const KDG_HELPERS: &[(&str, &str, &str)] = &[
 struct Method {
     /// `namespace.method`, or a kdg helper's name.
     name: String,
-    /// The faker namespace, or `kdg` for kdg's own helpers.
+    /// The faker namespace, `entity` for the entity block and what it offers inside, or `kdg`
+    /// for kdg's other helpers.
     namespace: String,
     /// The arguments with their defaults (`none`).
     arguments: String,
@@ -65,7 +91,7 @@ pub(super) fn run(args: &MethodsArgs) -> anyhow::Result<Exit> {
             format!(": did you mean `{}`?", near.join("` or `"))
         };
         bail!(
-            "unknown namespace or method `{f}`{hint} (namespaces: {}, kdg); `kdg methods` lists them all",
+            "unknown namespace or method `{f}`{hint} (namespaces: {}, entity, kdg); `kdg methods` lists them all",
             faker::NAMESPACES.join(", ")
         );
     }
@@ -125,7 +151,7 @@ fn catalogue(seed: u64) -> anyhow::Result<Vec<Method>> {
     for (name, arguments, example) in KDG_HELPERS {
         list.push(Method {
             name: (*name).to_string(),
-            namespace: "kdg".to_string(),
+            namespace: if name.contains("entity") { "entity" } else { "kdg" }.to_string(),
             arguments: (*arguments).to_string(),
             kdg: (*example).to_string(),
             handlebars: (*example).to_string(),

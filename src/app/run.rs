@@ -181,7 +181,10 @@ pub(super) fn connect(
                 if let Some(peak) = cfg.peak_rps() {
                     let newline = f64::from(u8::from(cfg.load.shaping.newline));
                     let size = source.mean_size(cfg.template.seed, 200) + newline + 10.0;
-                    warnings.extend(Kinesis::capacity_warnings(info, peak, size));
+                    // What the stream sees: with --aggregate, packed records.
+                    let most = cfg.load.shaping.aggregate.map_or(1, |a| a.most.get());
+                    let (peak, size, packed) = Kinesis::packed_load(peak, size, most);
+                    warnings.extend(Kinesis::capacity_warnings(info, peak, size, packed));
                 }
             }
             for w in warnings {

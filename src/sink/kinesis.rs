@@ -46,6 +46,10 @@ pub struct Kinesis {
     stream: StreamId,
 }
 
+/// Bytes of protobuf framing around each record inside a KPL aggregate (field tags, lengths,
+/// key index; `src/aggregate.rs` writes them): an estimate, for the capacity warnings.
+const KPL_RECORD_FRAMING: f64 = 8.0;
+
 impl Kinesis {
     /// Connect, check credentials, and describe the stream so that an unknown stream, a missing
     /// permission or an unreachable endpoint is reported before the load starts.
@@ -78,10 +82,31 @@ impl Kinesis {
         }
     }
 
-    /// Warnings about a target the stream cannot take, before sending: `peak_rps` records/s of
-    /// `record_bytes` each (data plus partition key).
-    pub fn capacity_warnings(info: &StreamInfo, peak_rps: f64, record_bytes: f64) -> Vec<String> {
+    /// What reaches the stream when `peak_rps` records/s of `record_bytes` each are packed up to
+    /// `most` to a Kinesis record (`--aggregate`; 1 is no packing): Kinesis records/s, and bytes
+    /// and records per Kinesis record. A packed record holds as many as fit in
+    /// [`KINESIS_MAX_RECORD_BYTES`], each with a few bytes of framing.
+    pub fn packed_load(peak_rps: f64, record_bytes: f64, most: usize) -> (f64, f64, usize) {
+        if most <= 1 {
+            return (peak_rps, record_bytes, 1);
+        }
+        let framed = record_bytes + KPL_RECORD_FRAMING;
+        let fit = ((KINESIS_MAX_RECORD_BYTES - crate::aggregate::KPL_OVERHEAD) as f64 / framed).floor() as usize;
+        let per = most.min(fit.max(1));
+        let bytes = per as f64 * framed + crate::aggregate::KPL_OVERHEAD as f64;
+        (peak_rps / per as f64, bytes, per)
+    }
+
+    /// Warnings about a target the stream cannot take, before sending: `peak_rps` Kinesis
+    /// records/s of `record_bytes` each (data plus partition key), each packing `packed` of the
+    /// run's records (see [`Kinesis::packed_load`]).
+    pub fn capacity_warnings(info: &StreamInfo, peak_rps: f64, record_bytes: f64, packed: usize) -> Vec<String> {
         let mut out = Vec::new();
+        let unit = if packed > 1 {
+            format!("Kinesis records/s ({packed} records each, --aggregate)")
+        } else {
+            "records/s".to_string()
+        };
         let mib_s = peak_rps * record_bytes / (1024.0 * 1024.0);
         match (info.mode.as_deref(), info.open_shards) {
             (Some("ON_DEMAND"), _) => {
@@ -99,7 +124,7 @@ impl Kinesis {
                 let bytes = shards as f64 * KINESIS_SHARD_BYTES_PER_SEC as f64 / (1024.0 * 1024.0);
                 if peak_rps > records {
                     out.push(format!(
-                        "stream `{}`: the target peak of {peak_rps:.0} records/s is above what {shards} shards take \
+                        "stream `{}`: the target peak of {peak_rps:.0} {unit} is above what {shards} shards take \
                          ({shards} × 1,000 = {records:.0} records/s): expect throttling",
                         info.name
                     ));
@@ -300,22 +325,47 @@ mod tests {
     #[test]
     fn warns_when_the_target_exceeds_the_shards() {
         let i = info(Some("PROVISIONED"), Some(4));
-        assert!(Kinesis::capacity_warnings(&i, 4000.0, 200.0).is_empty());
-        let w = Kinesis::capacity_warnings(&i, 5000.0, 200.0);
+        assert!(Kinesis::capacity_warnings(&i, 4000.0, 200.0, 1).is_empty());
+        let w = Kinesis::capacity_warnings(&i, 5000.0, 200.0, 1);
         assert_eq!(w.len(), 1);
         assert!(w[0].contains("4 × 1,000 = 4000 records/s"), "{w:?}");
         // 2,000 records/s of 3 KiB is 5.9 MiB/s: over 4 shards' bytes, not their records.
-        let w = Kinesis::capacity_warnings(&i, 2000.0, 3072.0);
+        let w = Kinesis::capacity_warnings(&i, 2000.0, 3072.0, 1);
         assert!(w.len() == 1 && w[0].contains("MiB/s"), "{w:?}");
+    }
+
+    /// 5,000 records/s packed 50 to a Kinesis record is 100 Kinesis records/s: 3 shards take
+    /// that; 50 KB records fit 20 to a Kinesis record, so `--aggregate 50` packs 20.
+    #[test]
+    fn aggregated_records_are_counted_as_kinesis_records() {
+        let i = info(Some("PROVISIONED"), Some(3));
+        let (rps, bytes, per) = Kinesis::packed_load(5000.0, 200.0, 50);
+        assert_eq!((rps, per), (100.0, 50));
+        assert!(Kinesis::capacity_warnings(&i, rps, bytes, per).is_empty());
+        assert_eq!(Kinesis::capacity_warnings(&i, 5000.0, 200.0, 1).len(), 1);
+        let (rps, bytes, per) = Kinesis::packed_load(5000.0, 50_000.0, 50);
+        assert_eq!(per, 20);
+        assert!(bytes <= KINESIS_MAX_RECORD_BYTES as f64);
+        assert_eq!(rps, 250.0);
+        let w = Kinesis::capacity_warnings(&i, rps, bytes, per);
+        assert!(w.len() == 1 && w[0].contains("MiB/s"), "bytes bind, not records: {w:?}");
+        let (rps, bytes, per) = Kinesis::packed_load(80_000.0, 200.0, 20);
+        let w = Kinesis::capacity_warnings(&i, rps, bytes, per);
+        assert!(
+            w.iter()
+                .any(|w| w.contains("4000 Kinesis records/s (20 records each, --aggregate)")),
+            "{w:?}"
+        );
+        assert_eq!(Kinesis::packed_load(5000.0, 200.0, 1), (5000.0, 200.0, 1));
     }
 
     #[test]
     fn warns_about_on_demand_ramp_up() {
         let i = info(Some("ON_DEMAND"), Some(4));
-        assert!(Kinesis::capacity_warnings(&i, 10_000.0, 100.0).is_empty());
-        let w = Kinesis::capacity_warnings(&i, 100_000.0, 100.0);
+        assert!(Kinesis::capacity_warnings(&i, 10_000.0, 100.0, 1).is_empty());
+        let w = Kinesis::capacity_warnings(&i, 100_000.0, 100.0, 1);
         assert!(w.len() == 1 && w[0].contains("10.0 MB/s"), "{w:?}");
-        assert!(Kinesis::capacity_warnings(&info(None, None), 1e9, 1e3).is_empty());
+        assert!(Kinesis::capacity_warnings(&info(None, None), 1e9, 1e3, 1).is_empty());
     }
 
     #[test]

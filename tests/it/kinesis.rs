@@ -330,6 +330,23 @@ fn preflight_warns_when_the_target_exceeds_the_shards() {
     ]));
     assert!(o.status.success());
     assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+    // Packed 50 to a Kinesis record, 2,000 records/s are 40 Kinesis records/s: one shard takes it.
+    let o = run(kdg(&[
+        "run",
+        TEMPLATE,
+        "--stream",
+        "small",
+        "--endpoint-url",
+        &server.endpoint(),
+        "-n",
+        "10",
+        "--rps",
+        "2000",
+        "--aggregate",
+        "50",
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
 }
 
 #[test]

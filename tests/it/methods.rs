@@ -39,9 +39,33 @@ fn methods_lists_every_method_with_a_sample_that_renders() {
     assert_eq!(faker.len(), 142, "the faker.js 3.1.0 API as KDG bundles it");
     let missing: Vec<_> = faker.difference(&names).collect();
     assert!(missing.is_empty(), "not listed: {missing:?}");
-    for helper in ["seq", "uuid", "run.id", "json", "escape", "walk", "timestamp"] {
+    for helper in [
+        "seq",
+        "uuid",
+        "run.id",
+        "json",
+        "escape",
+        "walk",
+        "timestamp",
+        "#entity",
+        "entity.id",
+        "entity.name",
+        "entity.seq",
+        "entity.attr",
+    ] {
         assert!(names.contains(helper), "kdg's own `{helper}` is listed");
     }
+    let entity = methods_json(&["entity"]);
+    assert_eq!(
+        entity.len(),
+        5,
+        "`kdg methods entity` is the entity block and its helpers"
+    );
+    let name = entity.iter().find(|m| m["name"] == "entity.name").unwrap();
+    assert!(
+        ["AAPL", "MSFT", "GOOG"].contains(&name["sample"].as_str().unwrap()),
+        "{name}"
+    );
     for m in &list {
         let sample = m["sample"].as_str().unwrap();
         assert!(!sample.starts_with("error:"), "{}: {sample}", m["name"]);

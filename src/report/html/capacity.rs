@@ -11,8 +11,8 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::chart::{nice_axis, tick_labels, W};
-use super::{esc, script_json, setting_rows, CSS, C_DELIVERED, C_FAILED, C_P99, C_TARGET, C_THROTTLED};
+use super::chart::{nice_axis, tick_labels, y_gridline, W};
+use super::{esc, page_head, script_json, setting_rows, CSS, C_DELIVERED, C_FAILED, C_P99, C_TARGET, C_THROTTLED};
 use crate::findmax::Step;
 use crate::report::capacity::{CapacityReport, CapacityRow};
 use crate::report::text::{bytes, count, ms, rate, secs};
@@ -43,13 +43,7 @@ fn page(r: &CapacityReport, rows: &[CapacityRow]) -> String {
         Some(max) => format!("{}/s", rate(max)),
         None => "NONE".to_owned(),
     };
-    h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    h.push_str(
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; \
-         base-uri 'none'; form-action 'none'\">\n",
-    );
-    h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    put!(h, "<meta name=\"generator\" content=\"kdg {}\">\n", esc(&r.kdg_version));
+    page_head(&mut h, &r.kdg_version);
     put!(
         h,
         "<title>kdg find-max: {}, {}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n",
@@ -279,16 +273,7 @@ impl Plot {
             esc(title)
         );
         for (i, label) in tick_labels(self.y_step, self.y_top).iter().enumerate() {
-            let y = self.sy(self.y_step * i as f64);
-            put!(
-                h,
-                "<line x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"{}\"/>\
-                 <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{label}</text>\n",
-                W - RIGHT,
-                if i == 0 { "#9ca3af" } else { "#eef0f3" },
-                LEFT - 6.0,
-                y + 4.0
-            );
+            y_gridline(h, i, self.sy(self.y_step * i as f64), label, LEFT, W - RIGHT);
         }
         for (i, label) in tick_labels(self.x_step, self.x_top).iter().enumerate() {
             let x = self.sx(self.x_step * i as f64);

@@ -99,16 +99,7 @@ pub(super) fn chart(h: &mut String, id: &str, title: &str, unit: &str, whole: bo
     // Horizontal grid and y labels.
     let labels = tick_labels(step, y_top);
     for (i, label) in labels.iter().enumerate() {
-        let y = sy(step * i as f64);
-        put!(
-            h,
-            "<line x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"{}\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{label}</text>\n",
-            W - RIGHT,
-            if i == 0 { "#9ca3af" } else { "#eef0f3" },
-            LEFT - 6.0,
-            y + 4.0
-        );
+        y_gridline(h, i, sy(step * i as f64), label, LEFT, W - RIGHT);
     }
     put!(
         h,
@@ -270,6 +261,19 @@ pub(super) fn time_label(s: u64) -> String {
     } else {
         format!("{}h{:02}m", s / 3600, s / 60 % 60)
     }
+}
+
+/// The `i`-th horizontal grid line of a chart (the axis itself for 0) at height `y`, from `left`
+/// to `right`, with its `label` left of the axis.
+pub(super) fn y_gridline(h: &mut String, i: usize, y: f64, label: &str, left: f64, right: f64) {
+    put!(
+        h,
+        "<line x1=\"{left}\" x2=\"{right:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"{}\"/>\
+         <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{label}</text>\n",
+        if i == 0 { "#9ca3af" } else { "#eef0f3" },
+        left - 6.0,
+        y + 4.0
+    );
 }
 
 #[cfg(test)]

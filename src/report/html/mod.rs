@@ -75,14 +75,7 @@ fn page(r: &Report, rows: &[TimelineRow]) -> String {
     let mut h = String::with_capacity(64 * 1024 + rows.len() * 400);
     let pass = r.outcome.exit_code == 0;
     let verdict = if pass { "PASS" } else { "FAIL" };
-    h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    // Nothing may be fetched and nothing may run: the page is data, styles and inline SVG.
-    h.push_str(
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; \
-         base-uri 'none'; form-action 'none'\">\n",
-    );
-    h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    put!(h, "<meta name=\"generator\" content=\"kdg {}\">\n", esc(&r.kdg_version));
+    page_head(&mut h, &r.kdg_version);
     put!(
         h,
         "<title>kdg report: {verdict}, {} records/s, {}</title>\n",
@@ -197,6 +190,18 @@ fn identity(h: &mut String, r: &Report) {
         h.push_str("<tr><td colspan=\"2\" class=\"empty\">no configuration recorded</td></tr>\n");
     }
     h.push_str("</table>\n</div>\n</div>\n</section>\n");
+}
+
+/// The start of a page up to its `<title>`: nothing may be fetched and nothing may run, the
+/// page is data, styles and inline SVG.
+fn page_head(h: &mut String, kdg_version: &str) {
+    h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    h.push_str(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; \
+         base-uri 'none'; form-action 'none'\">\n",
+    );
+    h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    put!(h, "<meta name=\"generator\" content=\"kdg {}\">\n", esc(kdg_version));
 }
 
 /// One table row per setting of the echo `settings` (see [`flatten`]); false when it has none.

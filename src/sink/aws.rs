@@ -50,6 +50,26 @@ pub enum SetupError {
         /// The profiles they have.
         known: String,
     },
+    /// The profile in use has no region, and neither has the command line nor the environment.
+    #[error(
+        "the AWS profile `{name}` has no region (in {file}): add `region = …` to it, pass --region or set AWS_REGION"
+    )]
+    NoRegionInProfile {
+        /// The profile.
+        name: String,
+        /// The config file looked in.
+        file: String,
+    },
+    /// The profile's `credential_process` failed.
+    #[error("the credential_process of the AWS profile `{name}` failed ({cause}): fix the command in {file}, or use another profile")]
+    CredentialProcess {
+        /// The profile.
+        name: String,
+        /// What the SDK said (the command's exit status and standard error, secrets redacted).
+        cause: String,
+        /// The config file that holds it.
+        file: String,
+    },
     /// The credential chain found nothing usable.
     #[error("no AWS credentials ({0}): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use AWS_PROFILE or --profile, or run where an instance role is available")]
     NoCredentials(String),
@@ -59,7 +79,19 @@ pub enum SetupError {
     /// The credentials may not describe it.
     #[error("{0}")]
     AccessDenied(String),
-    /// Anything else (access denied, endpoint unreachable).
+    /// The endpoint did not answer: refused, timed out, no route.
+    #[error(
+        "cannot reach the {service} endpoint {endpoint} ({cause}): check --endpoint-url, --region and the network"
+    )]
+    Unreachable {
+        /// `Kinesis`, `Firehose`.
+        service: &'static str,
+        /// The URL (see [`endpoint_of`]).
+        endpoint: String,
+        /// Why, as the connection said it.
+        cause: String,
+    },
+    /// Anything else.
     #[error("{0}")]
     Other(String),
 }
@@ -70,7 +102,7 @@ pub enum SetupError {
 /// # Errors
 /// No region, or no credentials.
 pub async fn load(opts: &AwsOptions) -> Result<SdkConfig, SetupError> {
-    check_profile(opts.profile.as_deref()).await?;
+    let profile = check_profile(opts.profile.as_deref()).await?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::disabled())
         .timeout_config(
@@ -90,25 +122,81 @@ pub async fn load(opts: &AwsOptions) -> Result<SdkConfig, SetupError> {
     }
     let conf = loader.load().await;
     if conf.region().is_none() {
-        return Err(SetupError::NoRegion);
+        return Err(match profile {
+            Some(p) => SetupError::NoRegionInProfile {
+                name: p.name,
+                file: config_file(),
+            },
+            None => SetupError::NoRegion,
+        });
     }
     let provider = conf
         .credentials_provider()
         .ok_or_else(|| SetupError::NoCredentials("no provider".into()))?;
-    provider
-        .provide_credentials()
-        .await
-        .map_err(|e| SetupError::NoCredentials(e.to_string()))?;
+    provider.provide_credentials().await.map_err(|e| {
+        // The whole chain of causes: the top one alone says only that loading failed.
+        // The whole chain: the top error alone says only that loading failed.
+        let cause = error_chain(&e);
+        match profile {
+            Some(p) if p.credential_process => SetupError::CredentialProcess {
+                name: p.name,
+                cause,
+                file: config_file(),
+            },
+            _ => SetupError::NoCredentials(cause),
+        }
+    })?;
     Ok(conf)
+}
+
+/// An error and its causes, each said once, on one line, secrets redacted: the SDK's top-level
+/// errors say only what failed ("dispatch failure", "an error occurred while loading
+/// credentials"), their sources say why ("Connection refused", the command's stderr).
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut causes = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(err) = source {
+        let text = err.to_string();
+        if !causes.iter().any(|c| c.contains(&text)) {
+            causes.push(text);
+        }
+        source = err.source();
+    }
+    let line = causes.join(": ").split_whitespace().collect::<Vec<_>>().join(" ");
+    crate::redact::redact(&line).into_owned()
+}
+
+/// The endpoint a client of `conf` talks to for the service whose endpoint prefix is `prefix`
+/// (`kinesis`, `firehose`): `--endpoint-url`, else the service's regional endpoint.
+pub(super) fn endpoint_of(conf: &SdkConfig, prefix: &str) -> String {
+    match conf.endpoint_url() {
+        Some(url) => crate::redact::redact(url).into_owned(),
+        None => format!(
+            "https://{prefix}.{}.amazonaws.com",
+            conf.region().map_or("?", |r| r.as_ref())
+        ),
+    }
+}
+
+/// The profile a run uses, as the AWS config files describe it.
+struct ProfileInUse {
+    name: String,
+    /// Whether it gets its credentials from a `credential_process`.
+    credential_process: bool,
+}
+
+/// The AWS config file the SDK reads (`AWS_CONFIG_FILE`, else `~/.aws/config`).
+fn config_file() -> String {
+    std::env::var("AWS_CONFIG_FILE").unwrap_or_else(|_| "~/.aws/config".to_string())
 }
 
 /// The profile that `flag` (`--profile`) or `AWS_PROFILE` names must exist: without this check
 /// the SDK goes on without it and the user hears of a missing region or credentials instead.
-async fn check_profile(flag: Option<&str>) -> Result<(), SetupError> {
+/// Returns the profile in use (the named one, else `default` if the files have it).
+async fn check_profile(flag: Option<&str>) -> Result<Option<ProfileInUse>, SetupError> {
     let env = std::env::var("AWS_PROFILE").ok();
-    let Some(name) = flag.or(env.as_deref()).filter(|p| !p.is_empty()) else {
-        return Ok(());
-    };
+    let named = flag.or(env.as_deref()).filter(|p| !p.is_empty());
+    let name = named.unwrap_or("default");
     let profiles = aws_config::profile::load(
         &aws_types::os_shim_internal::Fs::real(),
         &aws_types::os_shim_internal::Env::real(),
@@ -117,8 +205,14 @@ async fn check_profile(flag: Option<&str>) -> Result<(), SetupError> {
     )
     .await
     .map_err(|e| SetupError::Other(format!("reading the AWS config files: {e}")))?;
-    if profiles.get_profile(name).is_some() {
-        return Ok(());
+    if let Some(p) = profiles.get_profile(name) {
+        return Ok(Some(ProfileInUse {
+            name: name.to_string(),
+            credential_process: p.get("credential_process").is_some(),
+        }));
+    }
+    if named.is_none() {
+        return Ok(None);
     }
     let file = |var: &str, default: &str| std::env::var(var).unwrap_or_else(|_| default.to_string());
     let mut known: Vec<&str> = profiles.profiles().collect();
@@ -239,7 +333,9 @@ pub fn classify<E: ProvideErrorMetadata>(e: &SdkError<E>) -> RequestError {
             "request timed out".into(),
         ),
         SdkError::DispatchFailure(d) => {
-            let msg = format!("{:?}", d.as_connector_error().map(|c| c.to_string()));
+            let msg = d
+                .as_connector_error()
+                .map_or_else(|| "the request was not sent".to_string(), |c| error_chain(c));
             ("transport:dispatch".into(), ErrorClass::Retriable, msg)
         }
         SdkError::ResponseError(_) => (

@@ -38,12 +38,14 @@ impl Firehose {
     ) -> Result<(Firehose, Option<DeliveryStreamInfo>, Option<String>), SetupError> {
         let conf = super::aws::load(opts).await?;
         let client = Client::new(&conf);
-        let (info, warning) = preflight.describe(describe(&client, &name)).await?;
+        let (info, warning) = preflight
+            .describe(describe(&client, &name, &super::aws::endpoint_of(&conf, "firehose")))
+            .await?;
         Ok((Firehose { client, name, conf }, info, warning))
     }
 }
 
-async fn describe(client: &Client, name: &str) -> Result<DeliveryStreamInfo, SetupError> {
+async fn describe(client: &Client, name: &str, endpoint: &str) -> Result<DeliveryStreamInfo, SetupError> {
     let name = name.to_string();
     {
         let described = client
@@ -75,10 +77,11 @@ async fn describe(client: &Client, name: &str) -> Result<DeliveryStreamInfo, Set
                     "AccessDeniedException" => return Err(SetupError::AccessDenied(format!(
                         "--delivery-stream: access denied describing `{name}`; the credentials need firehose:DescribeDeliveryStream and firehose:PutRecordBatch"
                     ))),
-                    "transport:dispatch" | "transport:timeout" => return Err(SetupError::Other(format!(
-                        "cannot reach the Firehose endpoint ({}): check --endpoint-url, --region and the network",
-                        e.code
-                    ))),
+                    "transport:dispatch" | "transport:timeout" => return Err(SetupError::Unreachable {
+                        service: "Firehose",
+                        endpoint: endpoint.to_string(),
+                        cause: e.message,
+                    }),
                     code => return Err(SetupError::Other(format!("describing the delivery stream `{name}` failed: {code}: {}", e.message))),
                 }
             }

@@ -44,6 +44,8 @@ pub struct StreamInfo {
 pub struct Kinesis {
     client: Client,
     stream: StreamId,
+    /// The endpoint it talks to, for errors.
+    endpoint: String,
 }
 
 /// Bytes of protobuf framing around each record inside a KPL aggregate (field tags, lengths,
@@ -64,7 +66,11 @@ impl Kinesis {
     ) -> Result<(Kinesis, Option<StreamInfo>, Option<String>), SetupError> {
         let conf = super::aws::load(opts).await?;
         let client = Client::new(&conf);
-        let k = Kinesis { client, stream };
+        let k = Kinesis {
+            client,
+            stream,
+            endpoint: super::aws::endpoint_of(&conf, "kinesis"),
+        };
         let (info, warning) = preflight.describe(k.describe()).await?;
         Ok((k, info, warning))
     }
@@ -165,7 +171,7 @@ impl Kinesis {
                 if e.code.contains("UnknownOperation") || e.code.contains("InvalidAction") {
                     return self.describe_stream().await;
                 }
-                Err(setup_error(&e, &self.stream))
+                Err(setup_error(&e, &self.stream, &self.endpoint))
             }
         }
     }
@@ -176,7 +182,10 @@ impl Kinesis {
             StreamId::Name(n) => req.stream_name(n),
             StreamId::Arn(a) => req.stream_arn(a),
         };
-        let out = req.send().await.map_err(|e| setup_error(&classify(&e), &self.stream))?;
+        let out = req
+            .send()
+            .await
+            .map_err(|e| setup_error(&classify(&e), &self.stream, &self.endpoint))?;
         let d = out.stream_description();
         Ok(StreamInfo {
             name: d.map_or_else(|| self.stream.to_string(), |d| d.stream_name().to_string()),
@@ -195,7 +204,7 @@ impl Kinesis {
     }
 }
 
-fn setup_error(e: &RequestError, stream: &StreamId) -> SetupError {
+fn setup_error(e: &RequestError, stream: &StreamId, endpoint: &str) -> SetupError {
     match (e.code.as_str(), e.class) {
         ("ResourceNotFoundException", _) => SetupError::NotFound(format!(
             "--stream: the stream `{stream}` does not exist in this region and account (ResourceNotFoundException); check --stream and --region"
@@ -203,10 +212,11 @@ fn setup_error(e: &RequestError, stream: &StreamId) -> SetupError {
         ("AccessDeniedException", _) => SetupError::AccessDenied(format!(
             "--stream: access denied describing `{stream}` (AccessDeniedException); the credentials need kinesis:DescribeStreamSummary and kinesis:PutRecords"
         )),
-        ("transport:dispatch", _) | ("transport:timeout", _) => SetupError::Other(format!(
-            "cannot reach the Kinesis endpoint ({}): check --endpoint-url, --region and the network",
-            e.code
-        )),
+        ("transport:dispatch", _) | ("transport:timeout", _) => SetupError::Unreachable {
+            service: "Kinesis",
+            endpoint: endpoint.to_string(),
+            cause: e.message.clone(),
+        },
         (code, _) => SetupError::Other(format!("describing the stream `{stream}` failed: {code}: {}", e.message)),
     }
 }

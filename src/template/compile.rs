@@ -12,8 +12,24 @@ use super::{
 use crate::faker::state::{self, PickMode, Selector};
 use crate::faker::{self, random::write_uuid, Args, BuildCtx, Compat, Ctx};
 
+/// The Handlebars parser reads the template in pieces of about this many bytes (see
+/// [`scan::Scanned::pieces`]): long enough that cutting costs nothing, short enough that its
+/// quadratic position counting does not show.
+pub(super) const PIECE_BYTES: usize = 2048;
+
 /// [`Template::compile`]: compile template text; `name` is used in error messages.
 pub(super) fn compile(src: &str, name: &str, opts: &Options) -> Result<Template, TemplateError> {
+    compile_in_pieces(src, name, opts, PIECE_BYTES)
+}
+
+/// [`compile`], with the parser reading pieces of at least `piece_bytes` (tests cut at every
+/// place they can with 1, and compare with one piece).
+pub(super) fn compile_in_pieces(
+    src: &str,
+    name: &str,
+    opts: &Options,
+    piece_bytes: usize,
+) -> Result<Template, TemplateError> {
     let err = |offset: usize, message: String| {
         let (line, column) = scan::line_col(src, offset);
         TemplateError {
@@ -39,14 +55,10 @@ pub(super) fn compile(src: &str, name: &str, opts: &Options) -> Result<Template,
         compat::check(src).map_err(|(at, msg)| err(at, format!("{msg} (KDG would throw here)")))?;
     }
     let scanned = scan::scan(src, opts.compat).map_err(|(at, msg)| err(at, msg))?;
-    let hb = HbTemplate::compile(&scanned.text).map_err(|e| {
-        let at = e.pos().map_or(0, |(l, c)| scan::offset_of(&scanned.text, l, c));
-        let reason = e.reason().to_string();
-        err(scanned.map[at.min(scanned.map.len() - 1)], reason)
-    })?;
     let mut compiler = Compiler {
         scanned: &scanned,
-        locator: scan::Locator::new(&scanned.text),
+        base: 0,
+        locator: scan::Locator::new(""),
         entities: Vec::new(),
         cx: BuildCtx::new(opts.compat, opts.tz.clone()),
         err: &err,
@@ -54,7 +66,18 @@ pub(super) fn compile(src: &str, name: &str, opts: &Options) -> Result<Template,
         sub_depth: 0,
         escape_depth: 0,
     };
-    let nodes = compiler.elements(&hb, 0)?;
+    let mut nodes = Vec::new();
+    // The parser is quadratic in its input's length: it reads the text piece by piece.
+    for (base, piece) in scanned.pieces(piece_bytes) {
+        let hb = HbTemplate::compile(piece).map_err(|e| {
+            let at = base + e.pos().map_or(0, |(l, c)| scan::offset_of(piece, l, c));
+            let reason = e.reason().to_string();
+            err(scanned.map[at.min(scanned.map.len() - 1)], reason)
+        })?;
+        compiler.base = base;
+        compiler.locator = scan::Locator::new(piece);
+        nodes.extend(compiler.elements(&hb, 0)?);
+    }
     let slots = compiler.cx.slots();
     Ok(Template {
         nodes: merge_literals(nodes),
@@ -86,7 +109,9 @@ fn merge_literals(nodes: Vec<Node>) -> Vec<Node> {
 
 struct Compiler<'a> {
     scanned: &'a scan::Scanned,
-    /// Positions in the rewritten text, found in linear time (elements come in document order).
+    /// The offset in the rewritten text of the piece being compiled.
+    base: usize,
+    /// Positions in that piece, found in linear time (elements come in document order).
     locator: scan::Locator<'a>,
     /// The `#entity` blocks around the element being compiled, innermost last: their `of=`
     /// names, if any.
@@ -106,7 +131,7 @@ impl Compiler<'_> {
     /// The source offset of a Handlebars (line, column) position in the rewritten text, and the
     /// rewritten offset itself.
     fn position(&self, line: usize, col: usize) -> (usize, usize) {
-        let at = self.locator.offset_of(line, col);
+        let at = self.base + self.locator.offset_of(line, col);
         (self.scanned.map[at.min(self.scanned.map.len() - 1)], at)
     }
 

@@ -71,3 +71,86 @@ fn rendering_stops_at_the_record_cap() {
     let mut out = Vec::new();
     assert!(t.render(&mut t.context(1, "run"), 0, 0, &mut out));
 }
+
+/// Every template the repository holds, and constructs that a cut could change (trimming,
+/// standalone lines, `{{else}}`, raw blocks, escapes, `}}}`), compile to the same records (or
+/// the same error) when the parser reads them cut at every place it may as when it reads them
+/// whole.
+#[test]
+fn a_template_read_in_pieces_renders_as_one_read_whole() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sources: Vec<(String, String)> = Vec::new();
+    for dir in ["templates", "tests/fixtures/kdg", "tests/fixtures/kdg/corpus"] {
+        for entry in std::fs::read_dir(root.join(dir)).expect("fixture dir") {
+            let path = entry.expect("entry").path();
+            if path.is_file() {
+                let text = std::fs::read_to_string(&path).expect("utf-8 fixture");
+                sources.push((path.display().to_string(), text));
+            }
+        }
+    }
+    for tricky in [
+        "a{{seq}}b {{seq}}  {{~seq}}c{{seq~}}  d{{seq}}e",
+        "{\"a\":{{seq}}}, {\"b\":{{{seq}}}}x{{seq}}y",
+        "{{#if seq}}{{seq}}x{{else}}{{seq}}y{{/if}}z{{seq}}w",
+        "{{#repeat 3}}{{seq}},{{/repeat}}{{seq}};{{#each (array 1 2)}}{{this}}-{{/each}}",
+        "x{{seq}}\\{{seq}}y{{seq}}z\\\\{{seq}}q",
+        "{{{{raw}}}}{{seq}}a{{seq}}b{{{{/raw}}}}c{{seq}}d",
+        "{{! a comment }}e{{seq}}f{{!-- }} --}}g{{seq}}h",
+        "k {{#if seq}}\n  {{seq}}\n{{/if}}\nl{{seq}}m {{^if seq}}n{{/if}}o{{seq}}p",
+        "{{random.number(5)}}a{{name.firstName}}b{{random.number({\"min\":1,\"max\":9})}}c",
+        "{{#if seq}}unclosed{{seq}}x",
+        "x{{seq}}y{{/if}}z{{seq}}w",
+    ] {
+        sources.push((format!("{tricky:?}"), tricky.to_string()));
+    }
+    let records = |t: &Template| -> Vec<Vec<u8>> {
+        let mut ctx = t.context(7, "run-1");
+        (0..5)
+            .map(|n| {
+                let mut out = Vec::new();
+                t.render(&mut ctx, n, 1_266_161_150_123, &mut out);
+                out
+            })
+            .collect()
+    };
+    let mut cut = 0;
+    for (name, src) in &sources {
+        for compat in [Compat::Tolerant, Compat::Strict] {
+            let o = Options {
+                compat,
+                tz: jiff::tz::TimeZone::UTC,
+                ..Options::default()
+            };
+            let whole = compile::compile_in_pieces(src, "t", &o, usize::MAX);
+            let pieces = compile::compile_in_pieces(src, "t", &o, 1);
+            cut += scan::scan(src, compat).map_or(0, |s| s.pieces(1).len() - 1);
+            match (whole, pieces) {
+                (Ok(w), Ok(p)) => assert_eq!(records(&w), records(&p), "{name} ({compat:?})"),
+                (Err(w), Err(p)) => assert_eq!(w, p, "{name} ({compat:?})"),
+                (w, p) => panic!("{name} ({compat:?}): whole {:?}, in pieces {:?}", w.err(), p.err()),
+            }
+        }
+    }
+    assert!(cut > 100, "the templates were cut in {cut} places only");
+}
+
+/// A 1 MiB template of tags is read by the parser in short pieces (so compiling it is linear
+/// in its size, `benches/render.rs` `compile/*`), and renders every tag.
+#[test]
+fn a_megabyte_of_tags_is_parsed_in_short_pieces_and_renders_every_tag() {
+    let src = "{{seq}},".repeat(1 << 17);
+    let scanned = scan::scan(&src, Compat::Tolerant).expect("scans");
+    let pieces = scanned.pieces(compile::PIECE_BYTES);
+    assert!(
+        pieces.len() >= src.len() / (2 * compile::PIECE_BYTES),
+        "{} pieces",
+        pieces.len()
+    );
+    assert!(pieces.iter().all(|(_, p)| p.len() < compile::PIECE_BYTES + 16));
+    let t = compile(&src).expect("compiles");
+    let mut ctx = t.context(1, "run-1");
+    let mut out = Vec::new();
+    t.render(&mut ctx, 41, 0, &mut out);
+    assert_eq!(out.len(), "42,".len() << 17);
+}

@@ -26,6 +26,81 @@ pub struct Scanned {
     pub map: Vec<usize>,
     /// KDG-style arguments, by the offset in `text` of their tag's `{{`.
     pub calls: HashMap<usize, KdgArg>,
+    /// Offsets in `text` where it can be cut into pieces that the Handlebars parser reads one at
+    /// a time with the same result (see [`Scanned::pieces`]), in increasing order.
+    cuts: Vec<usize>,
+}
+
+impl Scanned {
+    /// `text` cut into pieces of at least `min_bytes` (the last may be shorter), each with its
+    /// offset in `text`.
+    ///
+    /// The Handlebars parser finds the line and column of every element by counting from the
+    /// start of its input, so one parse is quadratic in the input's length; pieces keep it
+    /// linear in the template's. A cut is only made where it changes nothing: outside every
+    /// block, right after a plain `{{expression}}` that does not trim what follows (`~}}`), and
+    /// before a literal character that is neither white space (which a standalone-line rule or
+    /// a `{{~` could remove) nor the start of another tag.
+    pub fn pieces(&self, min_bytes: usize) -> Vec<(usize, &str)> {
+        let mut pieces = Vec::new();
+        let mut start = 0;
+        for &cut in &self.cuts {
+            if cut - start >= min_bytes && cut < self.text.len() {
+                pieces.push((start, &self.text[start..cut]));
+                start = cut;
+            }
+        }
+        pieces.push((start, &self.text[start..]));
+        pieces
+    }
+}
+
+/// How a tag (its text from `{{` to `}}`, inclusive) bears on where the text may be cut.
+#[derive(Debug, PartialEq, Eq)]
+enum TagKind {
+    /// `{{#…}}`, `{{^…}}`, `{{{{raw}}}}`: opens a block.
+    Open,
+    /// `{{/…}}`, `{{{{/raw}}}}`: closes one.
+    Close,
+    /// A plain expression, `{{{…}}}` included, that does not trim what follows it.
+    Plain,
+    /// Anything else: comments, `{{else}}`, partials, decorators, trimming tags.
+    Other,
+}
+
+fn tag_kind(tag: &[u8]) -> TagKind {
+    let opens = tag.iter().take_while(|b| **b == b'{').count();
+    let inner = &tag[opens..];
+    let inner = inner.strip_prefix(b"~").unwrap_or(inner);
+    if opens == 4 {
+        return if inner.starts_with(b"/") {
+            TagKind::Close
+        } else {
+            TagKind::Open
+        };
+    }
+    match inner.first() {
+        Some(b'#') => TagKind::Open,
+        Some(b'^')
+            if !inner[1..]
+                .iter()
+                .take_while(|b| **b != b'}')
+                .all(|b| b.is_ascii_whitespace() || *b == b'~') =>
+        {
+            TagKind::Open
+        }
+        Some(b'/') => TagKind::Close,
+        _ if tag.ends_with(b"~}}") || tag.ends_with(b"~}}}") => TagKind::Other,
+        Some(b) if b.is_ascii_alphabetic() || matches!(b, b'_' | b'$' | b'@' | b'(' | b'[' | b'.') || opens == 3 => {
+            let word = inner.iter().take_while(|b| is_ident(**b)).count();
+            if &inner[..word] == b"else" {
+                TagKind::Other
+            } else {
+                TagKind::Plain
+            }
+        }
+        _ => TagKind::Other,
+    }
 }
 
 /// The raw `ARG` of a KDG call `{{ns.method(ARG)}}`, line feeds removed.
@@ -75,6 +150,8 @@ pub fn scan(src: &str, compat: Compat) -> Result<Scanned, ScanError> {
     };
     let mut calls = HashMap::new();
     let mut aliased = false;
+    // Block depth and the places a plain expression ends at depth 0, for `Scanned::pieces`.
+    let (mut depth, mut cuts, mut escaped) = (0usize, Vec::new(), false);
     let mut i = start;
     while i < end {
         let b = bytes[i];
@@ -83,7 +160,16 @@ pub fn scan(src: &str, compat: Compat) -> Result<Scanned, ScanError> {
             continue;
         }
         if bytes[i..end].starts_with(b"{{") {
+            let tag_out = out.text.len();
+            // `\{{` is literal text to Handlebars (and `\\{{` is not): no cut is worth the doubt.
+            escaped |= out.text.last() == Some(&b'\\');
             i = scan_tag(bytes, i, end, compat, &mut out, &mut calls, &mut aliased)?;
+            match tag_kind(&out.text[tag_out..]) {
+                TagKind::Open => depth += 1,
+                TagKind::Close => depth = depth.saturating_sub(1),
+                TagKind::Plain if depth == 0 => cuts.push(out.text.len()),
+                TagKind::Plain | TagKind::Other => {}
+            }
             continue;
         }
         out.push(b, i);
@@ -91,10 +177,20 @@ pub fn scan(src: &str, compat: Compat) -> Result<Scanned, ScanError> {
     }
     out.map.push(end);
     let text = String::from_utf8(out.text).expect("only whole UTF-8 sequences are copied");
+    if escaped {
+        cuts.clear();
+    }
+    // Only before a literal character that no rule can remove or join to a tag.
+    cuts.retain(|&at| {
+        text.as_bytes()
+            .get(at)
+            .is_some_and(|b| !b.is_ascii_whitespace() && !matches!(b, b'{' | b'\\' | b'~' | b'}'))
+    });
     Ok(Scanned {
         text,
         map: out.map,
         calls,
+        cuts,
     })
 }
 

@@ -13,6 +13,18 @@ const fs = require('fs');
 const faker = require('faker');
 const moment = require('moment');
 
+// Fixed seeds, so that the oracle draws the same values on every run and the differential test
+// is deterministic: faker's own generator, and Math.random for KDG's additions below.
+faker.seed(20261202);
+Math.random = (function mulberry32(seed) {
+  return function () {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+})(20261202);
+
 // --- KDG's additions, re-implemented from their documented behaviour -------------------------
 
 faker.date.now = function (fmt) { return moment().format(fmt); };

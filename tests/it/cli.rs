@@ -523,6 +523,64 @@ fn an_unknown_profile_is_named_with_the_files_looked_in() {
     }
 }
 
+/// A profile without a region, and a profile whose `credential_process` fails: each a one-line
+/// error naming the profile, the file and the command's own complaint (secrets redacted), exit 2.
+#[test]
+fn a_profile_without_region_or_with_a_failing_credential_process_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let helper = dir.path().join("creds.sh");
+    std::fs::write(
+        &helper,
+        "#!/bin/sh\necho 'the SSO token of ASIAKDGTESTSECRET123 expired' >&2\nexit 3\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "[profile noregion]\noutput = json\n[profile broken]\nregion = eu-west-1\ncredential_process = {}\n",
+            helper.display()
+        ),
+    )
+    .unwrap();
+    let args = ["run", "templates/price.hbs", "--stream", "s", "-n", "1"];
+    let mut cmd = kdg(&args);
+    cmd.args(["--profile", "noregion"])
+        .env("AWS_CONFIG_FILE", &config)
+        .env_remove("AWS_REGION");
+    let o = run(cmd);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o).trim_end(),
+        format!(
+            "kdg: error: the AWS profile `noregion` has no region (in {}): add `region = …` to it, pass --region or set AWS_REGION",
+            config.display()
+        )
+    );
+
+    let mut cmd = kdg(&args);
+    cmd.env("AWS_PROFILE", "broken")
+        .env("AWS_CONFIG_FILE", &config)
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY");
+    let o = run(cmd);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("kdg: error: the credential_process of the AWS profile `broken` failed ("),
+        "{err}"
+    );
+    assert!(
+        err.contains("the SSO token of *** expired"),
+        "the command's stderr is shown: {err}"
+    );
+    assert!(!err.contains("KDGTESTSECRET"), "a key id is redacted: {err}");
+    assert!(err.contains(&config.display().to_string()), "{err}");
+}
+
 #[test]
 fn find_max_refuses_run_flags_it_would_ignore() {
     for extra in [

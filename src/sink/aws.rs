@@ -86,7 +86,7 @@ pub enum SetupError {
     Unreachable {
         /// `Kinesis`, `Firehose`.
         service: &'static str,
-        /// The URL (see [`endpoint_of`]).
+        /// The URL it was sent to: `--endpoint-url`, or the regional AWS one.
         endpoint: String,
         /// Why, as the connection said it.
         cause: String,

@@ -512,3 +512,32 @@ pub fn fakerjs() -> Option<PathBuf> {
     eprintln!("skipped: {what} is not installed (scripts/local-servers.sh install)");
     None
 }
+
+/// A child process killed when dropped (kdg lingering after its report).
+pub struct Killed(pub Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Poll `f` up to `attempts` times, `every` apart, until it gives a value.
+pub fn poll<T>(attempts: u32, every: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    for _ in 0..attempts {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        std::thread::sleep(every);
+    }
+    None
+}
+
+/// The JSON report at `path`, once it is written.
+pub fn written(path: &std::path::Path) -> serde_json::Value {
+    poll(400, Duration::from_millis(50), || {
+        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+    })
+    .expect("the report is written")
+}

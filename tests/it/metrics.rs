@@ -2,31 +2,10 @@
 //! the run equal the report's; the endpoint read directly agrees; a scenario serves each job;
 //! a port in use is a setup error.
 
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use crate::common::*;
-
-/// A child process killed when dropped (kdg lingering after its report).
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Poll `f` up to `attempts` times, `every` apart, until it gives a value.
-fn poll<T>(attempts: u32, every: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
-    for _ in 0..attempts {
-        if let Some(v) = f() {
-            return Some(v);
-        }
-        std::thread::sleep(every);
-    }
-    None
-}
 
 /// kdg with `args`, serving metrics on `port`, writing its JSON report to `report`, and
 /// lingering (a minute) after it until dropped.
@@ -42,14 +21,6 @@ fn lingering(args: &[&str], port: u16, report: &std::path::Path) -> Killed {
         .spawn()
         .expect("kdg starts");
     Killed(child)
-}
-
-/// The JSON report at `path`, once it is written.
-fn written(path: &std::path::Path) -> serde_json::Value {
-    poll(400, Duration::from_millis(50), || {
-        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
-    })
-    .expect("the report is written")
 }
 
 /// The value of the one sample of `name` in OpenMetrics `text`.

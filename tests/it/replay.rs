@@ -192,6 +192,7 @@ fn secrets_reach_no_output() {
         dir.path().join("t.ndjson"),
     );
     let endpoint = format!("http://kdg:{PASSWORD}@127.0.0.1:{}", server.port);
+    let metrics = free_port();
     let mut cmd = kdg(&[
         "run",
         "templates/price.hbs",
@@ -209,14 +210,25 @@ fn secrets_reach_no_output() {
         html.to_str().unwrap(),
         "--timeline",
         timeline.to_str().unwrap(),
+        "--metrics-listen",
+        &format!("127.0.0.1:{metrics}"),
+        "--metrics-linger",
+        "60s",
     ]);
+    let (out, err) = (dir.path().join("stdout"), dir.path().join("stderr"));
     cmd.env("AWS_ACCESS_KEY_ID", KEY_ID)
         .env("AWS_SECRET_ACCESS_KEY", SECRET)
-        .env("AWS_SESSION_TOKEN", TOKEN);
-    let o = run(cmd);
-    let err = stderr(&o);
-    assert!(o.status.success(), "{err}");
-    let r = report(&json);
+        .env("AWS_SESSION_TOKEN", TOKEN)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap());
+    // The run ends, writes its report and lingers with its final metrics up.
+    let lingering = Killed(cmd.spawn().expect("kdg starts"));
+    let r = written(&json);
+    let (code, scraped) = http_get(metrics, "/metrics").expect("/metrics answers while kdg lingers");
+    assert_eq!(code, 200, "{scraped}");
+    assert!(scraped.contains("kdg_records_delivered"), "{scraped}");
+    drop(lingering);
     assert_eq!(r["totals"]["delivered"], 300, "the run sent through the endpoint");
     assert!(
         r["config"]["aws"]["endpoint_url"]
@@ -225,11 +237,8 @@ fn secrets_reach_no_output() {
         "the endpoint is still echoed, without its password: {}",
         r["config"]["aws"]
     );
-    let mut outputs = vec![
-        ("stdout".to_string(), o.stdout.clone()),
-        ("stderr".to_string(), o.stderr.clone()),
-    ];
-    for f in [&json, &html, &timeline] {
+    let mut outputs = vec![("/metrics".to_string(), scraped.into_bytes())];
+    for f in [&out, &err, &json, &html, &timeline] {
         outputs.push((f.display().to_string(), std::fs::read(f).unwrap()));
     }
     // A setup error echoes the URL too.

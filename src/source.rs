@@ -174,17 +174,35 @@ impl Source {
     /// The mean size of a record in bytes, from a sample of `samples` records (0 for a replay
     /// without a template: its size is known only as it is read).
     pub fn mean_size(&self, seed: u64, samples: u64) -> f64 {
-        if self.templates.is_empty() || samples == 0 {
-            return 0.0;
+        let mut bytes = 0;
+        self.render_samples(seed, samples, |record, _| bytes += record.len());
+        bytes as f64 / samples.max(1) as f64
+    }
+
+    /// Record 0 as the run renders it (before shaping): its size in bytes, and false when its
+    /// rendering stopped at [`crate::template::MAX_RECORD_BYTES`]. `None` for a replay without
+    /// a template.
+    pub fn first_record(&self, seed: u64) -> Option<(usize, bool)> {
+        let mut first = None;
+        self.render_samples(seed, 1, |record, complete| first = Some((record.len(), complete)));
+        first
+    }
+
+    /// Render records `0..samples` with their own context, handing each to `each` with whether
+    /// it rendered whole.
+    fn render_samples(&self, seed: u64, samples: u64, mut each: impl FnMut(&[u8], bool)) {
+        if self.templates.is_empty() {
+            return;
         }
         let mut sc = self.context(seed, "sample");
         let mut buf = Vec::new();
         let now = jiff::Timestamp::now().as_millisecond();
         let mut row = self.replay.as_ref().map(|_| Row::default());
         for n in 0..samples {
-            self.render(&mut sc, n, now, row.as_mut(), &mut buf);
+            buf.clear();
+            let complete = self.render(&mut sc, n, now, row.as_mut(), &mut buf);
+            each(&buf, complete);
         }
-        buf.len() as f64 / samples as f64
     }
 }
 

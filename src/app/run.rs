@@ -29,6 +29,9 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<Exit> {
     let Connected { source, keys, sink } = connect(&cfg, &rt, None, &stop)?;
     let mut files = ReportFiles::of(&cfg.outputs, &cfg.aws.conn, &rt, &stop)?;
     let mut progress = Progress::stderr(cfg.outputs.quiet);
+    if let Some(around) = progress.around_records() {
+        sink.step_around(around);
+    }
     let outcome = rt.block_on(engine::run(
         &cfg.load,
         source,
@@ -161,6 +164,7 @@ pub(super) fn connect(
             sink: Arc::clone(shared),
         });
     }
+    check_first_record(cfg, &source)?;
     let quiet = cfg.outputs.quiet;
     let sink = Arc::new(match &cfg.destination {
         Destination::Local(SinkSpec::Stdout) => Sink::stdout().context("standard output is closed")?,
@@ -205,6 +209,48 @@ pub(super) fn connect(
         }
     });
     Ok(Connected { source, keys, sink })
+}
+
+/// Render record 0 before anything is sent: a template whose first record no destination of
+/// this run could take is a setup error (exit 2), not a run of rejected records. Later records
+/// that grow past the limit are rejected as `RecordTooLarge` one by one.
+fn check_first_record(cfg: &RunConfig, source: &Source) -> anyhow::Result<()> {
+    use crate::sink::limits::{FIREHOSE_MAX_RECORD_BYTES, KINESIS_MAX_RECORD_BYTES};
+    let Some((bytes, complete)) = source.first_record(cfg.template.seed) else {
+        return Ok(());
+    };
+    let name = cfg
+        .template
+        .path
+        .as_ref()
+        .map_or_else(|| "the template".to_string(), |p| format!("`{}`", p.display()));
+    if !complete {
+        anyhow::bail!(
+            "{name}: the first record grows past {} (MAX_RECORD_BYTES, the largest record kdg renders): \
+             render fewer or smaller repeats; nothing was sent",
+            crate::units::human_bytes(crate::template::MAX_RECORD_BYTES as f64)
+        );
+    }
+    // Gzip shrinks the record before it is sent; the destination judges what it receives.
+    let limit = match &cfg.destination {
+        _ if cfg.load.shaping.gzip => None,
+        Destination::Kinesis(_) => Some(("a Kinesis record", KINESIS_MAX_RECORD_BYTES, "KINESIS_MAX_RECORD_BYTES")),
+        Destination::Firehose(_) => Some((
+            "a Firehose record",
+            FIREHOSE_MAX_RECORD_BYTES,
+            "FIREHOSE_MAX_RECORD_BYTES",
+        )),
+        Destination::Local(_) => None,
+    };
+    match limit {
+        Some((what, most, constant)) if bytes > most => anyhow::bail!(
+            "{name}: the first record is {} ({bytes} bytes), above the {} limit of {what} ({constant}, \
+             docs/aws-limits.md): make the record smaller or pass --gzip; nothing was sent",
+            crate::units::human_bytes(bytes as f64),
+            crate::units::human_bytes(most as f64),
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// Where a stop during the pre-flight leaves the run.

@@ -92,9 +92,11 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
         s3,
     )?;
     let names: Vec<String> = jobs.iter().map(|(n, _)| n.clone()).collect();
-    let progress = Arc::new(std::sync::Mutex::new(crate::progress::JobsProgress::stderr(
-        args.quiet, &names,
-    )));
+    let progress = crate::progress::JobsProgress::stderr(args.quiet, &names);
+    if let (Some(stdout), Some(around)) = (&stdout, progress.around_records()) {
+        stdout.step_around(around);
+    }
+    let progress = Arc::new(std::sync::Mutex::new(progress));
     let results = rt.block_on(async {
         let mut tasks = tokio::task::JoinSet::new();
         for (i, ((_, cfg), c)) in jobs.iter().zip(&prepared).enumerate() {

@@ -3,7 +3,9 @@
 //!
 //! The engine hands over [`Live`] views; this module decides how (and whether) to show them: an
 //! indicatif line redrawn in place when stderr is a terminal, one plain line every 5 s when it is
-//! not, nothing with `--quiet`. It never writes to stdout, which may be carrying records.
+//! not, nothing with `--quiet`. It never writes to stdout, which may be carrying records; when
+//! both share a terminal, the stdout sink writes inside [`Progress::around_records`], so the live
+//! line stays below the records.
 
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -11,6 +13,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine::Live;
+use crate::sink::Around;
 use crate::units::{human_bytes, human_count};
 
 /// How often the plain (non-terminal) progress line is printed.
@@ -56,6 +59,19 @@ impl Progress {
                     eprintln!("{}", line(live));
                 }
             }
+        }
+    }
+
+    /// When records on stdout and this line share the terminal: what each write of records
+    /// runs inside, so the line is cleared before the records and redrawn below them, and
+    /// stays the last line (no stale copies between records).
+    pub fn around_records(&self) -> Option<Around> {
+        match &self.mode {
+            Mode::Bar(bar) if std::io::stdout().is_terminal() => {
+                let bar = bar.clone();
+                Some(Box::new(move |write: &mut dyn FnMut()| bar.suspend(write)))
+            }
+            _ => None,
         }
     }
 
@@ -123,6 +139,17 @@ impl JobsProgress {
                     eprintln!("{}: {}", self.names[i], line(live));
                 }
             }
+        }
+    }
+
+    /// As [`Progress::around_records`], for every job's line at once.
+    pub fn around_records(&self) -> Option<Around> {
+        match &self.mode {
+            JobsMode::Bars(multi, _) if std::io::stdout().is_terminal() => {
+                let multi = multi.clone();
+                Some(Box::new(move |write: &mut dyn FnMut()| multi.suspend(write)))
+            }
+            _ => None,
         }
     }
 

@@ -236,6 +236,10 @@ pub enum SinkError {
 /// The error code of records a local sink could not write (a full disk, an I/O error).
 pub const WRITE_FAILED: &str = "WriteFailed";
 
+/// A display that shares the terminal with the records on stdout (the live line): each write
+/// of records runs inside it, so it can clear itself first and redraw below them.
+pub type Around = Box<dyn Fn(&mut dyn FnMut()) + Send + Sync>;
+
 /// A destination for records.
 ///
 /// The local sinks write each batch straight to the file descriptor, with no buffer of their
@@ -243,8 +247,8 @@ pub const WRITE_FAILED: &str = "WriteFailed";
 /// soon as its batch is sent (within `--linger` of being rendered), and when a write fails the
 /// records that reached the file are known exactly.
 pub enum Sink {
-    /// Standard output.
-    Stdout(Mutex<std::fs::File>),
+    /// Standard output, and the display it steps around (see [`Sink::step_around`]).
+    Stdout(Mutex<std::fs::File>, std::sync::OnceLock<Around>),
     /// A file.
     File(Mutex<std::fs::File>),
     /// Discards everything (for measuring the generator).
@@ -266,7 +270,18 @@ impl Sink {
     pub fn stdout() -> std::io::Result<Sink> {
         use std::os::fd::AsFd as _;
         let fd = std::io::stdout().as_fd().try_clone_to_owned()?;
-        Ok(Sink::Stdout(Mutex::new(std::fs::File::from(fd))))
+        Ok(Sink::Stdout(
+            Mutex::new(std::fs::File::from(fd)),
+            std::sync::OnceLock::new(),
+        ))
+    }
+
+    /// Write records to standard output inside `around` from now on (the first one given
+    /// counts); other sinks ignore it.
+    pub fn step_around(&self, around: Around) {
+        if let Sink::Stdout(_, slot) = self {
+            let _ = slot.set(around);
+        }
     }
 
     /// A file, created or truncated.
@@ -283,7 +298,14 @@ impl Sink {
     /// The destination is gone or failed for good.
     pub async fn send(&self, batch: &Batch, cutoff: &Cutoff) -> Result<Delivery, SinkError> {
         match self {
-            Sink::Stdout(w) => write_batch(w, batch),
+            Sink::Stdout(w, around) => match around.get() {
+                None => write_batch(w, batch),
+                Some(around) => {
+                    let mut out = None;
+                    around(&mut || out = Some(write_batch(w, batch)));
+                    out.unwrap_or_else(|| write_batch(w, batch))
+                }
+            },
             Sink::File(w) => write_batch(w, batch),
             Sink::Null => Ok(Delivery::all_delivered(batch)),
             #[cfg(test)]

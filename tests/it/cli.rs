@@ -747,3 +747,54 @@ fn extreme_rates_end_with_a_report_or_are_refused_naming_the_limit() {
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     }
 }
+
+/// Issue 18: a template whose first record no destination of the run could take is refused
+/// before anything is sent (exit 2, naming the limit); gzip leaves the judgement to the size
+/// sent.
+#[test]
+fn a_first_record_over_the_destinations_limit_is_refused_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    // 80 MB of record for the local sinks, 1.6 MB for the services.
+    let huge = dir.path().join("huge.hbs");
+    std::fs::write(
+        &huge,
+        format!(
+            "{{{{#repeat 1000}}}}{{{{#repeat 1000}}}}{}{{{{/repeat}}}}{{{{/repeat}}}}",
+            "x".repeat(80)
+        ),
+    )
+    .unwrap();
+    let big = dir.path().join("big.hbs");
+    std::fs::write(&big, format!("{{{{#repeat 20000}}}}{}{{{{/repeat}}}}", "x".repeat(80))).unwrap();
+    let (huge, big) = (huge.to_str().unwrap(), big.to_str().unwrap());
+    let out = dir.path().join("out.ndjson");
+    let file_sink = format!("file:{}", out.display());
+    // Nothing listens on port 1: a refusal before the load never gets that far.
+    let dead = ["--endpoint-url", "http://127.0.0.1:1", "--no-preflight", "-n", "3"];
+    let cases: [(Vec<&str>, &str); 3] = [
+        (vec!["run", huge, "-n", "3", "--sink", &file_sink], "MAX_RECORD_BYTES"),
+        (
+            [&["run", big, "--stream", "s"][..], &dead].concat(),
+            "KINESIS_MAX_RECORD_BYTES",
+        ),
+        (
+            [&["run", big, "--delivery-stream", "h"][..], &dead].concat(),
+            "FIREHOSE_MAX_RECORD_BYTES",
+        ),
+    ];
+    for (args, limit) in cases {
+        let o = run(kdg(&args));
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(limit) && err.contains("the first record") && err.contains("nothing was sent"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(!err.contains("cannot reach"), "the endpoint was never tried: {err}");
+    }
+    assert!(!out.exists(), "the file sink was never opened");
+    // Gzipped, 1.6 MB of `x` is a few kilobytes: the check lets it through to the send.
+    let o = run(kdg(&[&["run", big, "--stream", "s", "--gzip"][..], &dead].concat()));
+    assert!(!stderr(&o).contains("KINESIS_MAX_RECORD_BYTES"), "{}", stderr(&o));
+}

@@ -18,4 +18,5 @@ mod scale;
 mod scenario;
 mod signals;
 mod tail;
+mod terminal;
 mod verify;

@@ -270,11 +270,8 @@ impl Sink {
     pub fn stdout() -> std::io::Result<Sink> {
         use std::os::fd::AsFd as _;
         let fd = std::io::stdout().as_fd().try_clone_to_owned()?;
-        let fd = grow_pipe(std::fs::File::from(fd));
-        Ok(Sink::Stdout(
-            Mutex::new(std::fs::File::from(fd)),
-            std::sync::OnceLock::new(),
-        ))
+        let file = grow_pipe(std::fs::File::from(fd));
+        Ok(Sink::Stdout(Mutex::new(file), std::sync::OnceLock::new()))
     }
 
     /// Write records to standard output inside `around` from now on (the first one given

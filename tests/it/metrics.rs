@@ -174,3 +174,58 @@ fn a_scenario_serves_each_job_under_its_name_and_ends_with_each_jobs_totals() {
         );
     }
 }
+
+/// Scrapers that connect and never send a request, or send one and never read, cannot stall
+/// the run or the endpoint: the run delivers every record, and once they hang up a real scrape
+/// is answered with the final totals.
+#[test]
+fn scrapers_that_never_read_neither_stall_the_run_nor_keep_the_endpoint() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let report = dir.path().join("r.json");
+    let _kdg = lingering(
+        &[
+            "run",
+            "templates/price.hbs",
+            "--rps",
+            "500",
+            "-n",
+            "1500",
+            "--sink",
+            "null",
+            "-q",
+        ],
+        port,
+        &report,
+    );
+    let endpoint = poll(400, Duration::from_millis(25), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+    });
+    assert!(endpoint.is_some(), "the metrics endpoint listens");
+    // Four times the connections the endpoint serves at once, half of them silent, half asking
+    // and never reading.
+    let flood: Vec<std::net::TcpStream> = (0..4 * kdg::metrics::MAX_CONNECTIONS)
+        .filter_map(|i| {
+            let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+            if i % 2 == 1 {
+                let _ = s.write_all(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            }
+            Some(s)
+        })
+        .collect();
+    assert!(!flood.is_empty(), "the flood connected");
+    let r = written(&report);
+    assert_eq!(r["totals"]["delivered"], 1500, "every record went out under the flood");
+    assert_eq!(r["stopped_by"], "count");
+    drop(flood);
+    let delivered = poll(400, Duration::from_millis(25), || {
+        let (code, body) = http_get(port, "/metrics").ok()?;
+        (code == 200).then(|| sample(&body, "kdg_records_delivered_total"))?
+    });
+    assert_eq!(
+        delivered,
+        Some(1500.0),
+        "a scrape after the flood reads the final total"
+    );
+}

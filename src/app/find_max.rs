@@ -109,6 +109,7 @@ pub(super) fn run(args: &FindMaxArgs, matches: &clap::ArgMatches) -> anyhow::Res
     let rt = runtime(cfg.load.workers.get())?;
     let stop = StopFlag::install(&rt)?;
     let Connected { source, keys, sink } = connect(&cfg, &rt, None, &stop)?;
+    let open_shards = open_shards(&sink, &rt);
     // Before the first step: a report path that cannot be created is a setup error, nothing sent.
     let mut files = ReportFiles::of(&cfg.outputs, &cfg.aws.conn, &rt, &stop)?;
     // `--report-json -` is `--json`: one document on stdout, printed once.
@@ -143,7 +144,7 @@ pub(super) fn run(args: &FindMaxArgs, matches: &clap::ArgMatches) -> anyhow::Res
         let s = match out {
             Ok(o) => {
                 capacity::append_step_rows(&mut rows, steps_run, rate, o.timeline.rows());
-                measured(rate, &o.report)
+                measured(rate, &o.report, &open_shards)
             }
             Err(e) => findmax::Step {
                 target_rps: rate,
@@ -196,9 +197,35 @@ pub(super) fn run(args: &FindMaxArgs, matches: &clap::ArgMatches) -> anyhow::Res
     Ok(after_writing(written, exit))
 }
 
-/// What a step's run report measured.
-fn measured(rate: f64, r: &crate::report::Report) -> findmax::Step {
+/// The stream's open shards (Kinesis), so that a shard no record reached counts in the mean
+/// shard's load: with one hot key, three of four shards are idle. Empty when they cannot be
+/// listed (then only the shards that answered count).
+fn open_shards(sink: &Sink, rt: &tokio::runtime::Runtime) -> Vec<String> {
+    let Sink::Kinesis(k, _) = sink else { return Vec::new() };
+    let listed = rt.block_on(crate::sink::kinesis::list_shards(k.client(), k.stream_name()));
+    listed
+        .map(|shards| {
+            shards
+                .iter()
+                .filter(|s| {
+                    s.sequence_number_range()
+                        .is_some_and(|r| r.ending_sequence_number().is_none())
+                })
+                .map(|s| s.shard_id().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What a step's run report measured; `open_shards` that no record reached count as idle.
+fn measured(rate: f64, r: &crate::report::Report, open_shards: &[String]) -> findmax::Step {
     let t = &r.totals;
+    let mut shards = r.shards.clone();
+    if !shards.is_empty() {
+        for id in open_shards {
+            shards.entry(id.clone()).or_default();
+        }
+    }
     findmax::Step {
         target_rps: rate,
         achieved_rps: r.achieved_rps,
@@ -218,7 +245,7 @@ fn measured(rate: f64, r: &crate::report::Report) -> findmax::Step {
         p50_ms: r.latency.record_e2e.p50_ms,
         p99_ms: r.latency.record_e2e.p99_ms,
         errors: r.errors.clone(),
-        shards: r.shards.clone(),
+        shards,
         ..findmax::Step::default()
     }
 }

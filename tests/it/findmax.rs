@@ -242,3 +242,62 @@ fn an_unwritable_report_path_sends_nothing_and_a_failed_write_fails_the_search()
         stderr(&o)
     );
 }
+
+/// Issue 15: a byte-limited stream with one hot key. Records of 50 KB all go to one of 4 shards
+/// (a fixed partition key), so that shard's 1 MiB/s binds at about 21 records/s, long before
+/// 1,000 records/s: the answer says bytes bound and names the hot shard.
+#[test]
+fn a_byte_limited_hot_shard_is_the_answer_and_is_named() {
+    let _alone = exclusive();
+    let Some(server) = kinesalite_unlocked() else { return };
+    rt().block_on(create_stream(&kinesis_client(&server.endpoint()), "hot", 4));
+    let p = proxy(&server, &["--burst-seconds", "0.2"]);
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("50kb.hbs");
+    // 8 + 50,000 + 2 bytes, a newline, and the 3-byte key: 50,014 bytes a record.
+    std::fs::write(
+        &template,
+        format!("{{\"pad\":\"{{{{#repeat 500}}}}{}{{{{/repeat}}}}\"}}", "x".repeat(100)),
+    )
+    .unwrap();
+    let o = run(kdg(&[
+        "find-max",
+        template.to_str().unwrap(),
+        "--stream",
+        "hot",
+        "--partition-key",
+        "hot",
+        "--endpoint-url",
+        &p.endpoint(),
+        "--start",
+        "5",
+        "--max-rate",
+        "200",
+        "--step-time",
+        "4s",
+        "--precision",
+        "3",
+        "--json",
+        "--quiet",
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(schema_errors(&v), Vec::<String>::new());
+    let expected = 1_048_576.0 / 50_014.0;
+    let found = v["answer"]["max_rps"].as_f64().expect("an answer");
+    assert!(
+        (0.95 * expected..=1.05 * expected).contains(&found),
+        "found {found} records/s, expected {expected:.1} ± 5%: {}",
+        v["answer"]
+    );
+    assert_eq!(v["answer"]["limit"], "bytes_per_s", "{}", v["answer"]["summary"]);
+    let busiest = &v["answer"]["busiest_shard"];
+    assert_eq!(busiest["hot"], true, "one key, one shard: {busiest}");
+    let shard = busiest["shard"].as_str().unwrap();
+    assert!(shard.starts_with("shardId-"), "{busiest}");
+    assert!(
+        v["answer"]["summary"].as_str().unwrap().contains(shard),
+        "the summary names the hot shard: {}",
+        v["answer"]["summary"]
+    );
+}

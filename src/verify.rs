@@ -71,6 +71,7 @@ struct Tally<'a> {
     summary: VerifySummary,
     arrival: Latency,
     readable: Latency,
+    started: std::time::Instant,
 }
 
 impl<'a> Tally<'a> {
@@ -88,6 +89,7 @@ impl<'a> Tally<'a> {
             summary,
             arrival: Latency::new(),
             readable: Latency::new(),
+            started: std::time::Instant::now(),
         }
     }
 
@@ -124,6 +126,7 @@ impl<'a> Tally<'a> {
         self.summary.incomplete = incomplete;
         self.summary.arrival = self.arrival.summary();
         self.summary.readable = self.readable.summary();
+        self.summary.read_back_ms = self.started.elapsed().as_secs_f64() * 1e3;
         let mut missing: Vec<u64> = self
             .acked
             .iter()

@@ -24,8 +24,12 @@ pub struct VerifySummary {
     pub missing_examples: Vec<u64>,
     /// Send → `ApproximateArrivalTimestamp`, for the records found.
     pub arrival: LatencySummary,
-    /// Send → read back by the verifier.
+    /// Send → read back by the verifier. The read-back starts after the load ends, so this is
+    /// mostly the wait for it, not a latency of the stream; `arrival` is the stream's.
     pub readable: LatencySummary,
+    /// How long the read-back took, ms (it runs after the load).
+    #[serde(default)]
+    pub read_back_ms: f64,
     /// Why the read-back ended before it could see every record (a stalled endpoint, an
     /// error, a stop signal); `missing` then counts records not yet seen, not proven lost.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -90,6 +90,12 @@ fn records_lost_after_acknowledgement_are_reported_missing() {
     assert!(dropped > 0);
     assert_eq!(r["verify"]["missing"].as_u64(), Some(dropped), "{}", r["verify"]);
     assert_eq!(r["verify"]["delivered"].as_u64(), Some(1000 - dropped));
+    // Missing records keep the read-back going to its deadline: it took time, and says so.
+    assert!(
+        r["verify"]["read_back_ms"].as_f64().is_some_and(|ms| ms > 0.0),
+        "{}",
+        r["verify"]
+    );
     assert!(r["outcome"]["reasons"].to_string().contains("missing from the stream"));
 }
 

@@ -34,13 +34,14 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::replay::{Feed, Row};
-use crate::report::{Drain, Report, ReportInput, StopReason};
+use crate::report::{BackfillSummary, Drain, Report, ReportInput, StopReason};
 use crate::sink::{Batch, Cutoff, Delivery, Sink, SinkError, DRAIN_TIMEOUT};
 use crate::source::Source;
 use crate::stats::{Recorder, Timeline};
 use crate::template::Template;
 
 pub use plan::LoadPlan;
+use schedule::Backfill;
 pub use schedule::{Block, Schedule};
 
 /// How often workers hand their recorders to the collector.
@@ -425,6 +426,9 @@ pub async fn run(
     }
     if let Some(input) = input {
         report.set_input(input);
+    }
+    if let Some(b) = load.backfill {
+        report.backfill = Some(backfill_summary(&b, &shared.schedule, elapsed, report.totals.delivered));
     }
     let acked = shared
         .acked
@@ -859,3 +863,25 @@ fn gzip_into(plain: &[u8], out: &mut Vec<u8>) {
 
 #[cfg(test)]
 mod tests;
+
+/// A backfill's simulated span and rates: over the whole span, or, when the run was stopped
+/// early, over the simulated time its real `elapsed` covered.
+fn backfill_summary(b: &Backfill, schedule: &Schedule, elapsed: Duration, delivered: u64) -> BackfillSummary {
+    let span = (b.end_ms - b.start_ms) as f64 / 1e3;
+    let covered = b.speed.map_or(span, |x| (elapsed.as_secs_f64() * x).min(span));
+    let stamp = |ms: i64| jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| format!("{t:.0}"));
+    BackfillSummary {
+        from: stamp(b.start_ms),
+        to: stamp(b.end_ms),
+        speed: b.speed,
+        simulated_s: crate::report::finite(covered),
+        simulated_target_rps: schedule
+            .simulated_mean_rate(Some(Duration::from_secs_f64(span.max(0.0))))
+            .filter(|r| r.is_finite()),
+        simulated_achieved_rps: if covered > 0.0 {
+            crate::report::finite(delivered as f64 / covered)
+        } else {
+            0.0
+        },
+    }
+}

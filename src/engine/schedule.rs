@@ -434,7 +434,7 @@ impl Schedule {
         if !self.is_paced() {
             return None;
         }
-        let speed = self.backfill.and_then(|b| b.speed).unwrap_or(1.0);
+        let speed = self.speed();
         // Offsets are at most MAX_OFFSET_SECS and speeds at least MIN_SPEED, so this is finite;
         // the clamp and the checked sum keep it so whatever a caller passes.
         let secs = (offset / speed).clamp(0.0, MAX_OFFSET_SECS / MIN_SPEED);
@@ -449,7 +449,7 @@ impl Schedule {
     /// The wall-clock instant (ms since the epoch) of an offset, for `{{date.now}}`; `None` when
     /// not paced (the caller reads the clock).
     pub fn wall_ms(&self, offset: f64) -> Option<i64> {
-        let speed = self.backfill.and_then(|b| b.speed).unwrap_or(1.0);
+        let speed = self.speed();
         self.is_paced()
             .then(|| self.start_wall_ms + (offset / speed * 1000.0) as i64)
     }
@@ -581,16 +581,32 @@ impl Schedule {
         if !self.is_paced() {
             return None;
         }
-        let speed = self.backfill.and_then(|b| b.speed).unwrap_or(1.0);
+        let speed = self.speed();
         let offset = elapsed.as_secs_f64() * speed;
-        if let Some(p) = &self.periodic {
-            return Some(p.at(self.clock_start_ms() + (offset * 1000.0) as i64).0);
-        }
-        self.profile.as_ref().map(|p| p.rate_at(offset))
+        let simulated = match &self.periodic {
+            Some(p) => p.at(self.clock_start_ms() + (offset * 1000.0) as i64).0,
+            None => self.profile.as_ref()?.rate_at(offset),
+        };
+        // Real records/s: a backfill runs `speed` simulated seconds in each real one.
+        Some(simulated * speed)
     }
 
-    /// The mean target rate over `duration`, for the report; `None` when flat out.
+    /// Simulated seconds per real second: a backfill's `--speed`, else 1.
+    fn speed(&self) -> f64 {
+        self.backfill.and_then(|b| b.speed).unwrap_or(1.0)
+    }
+
+    /// The mean target rate over `duration`, in real records/s, for the report; `None` when
+    /// flat out. A backfill's is its simulated mean over the simulated span times its speed
+    /// ([`Schedule::simulated_mean_rate`] is the simulated one).
     pub fn mean_rate(&self, duration: Option<Duration>) -> Option<f64> {
+        let span = self.backfill_span().map(Duration::from_secs_f64).or(duration);
+        self.simulated_mean_rate(span).map(|r| r * self.speed())
+    }
+
+    /// The mean target rate over `duration` of the schedule's own clock (simulated, in a
+    /// backfill); `None` when flat out.
+    pub fn simulated_mean_rate(&self, duration: Option<Duration>) -> Option<f64> {
         if !self.is_paced() {
             return None;
         }

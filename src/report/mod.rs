@@ -66,6 +66,24 @@ pub struct Drain {
     pub cut_off: u64,
 }
 
+/// A backfill's simulated time (`--backfill FROM..TO --speed X`), beside the report's real
+/// rates: `target_rps` and `achieved_rps` are records per real second, these per simulated one.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct BackfillSummary {
+    /// Simulated start, RFC 3339 UTC.
+    pub from: String,
+    /// Simulated end, RFC 3339 UTC.
+    pub to: String,
+    /// Simulated seconds per real second; `None` for `--speed max`.
+    pub speed: Option<f64>,
+    /// Simulated seconds the run covered (the whole span unless it was stopped early).
+    pub simulated_s: f64,
+    /// The schedule's mean target over the span, records per simulated second.
+    pub simulated_target_rps: Option<f64>,
+    /// Delivered records per simulated second covered.
+    pub simulated_achieved_rps: f64,
+}
+
 /// Latency percentiles for records and requests.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq)]
 pub struct Latencies {
@@ -157,6 +175,9 @@ pub struct Report {
     /// What a replay (`--from`) read: rows, bad rows, passes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<InputSummary>,
+    /// A backfill's simulated time and rates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backfill: Option<BackfillSummary>,
     /// The schedule lag grew while the sink reported no throttling: the generator, not the
     /// service, was the limit, so the numbers describe this machine.
     pub generator_bound: bool,
@@ -262,6 +283,7 @@ impl Report {
             shards: total.shards.clone(),
             verify: None,
             input: None,
+            backfill: None,
             generator_bound: input.generator_bound,
             stopped_by: input.stopped_by,
             signal: None,

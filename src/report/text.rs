@@ -69,6 +69,29 @@ pub fn write_text(report: &Report, w: &mut impl Write) -> io::Result<()> {
         bytes(r.bytes_per_s),
         bytes(c.bytes as f64)
     )?;
+    if let Some(b) = &r.backfill {
+        // The rates above are per real second; a backfill's own are per simulated one.
+        let speed = b
+            .speed
+            .map_or_else(|| "flat out".to_string(), |x| format!("{}×", rate(x)));
+        writeln!(
+            w,
+            "  {:<LABEL$}{} .. {} ({} at {speed})",
+            "simulated",
+            b.from,
+            b.to,
+            secs(b.simulated_s)
+        )?;
+        let target = b
+            .simulated_target_rps
+            .map_or_else(String::new, |t| format!("target {} records/s, ", rate(t)));
+        writeln!(
+            w,
+            "  {:<LABEL$}{target}delivered {} records/s",
+            "per sim. second",
+            rate(b.simulated_achieved_rps)
+        )?;
+    }
 
     writeln!(w)?;
     writeln!(w, "Records")?;

@@ -205,6 +205,48 @@ fn a_periodic_backfill_stamps_simulated_time() {
     assert_eq!(lines.iter().filter(|l| **l == "09:00:00").count(), 20);
     assert_eq!(lines.iter().filter(|l| **l == "09:00:09").count(), 20);
 
+    // At 10× the report's rates are per real second, and the backfill's per simulated one.
+    let json = dir.path().join("r.json");
+    let o = run(kdg(&[
+        "run",
+        t.to_str().unwrap(),
+        "--periodic",
+        table.to_str().unwrap(),
+        "--backfill",
+        "2026-11-23T09:00:00Z..2026-11-23T09:00:10Z",
+        "--speed",
+        "10",
+        "--sink",
+        "null",
+        "--report-json",
+        json.to_str().unwrap(),
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = report(&json);
+    assert_eq!(schema_errors(&r), Vec::<String>::new());
+    assert_eq!(r["totals"]["delivered"], 200);
+    assert_eq!(
+        r["target_rps"], 200.0,
+        "20 records/s simulated at 10×: {}",
+        r["backfill"]
+    );
+    let b = &r["backfill"];
+    assert_eq!(
+        (b["from"].as_str(), b["to"].as_str()),
+        (Some("2026-11-23T09:00:00Z"), Some("2026-11-23T09:00:10Z"))
+    );
+    assert_eq!(
+        (b["speed"].as_f64(), b["simulated_target_rps"].as_f64()),
+        (Some(10.0), Some(20.0))
+    );
+    let achieved = b["simulated_achieved_rps"].as_f64().unwrap();
+    assert!((20.0..20.5).contains(&achieved), "{b}");
+    let err = stderr(&o);
+    assert!(
+        err.contains("simulated") && err.contains("2026-11-23T09:00:00Z .. 2026-11-23T09:00:10Z"),
+        "{err}"
+    );
+
     let bad = dir.path().join("bad.txt");
     std::fs::write(&bad, "* * 20 0\nmon-fry 9 1 1\n").unwrap();
     let o = run(kdg(&[

@@ -401,6 +401,18 @@ impl ReportFiles {
     /// HTML page, or upload them, where asked. Every output is attempted; the first failure is
     /// returned.
     fn write(self, json: &str, report: &Report, rows: &[crate::stats::TimelineRow]) -> anyhow::Result<()> {
+        self.write_with_jobs(json, report, &[], rows)
+    }
+
+    /// As [`ReportFiles::write`], for a scenario: `report` is the total of `jobs`, and the HTML
+    /// page has a section per job.
+    fn write_with_jobs(
+        self,
+        json: &str,
+        report: &Report,
+        jobs: &[(String, Report)],
+        rows: &[crate::stats::TimelineRow],
+    ) -> anyhow::Result<()> {
         let mut first_error = self.timeline_error;
         let mut keep = |r: anyhow::Result<()>| {
             if let Err(e) = r {
@@ -420,7 +432,7 @@ impl ReportFiles {
         }
         if let Some(f) = self.html {
             let mut page = Vec::new();
-            crate::report::html::write_html(report, rows, &mut page).expect("writing into memory");
+            crate::report::html::write_scenario_html(report, jobs, rows, &mut page).expect("writing into memory");
             keep(f.put(page, "text/html; charset=utf-8", s3));
         }
         first_error.map_or(Ok(()), Err)

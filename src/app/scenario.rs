@@ -180,7 +180,9 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
         "total": total,
     }))
     .context("writing the scenario report")?;
-    let written = files.write(&json, &total, &crate::stats::Timeline::merge(&timelines));
+    // One job alone is its own total: its page needs no job sections.
+    let per_job: &[(String, crate::report::Report)] = if reports.len() > 1 { &reports } else { &[] };
+    let written = files.write_with_jobs(&json, &total, per_job, &crate::stats::Timeline::merge(&timelines));
     linger(metrics_out.as_ref(), &rt, &stop);
     rt.shutdown_background();
     Ok(after_writing(written, exit))

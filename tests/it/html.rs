@@ -425,3 +425,47 @@ fn find_max_capacity_page_renders_in_a_browser() {
         serde_json::from_str(embedded(&dom, "kdg-findmax")).expect("embedded report parses");
     assert_eq!(back, report);
 }
+
+/// Issue 15: a scenario's page has the total and a section per job, each with its numbers and
+/// its settings in readable form.
+#[test]
+fn a_scenario_page_has_a_section_per_job_with_its_settings() {
+    let (dir, _keep) = out_dir();
+    let page = dir.join("scenario.html");
+    let o = run(kdg(&[
+        "run",
+        "--scenario",
+        "scenarios/finance.toml",
+        "--duration",
+        "2s",
+        "--sink",
+        "null",
+        "-q",
+        "--report-html",
+        page.to_str().unwrap(),
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&page).expect("the page is written");
+    assert!(html.contains("<h1>kdg scenario report</h1>"), "{html:.600}");
+    assert!(html.contains("<a href=\"#jobs\">Jobs</a>"));
+    for (i, job, template) in [(0, "prices", "price.hbs"), (1, "transactions", "transaction.hbs")] {
+        assert!(
+            html.contains(&format!("<a href=\"#job-{i}\">{job}</a>")),
+            "summary row for {job}"
+        );
+        let at = html.find(&format!("id=\"job-{i}\">\n<h3>{job}</h3>"));
+        let section = &html[at.unwrap_or_else(|| panic!("a section for {job}"))..];
+        let section = &section[..section.find("</section>").unwrap()];
+        assert!(
+            section.contains(template),
+            "{job}'s template among its settings: {section:.800}"
+        );
+        assert!(
+            section.contains("<td class=\"mono\">linger</td><td class=\"wrap\">1 ms</td>"),
+            "durations are readable: {section:.800}"
+        );
+    }
+    let Some(bin) = chromium() else { return };
+    let dom = check_in_browser(bin, &dir, &page, "scenario");
+    assert!(dom.contains("id=\"job-1\""), "the browser keeps both job sections");
+}

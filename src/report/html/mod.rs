@@ -35,7 +35,21 @@ use crate::stats::{LatencySummary, TimelineRow};
 /// # Errors
 /// Writing to `w` failed.
 pub fn write_html(report: &Report, rows: &[TimelineRow], w: &mut impl Write) -> io::Result<()> {
-    w.write_all(page(report, rows).as_bytes())
+    w.write_all(page(report, rows, &[]).as_bytes())
+}
+
+/// Write a scenario's page: the `total` of its jobs with the merged per-second `rows`, and a
+/// section per job (its outcome, numbers and settings).
+///
+/// # Errors
+/// Writing to `w` failed.
+pub fn write_scenario_html(
+    total: &Report,
+    jobs: &[(String, Report)],
+    rows: &[TimelineRow],
+    w: &mut impl Write,
+) -> io::Result<()> {
+    w.write_all(page(total, rows, jobs).as_bytes())
 }
 
 /// Append formatted text to a `String` (which cannot fail).
@@ -71,7 +85,7 @@ const PARTIAL: f64 = 0.05;
 /// Longest timeline shown row by row in the per-second table.
 const MAX_TABLE_ROWS: usize = 3600;
 
-fn page(r: &Report, rows: &[TimelineRow]) -> String {
+fn page(r: &Report, rows: &[TimelineRow], jobs: &[(String, Report)]) -> String {
     let mut h = String::with_capacity(64 * 1024 + rows.len() * 400);
     let pass = r.outcome.exit_code == 0;
     let verdict = if pass { "PASS" } else { "FAIL" };
@@ -84,13 +98,14 @@ fn page(r: &Report, rows: &[TimelineRow]) -> String {
     );
     put!(h, "<style>{CSS}</style>\n</head>\n<body>\n<main>\n");
 
-    header(&mut h, r, pass, verdict);
+    header(&mut h, r, pass, verdict, !jobs.is_empty());
     totals(&mut h, r);
+    jobs_section(&mut h, jobs);
     timeline_charts(&mut h, r, rows);
     shards(&mut h, r);
     latency_table(&mut h, r);
     errors(&mut h, r);
-    identity(&mut h, r);
+    identity(&mut h, r, !jobs.is_empty());
     per_second_table(&mut h, rows);
 
     put!(
@@ -114,13 +129,17 @@ fn page(r: &Report, rows: &[TimelineRow]) -> String {
     h
 }
 
-fn header(h: &mut String, r: &Report, pass: bool, verdict: &str) {
+fn header(h: &mut String, r: &Report, pass: bool, verdict: &str, scenario: bool) {
     put!(
         h,
         "<header class=\"verdict {}\" id=\"outcome\">\n<div class=\"badge\">{verdict}</div>\n<div>\n",
         if pass { "pass" } else { "fail" }
     );
-    h.push_str("<h1>kdg run report</h1>\n");
+    h.push_str(if scenario {
+        "<h1>kdg scenario report</h1>\n"
+    } else {
+        "<h1>kdg run report</h1>\n"
+    });
     put!(
         h,
         "<p>exit code {} · stopped by {} · {} records/s achieved{} · {} elapsed</p>\n",
@@ -160,13 +179,63 @@ fn header(h: &mut String, r: &Report, pass: bool, verdict: &str) {
              the numbers measure this machine, not the stream.</p>\n",
         );
     }
+    h.push_str("<nav><a href=\"#totals\">Totals</a>");
+    if scenario {
+        h.push_str("<a href=\"#jobs\">Jobs</a>");
+    }
     h.push_str(
-        "<nav><a href=\"#totals\">Totals</a><a href=\"#timeline\">Over time</a><a href=\"#shards\">Shards</a>\
+        "<a href=\"#timeline\">Over time</a><a href=\"#shards\">Shards</a>\
          <a href=\"#latency\">Latency</a><a href=\"#errors\">Errors</a><a href=\"#run\">Run and configuration</a></nav>\n",
     );
 }
 
-fn identity(h: &mut String, r: &Report) {
+/// A scenario's jobs: one summary row each, then a section each with its outcome and settings.
+fn jobs_section(h: &mut String, jobs: &[(String, Report)]) {
+    if jobs.is_empty() {
+        return;
+    }
+    h.push_str(
+        "<section id=\"jobs\">\n<h2>Jobs</h2>\n<table>\n<tr><th>job</th><th>result</th><th>target</th>\
+                <th>achieved</th><th>delivered</th><th>failed</th><th>rejected</th><th>p99</th></tr>\n",
+    );
+    for (i, (name, r)) in jobs.iter().enumerate() {
+        let c = &r.totals;
+        put!(
+            h,
+            "<tr><td><a href=\"#job-{i}\">{}</a></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}/s</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+            esc(name),
+            if r.outcome.passed() { "PASS" } else { "FAIL" },
+            r.target_rps.map_or_else(|| "flat out".to_owned(), |t| format!("{}/s", rate(t))),
+            rate(r.achieved_rps),
+            count(c.delivered),
+            count(c.failed),
+            count(c.rejected),
+            ms(r.latency.record_e2e.p99_ms),
+        );
+    }
+    h.push_str("</table>\n");
+    for (i, (name, r)) in jobs.iter().enumerate() {
+        put!(h, "<section class=\"job\" id=\"job-{i}\">\n<h3>{}</h3>\n", esc(name));
+        if r.outcome.passed() {
+            h.push_str("<p class=\"muted\">Every offered record was delivered.</p>\n");
+        } else {
+            h.push_str("<ul class=\"reasons\">\n");
+            for reason in &r.outcome.reasons {
+                put!(h, "<li>{}</li>\n", esc(reason));
+            }
+            h.push_str("</ul>\n");
+        }
+        h.push_str("<table class=\"config\">\n<tr><th>setting</th><th>value</th></tr>\n");
+        if !setting_rows(h, &r.config) {
+            h.push_str("<tr><td colspan=\"2\" class=\"empty\">no configuration recorded</td></tr>\n");
+        }
+        h.push_str("</table>\n</section>\n");
+    }
+    h.push_str("</section>\n");
+}
+
+fn identity(h: &mut String, r: &Report, scenario: bool) {
     h.push_str("<section id=\"run\">\n<h2>Run and configuration</h2>\n<div class=\"kv\">\n<div>\n<table>\n");
     let mut row = |k: &str, v: &str| put!(h, "<tr><td>{k}</td><td class=\"wrap\">{}</td></tr>\n", esc(v));
     row("kdg version", &r.kdg_version);
@@ -186,7 +255,10 @@ fn identity(h: &mut String, r: &Report) {
     );
     row("exit code", &r.outcome.exit_code.to_string());
     h.push_str("</table>\n</div>\n<div>\n<table class=\"config\">\n<tr><th>setting</th><th>value</th></tr>\n");
-    if !setting_rows(h, &r.config) {
+    if scenario {
+        // The total's settings are its jobs': each job's section lists its own.
+        h.push_str("<tr><td colspan=\"2\" class=\"empty\">each job's settings are in its section under <a href=\"#jobs\">Jobs</a></td></tr>\n");
+    } else if !setting_rows(h, &r.config) {
         h.push_str("<tr><td colspan=\"2\" class=\"empty\">no configuration recorded</td></tr>\n");
     }
     h.push_str("</table>\n</div>\n</div>\n</section>\n");

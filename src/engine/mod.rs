@@ -46,6 +46,9 @@ pub use schedule::{Block, Schedule};
 
 /// How often workers hand their recorders to the collector.
 const FLUSH_EVERY: Duration = Duration::from_millis(50);
+/// How long after each second's end its timeline row is closed: the workers hand over the
+/// stats of a second as soon as they see it end ([`Handover`]), and this leaves them the time.
+const SECOND_GRACE: Duration = Duration::from_millis(250);
 /// How often the observer sees a [`Live`] view.
 const OBSERVE_EVERY: Duration = Duration::from_millis(250);
 /// The window of the live "now" rates: a second at least, so that handovers every
@@ -272,7 +275,7 @@ pub async fn run(
     });
     let tasks = load.tasks.get();
 
-    let (tx, mut rx) = mpsc::unbounded_channel::<Recorder>();
+    let (tx, mut rx) = mpsc::unbounded_channel::<Handover>();
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..tasks {
         let w = Worker {
@@ -283,6 +286,7 @@ pub async fn run(
             instance: load.instance,
             sink: Arc::clone(&sink),
             tx: tx.clone(),
+            start,
             seed: load.seed,
             run_id: run_id.clone(),
         };
@@ -298,11 +302,13 @@ pub async fn run(
     drop(tx);
 
     let mut total = Recorder::default();
-    let mut second = Recorder::default();
+    // The seconds not closed yet, by index: the current one, and the next once a worker saw it.
+    let mut open: std::collections::BTreeMap<u64, Recorder> = std::collections::BTreeMap::new();
     let mut interval = Recorder::default();
     let mut timeline = Timeline::starting_at(started_at.as_second());
     let mut observe_tick = tokio::time::interval_at(start + OBSERVE_EVERY, OBSERVE_EVERY);
-    let mut second_tick = tokio::time::interval_at(start + Duration::from_secs(1), Duration::from_secs(1));
+    let mut second_tick =
+        tokio::time::interval_at(start + Duration::from_secs(1) + SECOND_GRACE, Duration::from_secs(1));
     let mut seconds = 0u64;
     let mut rows_observed = 0usize;
     let mut last_observe = start;
@@ -329,9 +335,11 @@ pub async fn run(
     loop {
         tokio::select! {
             msg = rx.recv() => match msg {
-                Some(r) => {
+                Some(Handover { second, rec: r }) => {
                     total += &r;
-                    second += &r;
+                    // A second already closed (a send that outlasted the grace) counts in the
+                    // first one still open.
+                    *open.entry(second.max(seconds)).or_default() += &r;
                     interval += &r;
                 }
                 None => break,
@@ -345,8 +353,7 @@ pub async fn run(
                 start_drain(planned_end.expect("a planned end"), &mut drain_from);
             }
             _ = second_tick.tick() => {
-                timeline.push_interval(seconds, &second);
-                second = Recorder::default();
+                timeline.push_interval(seconds, &open.remove(&seconds).unwrap_or_default());
                 seconds += 1;
             }
             _ = observe_tick.tick() => {
@@ -372,8 +379,15 @@ pub async fn run(
         }
     }
     while workers.join_next().await.is_some() {}
-    if second.counters.offered > 0 || second.counters.delivered > 0 {
-        timeline.push_interval(seconds, &second);
+    // The seconds still open: every one up to the last with records, that one partial.
+    if let Some(&last) = open.keys().next_back() {
+        for s in seconds..last {
+            timeline.push_interval(s, &open.remove(&s).unwrap_or_default());
+        }
+        let rec = open.remove(&last).unwrap_or_default();
+        if rec.counters.offered > 0 || rec.counters.delivered > 0 {
+            timeline.push_last(last, &rec);
+        }
     }
     let ended = Instant::now();
     let elapsed = ended - start;
@@ -491,6 +505,15 @@ fn live(
     }
 }
 
+/// A worker's stats for the collector: what it recorded in one second of the run (by when its
+/// requests completed), so each second's timeline row gets exactly its own records.
+struct Handover {
+    /// The second since the start.
+    second: u64,
+    /// What was recorded.
+    rec: Recorder,
+}
+
 struct Worker {
     shared: Arc<Shared>,
     source: Arc<Source>,
@@ -498,7 +521,9 @@ struct Worker {
     shaping: plan::Shaping,
     instance: Option<plan::Instance>,
     sink: Arc<Sink>,
-    tx: mpsc::UnboundedSender<Recorder>,
+    tx: mpsc::UnboundedSender<Handover>,
+    /// The run's start: seconds count from here.
+    start: Instant,
     seed: u64,
     run_id: String,
 }
@@ -568,16 +593,30 @@ impl Worker {
         };
         let mut stop = self.shared.stop.clone();
         let mut last_flush = Instant::now();
+        // The second the recorder's contents belong to.
+        let mut rec_second = self.second_of(last_flush);
         let shared = &*self.shared;
         while let Some(block) = shared.claim(&mut st.rows) {
             let due = Due {
                 block: &block,
                 schedule: &shared.schedule,
             };
+            // About to wait: hand over first, so a slow worker's records reach their second's
+            // row before it closes.
+            if due
+                .last()
+                .is_some_and(|d| d.saturating_duration_since(Instant::now()) > FLUSH_EVERY)
+            {
+                self.hand_over(rec_second, &mut st.rec);
+                last_flush = Instant::now();
+            }
             if !wait_until(due.last(), &mut stop).await {
                 break;
             }
             let dispatch = Instant::now();
+            // Records are offered in the second they are sent (due, on schedule) and delivered
+            // in the one their request completes: a new second hands over the one that ended.
+            self.enter_second(dispatch, &mut rec_second, &mut st.rec);
             let wall_ms = jiff::Timestamp::now().as_millisecond();
             self.render(&block, wall_ms, &mut st);
             let k = st.batch.len() as u64;
@@ -590,6 +629,7 @@ impl Worker {
             shared.last_lag_us.store(lag.as_micros() as u64, Ordering::Relaxed);
             let result = self.send(&mut st).await;
             let done = Instant::now();
+            self.enter_second(done, &mut rec_second, &mut st.rec);
             match result {
                 Ok(mut out) => {
                     if let Some(why) = out.halt.take() {
@@ -610,7 +650,7 @@ impl Worker {
                 }
             }
             if done - last_flush >= FLUSH_EVERY {
-                let _ = self.tx.send(st.rec.take());
+                self.hand_over(rec_second, &mut st.rec);
                 last_flush = done;
                 // A flat-out worker against a sink that never waits (null, a fast pipe) would
                 // otherwise never give its thread back: the runtime's timers (the collector's
@@ -618,7 +658,30 @@ impl Worker {
                 tokio::task::yield_now().await;
             }
         }
-        let _ = self.tx.send(st.rec);
+        self.hand_over(rec_second, &mut st.rec);
+    }
+
+    /// The second since the run's start that `at` falls in.
+    fn second_of(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.start).as_secs()
+    }
+
+    /// At `at`, in a second after `rec_second`: hand over what `rec` holds (it belongs to the
+    /// second that ended) and go on in the new one.
+    fn enter_second(&self, at: Instant, rec_second: &mut u64, rec: &mut Recorder) {
+        let now = self.second_of(at);
+        if now != *rec_second {
+            self.hand_over(*rec_second, rec);
+            *rec_second = now;
+        }
+    }
+
+    /// Give the collector what `rec` holds, recorded in `second`.
+    fn hand_over(&self, second: u64, rec: &mut Recorder) {
+        let _ = self.tx.send(Handover {
+            second,
+            rec: rec.take(),
+        });
     }
 
     /// Render the block's records into `st.batch`: data (marked, gzipped, newline-ended as the

@@ -263,6 +263,31 @@ async fn timeline_has_a_row_per_second() {
     assert_eq!(sent, 1000);
 }
 
+/// Issue 15: at a constant rate every full second of the timeline holds the rate (offered by
+/// intended time, delivered as acknowledged), within 0.5%; only the last row is partial.
+#[tokio::test(start_paused = true)]
+async fn a_constant_rate_shows_exactly_in_every_full_second_and_the_last_row_is_partial() {
+    let cfg = with_workers(
+        LoadPlan {
+            duration: secs(6),
+            ..at(1000.0)
+        },
+        2,
+    );
+    let (out, _) = run_with(&cfg, Scripted::default(), std::future::pending()).await;
+    let rows = out.timeline.rows();
+    let (last, full) = rows.split_last().expect("rows");
+    assert!(full.len() >= 5, "{rows:?}");
+    for r in full {
+        assert!(!r.partial, "{r:?}");
+        for (what, n) in [("offered", r.offered), ("delivered", r.sent)] {
+            assert!((995..=1005).contains(&n), "second {}: {what} {n}", r.t_s);
+        }
+    }
+    assert!(last.partial, "{last:?}");
+    assert_eq!(rows.iter().map(|r| r.sent).sum::<u64>(), out.report.totals.delivered);
+}
+
 #[tokio::test(start_paused = true)]
 async fn live_views_carry_each_completed_second_once_while_the_run_goes_on() {
     let cfg = LoadPlan {

@@ -205,6 +205,10 @@ pub struct TimelineRow {
     pub p99_ms: f64,
     /// Largest schedule lag seen in this second, in ms.
     pub lag_ms: f64,
+    /// The run ended during this second (the last row): its counts cover part of a second, so
+    /// they are not a rate. Written only when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
 }
 
 /// The per-second series of a run (`docs/measurement.md#per-second-series`).
@@ -245,6 +249,7 @@ impl Timeline {
             m.bytes += row.bytes;
             m.p99_ms = m.p99_ms.max(row.p99_ms);
             m.lag_ms = m.lag_ms.max(row.lag_ms);
+            m.partial |= row.partial;
         }
         let first = by_second.keys().next().copied().unwrap_or_default();
         by_second
@@ -269,7 +274,16 @@ impl Timeline {
             bytes: c.bytes,
             p99_ms: interval.e2e.percentile_ms(99.0),
             lag_ms: interval.lag.max_ms(),
+            partial: false,
         });
+    }
+
+    /// Add the last row, second `t_s`, in which the run ended: marked partial.
+    pub fn push_last(&mut self, t_s: u64, interval: &Recorder) {
+        self.push_interval(t_s, interval);
+        if let Some(last) = self.rows.last_mut() {
+            last.partial = true;
+        }
     }
 
     /// The rows so far, oldest first.

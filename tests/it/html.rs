@@ -250,6 +250,7 @@ fn html_report_of_a_throttled_failing_run_renders_in_a_browser() {
                     35.0 + (t % 5) as f64
                 },
                 lag_ms: if burst { 80.0 } else { 0.5 + 0.1 * (t % 3) as f64 },
+                partial: false,
             }
         })
         .collect();

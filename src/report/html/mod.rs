@@ -886,6 +886,7 @@ mod tests {
                     bytes: 412_000,
                     p99_ms: if burst { 180.0 } else { 40.0 + (t % 7) as f64 },
                     lag_ms: 0.4 + (t % 5) as f64 * 0.1,
+                    partial: false,
                 }
             })
             .collect()

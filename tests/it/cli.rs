@@ -680,15 +680,7 @@ fn a_flat_out_run_has_records_in_every_second_of_its_timeline() {
         timeline.to_str().unwrap(),
     ]));
     assert!(o.status.success(), "{}", stderr(&o));
-    let sent: Vec<u64> = std::fs::read_to_string(&timeline)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["sent"]
-                .as_u64()
-                .unwrap()
-        })
-        .collect();
+    let sent = timeline_sent_per_row(&timeline);
     assert!(sent.len() >= 3, "{sent:?}");
     assert!(sent[..3].iter().all(|n| *n > 0), "{sent:?}");
 }

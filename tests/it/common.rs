@@ -541,3 +541,21 @@ pub fn written(path: &std::path::Path) -> serde_json::Value {
     })
     .expect("the report is written")
 }
+
+/// The records each row of the `--timeline` NDJSON file at `path` says were sent.
+pub fn timeline_sent_per_row(path: &Path) -> Vec<u64> {
+    std::fs::read_to_string(path)
+        .expect("the timeline is written")
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("a JSON row")["sent"]
+                .as_u64()
+                .expect("sent")
+        })
+        .collect()
+}
+
+/// The records a `--timeline` NDJSON file at `path` says were sent, over all its rows.
+pub fn timeline_sent(path: &Path) -> u64 {
+    timeline_sent_per_row(path).iter().sum()
+}

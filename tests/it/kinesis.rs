@@ -301,18 +301,24 @@ fn preflight_warns_when_the_target_exceeds_the_shards() {
     let rt = rt();
     let client = kinesis_client(&server.endpoint());
     rt.block_on(create_stream(&client, "small", 1));
-    let o = run(kdg(&[
-        "run",
-        TEMPLATE,
-        "--stream",
-        "small",
-        "--endpoint-url",
-        &server.endpoint(),
-        "-n",
-        "10",
-        "--rps",
-        "2000",
-    ]));
+    let endpoint = server.endpoint();
+    // 10 records at a peak of 2,000 records/s into the one-shard stream.
+    let small = |extra: &[&str]| {
+        let base = [
+            "run",
+            TEMPLATE,
+            "--stream",
+            "small",
+            "--endpoint-url",
+            &endpoint,
+            "-n",
+            "10",
+            "--rps",
+            "2000",
+        ];
+        run(kdg(&[&base[..], extra].concat()))
+    };
+    let o = small(&[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
@@ -323,36 +329,11 @@ fn preflight_warns_when_the_target_exceeds_the_shards() {
         err.contains("warning: stream `small`: the target peak of 2000 records/s is above what 1 shards take"),
         "{err}"
     );
-    let o = run(kdg(&[
-        "run",
-        TEMPLATE,
-        "--stream",
-        "small",
-        "--endpoint-url",
-        &server.endpoint(),
-        "-n",
-        "10",
-        "--rps",
-        "2000",
-        "--no-preflight",
-    ]));
+    let o = small(&["--no-preflight"]);
     assert!(o.status.success());
     assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
     // Packed 50 to a Kinesis record, 2,000 records/s are 40 Kinesis records/s: one shard takes it.
-    let o = run(kdg(&[
-        "run",
-        TEMPLATE,
-        "--stream",
-        "small",
-        "--endpoint-url",
-        &server.endpoint(),
-        "-n",
-        "10",
-        "--rps",
-        "2000",
-        "--aggregate",
-        "50",
-    ]));
+    let o = small(&["--aggregate", "50"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
 }

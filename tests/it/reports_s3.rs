@@ -102,15 +102,7 @@ fn three_instances_upload_reports_to_one_prefix_and_merging_the_prefix_gives_the
         assert_eq!(m["totals"][key].as_u64(), Some(sum(key)), "{key}");
     }
     assert_eq!(m["config"]["merged"].as_array().unwrap().len(), 3);
-    let sent: u64 = std::fs::read_to_string(&timeline)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["sent"]
-                .as_u64()
-                .unwrap()
-        })
-        .sum();
+    let sent: u64 = timeline_sent(&timeline);
     assert_eq!(sent, 301, "the prefix's timelines were merged too");
 
     // One of the reports again, as an object beside its prefix: refused, nothing written.

@@ -79,15 +79,7 @@ fn three_instances_send_exactly_one_runs_records_and_their_reports_merge() {
     assert_eq!(merged["totals"]["delivered"], 3001);
     assert_eq!(merged["latency"]["record_e2e"]["count"], 3001);
     assert_eq!(merged["config"]["merged"].as_array().unwrap().len(), 3);
-    let sent: u64 = std::fs::read_to_string(&merged_timeline)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["sent"]
-                .as_u64()
-                .unwrap()
-        })
-        .sum();
+    let sent: u64 = timeline_sent(&merged_timeline);
     assert_eq!(sent, 3001, "the merged timeline accounts for every record");
 }
 

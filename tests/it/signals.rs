@@ -75,15 +75,7 @@ fn sigterm_mid_run_drains_writes_every_report_and_exits_with_the_runs_own_code()
     assert_eq!(r["totals"]["failed"].as_u64(), Some(0));
     assert!(r["drain"]["ms"].is_number(), "{}", r["drain"]);
     assert!(std::fs::read_to_string(&html).unwrap().contains("<html"));
-    let sent: u64 = std::fs::read_to_string(&timeline)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["sent"]
-                .as_u64()
-                .unwrap()
-        })
-        .sum();
+    let sent: u64 = timeline_sent(&timeline);
     assert_eq!(sent, records);
 }
 

@@ -614,6 +614,7 @@ mod tests {
             total: &total,
             final_lag: Duration::ZERO,
             generator_bound: false,
+            sink_bound: false,
             stopped_by: crate::report::StopReason::Count,
             drain: None,
         });

@@ -262,6 +262,7 @@ mod tests {
             total: &rec,
             final_lag: Duration::from_millis(3),
             generator_bound: false,
+            sink_bound: false,
             stopped_by: StopReason::Count,
             drain: None,
         })

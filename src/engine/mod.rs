@@ -152,6 +152,9 @@ struct Shared {
     halted: std::sync::Mutex<Option<String>>,
     in_flight: AtomicU64,
     last_lag_us: AtomicU64,
+    /// Time the workers spent rendering and in the sink, ns: what a lagging run waited on.
+    render_ns: AtomicU64,
+    send_ns: AtomicU64,
     fatal: std::sync::Mutex<Option<String>>,
     /// With `--verify`: acknowledged record numbers.
     acked: Option<std::sync::Mutex<Vec<(u64, i64)>>>,
@@ -267,6 +270,8 @@ pub async fn run(
         halted: std::sync::Mutex::new(None),
         in_flight: AtomicU64::new(0),
         last_lag_us: AtomicU64::new(0),
+        render_ns: AtomicU64::new(0),
+        send_ns: AtomicU64::new(0),
         fatal: std::sync::Mutex::new(None),
         acked: load.shaping.mark.as_ref().map(|_| std::sync::Mutex::new(Vec::new())),
         replay,
@@ -417,8 +422,11 @@ pub async fn run(
         StopReason::Duration
     };
     let final_lag = Duration::from_micros(shared.last_lag_us.load(Ordering::Relaxed));
-    let generator_bound =
-        paced && total.counters.throttled == 0 && final_lag > Duration::from_millis(100).max(elapsed / 100);
+    // Behind schedule without throttling: the workers' time went to rendering (this machine) or
+    // to waiting on the sink (the destination's responses).
+    let lagging = paced && total.counters.throttled == 0 && final_lag > Duration::from_millis(100).max(elapsed / 100);
+    let sink_time = shared.send_ns.load(Ordering::Relaxed) > shared.render_ns.load(Ordering::Relaxed);
+    let (generator_bound, sink_bound) = (lagging && !sink_time, lagging && sink_time);
     let mut report = Report::build(ReportInput {
         started_at,
         ended_at: jiff::Timestamp::now(),
@@ -428,6 +436,7 @@ pub async fn run(
         total: &total,
         final_lag,
         generator_bound,
+        sink_bound,
         stopped_by,
         drain: drain_from.map(|at| Drain {
             ms: crate::units::duration_ms(ended.saturating_duration_since(at)),
@@ -619,6 +628,10 @@ impl Worker {
             self.enter_second(dispatch, &mut rec_second, &mut st.rec);
             let wall_ms = jiff::Timestamp::now().as_millisecond();
             self.render(&block, wall_ms, &mut st);
+            let rendered = Instant::now();
+            shared
+                .render_ns
+                .fetch_add(nanos(rendered - dispatch), Ordering::Relaxed);
             let k = st.batch.len() as u64;
             st.rec.counters.offered += k;
             st.rec.counters.attempted += k;
@@ -629,6 +642,7 @@ impl Worker {
             shared.last_lag_us.store(lag.as_micros() as u64, Ordering::Relaxed);
             let result = self.send(&mut st).await;
             let done = Instant::now();
+            shared.send_ns.fetch_add(nanos(done - rendered), Ordering::Relaxed);
             self.enter_second(done, &mut rec_second, &mut st.rec);
             match result {
                 Ok(mut out) => {
@@ -947,4 +961,9 @@ fn backfill_summary(b: &Backfill, schedule: &Schedule, elapsed: Duration, delive
             0.0
         },
     }
+}
+
+/// `d` in nanoseconds, saturating.
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }

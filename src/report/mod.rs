@@ -181,6 +181,10 @@ pub struct Report {
     /// The schedule lag grew while the sink reported no throttling: the generator, not the
     /// service, was the limit, so the numbers describe this machine.
     pub generator_bound: bool,
+    /// The schedule lag grew while the sink reported no throttling and the workers spent most of
+    /// their time waiting on the destination: its responses, not this machine, were the limit.
+    #[serde(default)]
+    pub sink_bound: bool,
     /// What ended the run.
     pub stopped_by: StopReason,
     /// The signal that stopped the run (`SIGINT`, `SIGTERM`, `SIGHUP`), when one did.
@@ -234,6 +238,8 @@ pub struct ReportInput<'a> {
     pub final_lag: Duration,
     /// See [`Report::generator_bound`].
     pub generator_bound: bool,
+    /// See [`Report::sink_bound`].
+    pub sink_bound: bool,
     /// What ended the run.
     pub stopped_by: StopReason,
     /// How it drained, if it was stopped.
@@ -285,6 +291,7 @@ impl Report {
             input: None,
             backfill: None,
             generator_bound: input.generator_bound,
+            sink_bound: input.sink_bound,
             stopped_by: input.stopped_by,
             signal: None,
             drain: input.drain,
@@ -364,6 +371,7 @@ impl Report {
             total: &total,
             final_lag: Duration::from_nanos((final_lag_ms * 1e6) as u64),
             generator_bound: reports.iter().any(|r| r.generator_bound),
+            sink_bound: reports.iter().any(|r| r.sink_bound),
             stopped_by,
             // The longest drain; every instance's cut-off records.
             drain: reports.iter().filter_map(|r| r.drain).reduce(|a, b| Drain {
@@ -541,6 +549,7 @@ pub(crate) mod tests {
             total: &total,
             final_lag: Duration::from_micros(420),
             generator_bound: false,
+            sink_bound: false,
             stopped_by: StopReason::Duration,
             drain: None,
         })
@@ -634,6 +643,7 @@ pub(crate) mod tests {
             total: &total,
             final_lag: Duration::ZERO,
             generator_bound: false,
+            sink_bound: false,
             stopped_by: StopReason::Error,
             drain: None,
         });
@@ -670,6 +680,7 @@ pub(crate) mod tests {
                     total: &rec,
                     final_lag: Duration::ZERO,
                     generator_bound: false,
+                    sink_bound: false,
                     stopped_by: StopReason::Count,
                     drain: None,
                 })

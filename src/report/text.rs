@@ -244,6 +244,15 @@ pub fn write_text(report: &Report, w: &mut impl Write) -> io::Result<()> {
             "generator-bound: the schedule fell behind without throttling; the numbers measure this machine, not the stream"
         )?;
     }
+    if r.sink_bound {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "destination-bound: the schedule fell behind without throttling while the workers waited on the destination's \
+             responses (request p99 {}): slow or stalled requests, not this machine, were the limit",
+            ms(r.latency.request.p99_ms)
+        )?;
+    }
 
     writeln!(w)?;
     if r.outcome.exit_code == 0 {
@@ -391,6 +400,18 @@ mod tests {
             .map(|l| line(&t, l).find(|c: char| c.is_ascii_digit()).unwrap_or(0))
             .collect();
         assert!(counts[2] > counts[0], "small numbers are right-aligned: {counts:?}");
+    }
+
+    #[test]
+    fn a_destination_bound_run_says_so_and_not_generator_bound() {
+        let mut r = realistic(2, 5);
+        r.sink_bound = true;
+        let t = text(&r);
+        assert!(
+            t.contains("destination-bound: the schedule fell behind without throttling"),
+            "{t}"
+        );
+        assert!(!t.contains("generator-bound"), "{t}");
     }
 
     #[test]

@@ -179,6 +179,13 @@ fn header(h: &mut String, r: &Report, pass: bool, verdict: &str, scenario: bool)
              the numbers measure this machine, not the stream.</p>\n",
         );
     }
+    if r.sink_bound {
+        h.push_str(
+            "<p class=\"note\"><strong>Destination-bound:</strong> the schedule fell behind without throttling \
+             while the workers waited on the destination's responses: slow or stalled requests, not this machine, \
+             were the limit.</p>\n",
+        );
+    }
     h.push_str("<nav><a href=\"#totals\">Totals</a>");
     if scenario {
         h.push_str("<a href=\"#jobs\">Jobs</a>");

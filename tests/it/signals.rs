@@ -170,7 +170,10 @@ fn a_stalled_destination_is_bounded_by_the_drain_timeout_and_pending_records_are
     assert_eq!(r["errors"]["DrainTimeout"].as_u64(), Some(offered), "{}", r["errors"]);
     assert_eq!(r["drain"]["cut_off"].as_u64(), Some(offered));
     assert_eq!(r["stopped_by"], "duration");
-    assert_eq!(r["generator_bound"], false, "a stalled endpoint is not this machine's limit");
+    assert_eq!(
+        r["generator_bound"], false,
+        "a stalled endpoint is not this machine's limit"
+    );
 }
 
 #[test]

@@ -533,6 +533,11 @@ pub struct PlanArgs {
     #[arg(long, default_value_t = 20.0, value_name = "PERCENT")]
     pub headroom: f64,
 
+    /// Plan for `kdg run --aggregate N`: up to N records packed into each Kinesis record (KPL
+    /// aggregation), so the stream sees fewer, larger records.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub aggregate: Option<u32>,
+
     /// Print the plan as JSON.
     #[arg(long)]
     pub json: bool,

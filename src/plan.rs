@@ -36,6 +36,8 @@ pub struct PlanInput {
     pub key_bytes: f64,
     /// Spare capacity, 0.2 = 20%.
     pub headroom: f64,
+    /// `--aggregate N`: most records packed into one Kinesis record (1: none).
+    pub aggregate: usize,
 }
 
 /// The plan.
@@ -43,6 +45,11 @@ pub struct PlanInput {
 pub struct Plan {
     /// The input.
     pub input: PlanInput,
+    /// Kinesis records per second the stream receives (fewer than `input.rps` with
+    /// `--aggregate`).
+    pub kinesis_records_s: f64,
+    /// Records packed into each Kinesis record (1 without `--aggregate`).
+    pub records_per_kinesis_record: usize,
     /// Kinesis write throughput, MiB/s (data plus keys).
     pub kinesis_mib_s: f64,
     /// Shards a provisioned stream needs for the records/s limit alone.
@@ -80,10 +87,13 @@ pub fn plan(input: &PlanInput) -> Plan {
         record_bytes,
         key_bytes,
         headroom,
+        aggregate,
     } = *input;
     let mib = 1024.0 * 1024.0;
-    let kinesis_mib_s = rps * (record_bytes + key_bytes) / mib;
-    let shards_for_records = (rps / KINESIS_SHARD_RECORDS_PER_SEC as f64).ceil() as u64;
+    // What the stream sees: with --aggregate, packed records, one key each.
+    let (k_rps, k_bytes, per_k) = crate::sink::kinesis::Kinesis::packed_load(rps, record_bytes, aggregate);
+    let kinesis_mib_s = k_rps * (k_bytes + key_bytes) / mib;
+    let shards_for_records = (k_rps / KINESIS_SHARD_RECORDS_PER_SEC as f64).ceil() as u64;
     let shards_for_bytes = (kinesis_mib_s / (KINESIS_SHARD_BYTES_PER_SEC as f64 / mib)).ceil() as u64;
     let base = shards_for_records.max(shards_for_bytes).max(1);
     let shards = ((base as f64) * (1.0 + headroom)).ceil() as u64;
@@ -92,7 +102,7 @@ pub fn plan(input: &PlanInput) -> Plan {
     } else {
         "records"
     };
-    let mb_s = rps * (record_bytes + key_bytes) / 1e6;
+    let mb_s = k_rps * (k_bytes + key_bytes) / 1e6;
     let mut on_demand_doublings = 0;
     while ON_DEMAND_INITIAL_WRITE_MB_S * 2f64.powi(on_demand_doublings as i32) < mb_s {
         on_demand_doublings += 1;
@@ -136,7 +146,7 @@ pub fn plan(input: &PlanInput) -> Plan {
              pack several records per Firehose record (newline-separated) to cut ingestion cost"
         ));
     }
-    if record_bytes < 1024.0 {
+    if record_bytes < 1024.0 && per_k == 1 {
         notes.push(
             "records far below 1 KiB: KPL-style aggregation packs many into one Kinesis record, easing the 1,000 records/s per-shard limit"
                 .into(),
@@ -144,6 +154,8 @@ pub fn plan(input: &PlanInput) -> Plan {
     }
     Plan {
         input: *input,
+        kinesis_records_s: k_rps,
+        records_per_kinesis_record: per_k,
         kinesis_mib_s,
         shards_for_records,
         shards_for_bytes,
@@ -195,6 +207,12 @@ pub fn text(p: &Plan) -> String {
         i.headroom * 100.0
     );
     s += "Kinesis Data Streams, provisioned\n";
+    if p.records_per_kinesis_record > 1 {
+        s += &format!(
+            "  records sent            {:.0} Kinesis records/s  (--aggregate: {} records in each)\n",
+            p.kinesis_records_s, p.records_per_kinesis_record
+        );
+    }
     s += &format!("  write throughput        {:.2} MiB/s\n", p.kinesis_mib_s);
     s += &format!(
         "  shards for records/s    {}  (1,000 records/s each)\n",
@@ -254,7 +272,34 @@ mod tests {
             record_bytes: bytes,
             key_bytes: 0.0,
             headroom,
+            aggregate: 1,
         })
+    }
+
+    #[test]
+    fn aggregation_plans_for_the_packed_records_the_stream_sees() {
+        // 50,000 records/s of 100 B: 50 shards for the records alone; packed 100 to a Kinesis
+        // record, 500 records/s of about 10.8 KB (each record framed by a few bytes), and the
+        // bytes (5.2 MiB/s) decide: 6 shards.
+        let loose = p(50_000.0, 100.0, 0.0);
+        assert_eq!(
+            (loose.shards, loose.binding_limit, loose.records_per_kinesis_record),
+            (50, "records", 1)
+        );
+        let packed = plan(&PlanInput {
+            aggregate: 100,
+            ..loose.input
+        });
+        assert_eq!(packed.records_per_kinesis_record, 100);
+        assert!(
+            (packed.kinesis_records_s - 500.0).abs() < 1e-9,
+            "{}",
+            packed.kinesis_records_s
+        );
+        assert_eq!((packed.shards, packed.binding_limit), (6, "bytes"));
+        assert!(text(&packed).contains("500 Kinesis records/s  (--aggregate: 100 records in each)"));
+        // Firehose is sized for the records themselves.
+        assert_eq!(packed.firehose_mib_s, loose.firehose_mib_s);
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub(super) fn run(args: &PlanArgs) -> anyhow::Result<Exit> {
         record_bytes,
         key_bytes: args.key_size as f64,
         headroom: args.headroom / 100.0,
+        aggregate: args.aggregate.map_or(1, |n| n as usize),
     });
     let body = if args.json {
         serde_json::to_string_pretty(&p)? + "\n"

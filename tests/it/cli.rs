@@ -1,7 +1,7 @@
 //! The binary's contract: exit codes, one-line errors, reports, pipes. No servers needed.
 
 use std::io::Read;
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 
 use crate::common::*;
 
@@ -831,4 +831,106 @@ fn a_first_record_over_the_destinations_limit_is_refused_before_anything_is_sent
     // Gzipped, 1.6 MB of `x` is a few kilobytes: the check lets it through to the send.
     let o = run(kdg(&[&["run", big, "--stream", "s", "--gzip"][..], &dead].concat()));
     assert!(!stderr(&o).contains("KINESIS_MAX_RECORD_BYTES"), "{}", stderr(&o));
+}
+
+/// Issue 18: generated templates and flag values, each run under a 1 GiB address-space cap
+/// (`ulimit -v`, so an over-allocation fails the process instead of the machine), end with an
+/// exit code kdg documents (0, 1 or 2): never a signal, a panic or an allocation abort. Runs are
+/// bounded by `-d`, whatever the rate.
+#[test]
+fn generated_templates_and_flags_end_with_a_code_under_a_memory_cap() {
+    const FRAGMENTS: &[&str] = &[
+        "{{random.number(100)}}",
+        "{{#repeat 1000}}x{{/repeat}}",
+        "{{#repeat 1000}}{{#repeat 1000}}",
+        "{{/repeat}}",
+        "{{json (json (json (json name.firstName)))}}",
+        "{{",
+        "}}",
+        "{{random.number({\"min\":1e308,\"max\":1e309})}}",
+        "{{lorem.paragraphs(100000)}}",
+        "{{date.now(\"YYYY-MM-DD\")}}",
+        "{{#each}}",
+        "\"quoted\"",
+        "{{helpers.replaceSymbols(\"##-??\")}}",
+        "{{nosuch.method}}",
+        "{{internet.userAgent}}",
+        "{{#repeat 100000}}abcdefghij{{/repeat}}",
+        "{{random.arrayElement([1,2,3])}}",
+        "\\",
+        "{{random.number(-5)}}",
+        "{{lorem.words(1000000)}}",
+        "{{finance.amount(1e300,1e301,400)}}",
+        "{{random.number(\\\"max\\\":5)}}",
+        "{{#repeat 3 5}}{{@index}}{{/repeat}}",
+        "{{seq}}",
+    ];
+    const FLAGS: &[&[&str]] = &[
+        &["--rps", "1e308"],
+        &["--rps", "-1"],
+        &["--rps", "NaN"],
+        &["--rps", "0"],
+        &["--rps", "1e-9"],
+        &["--count", "18446744073709551615", "--rps", "max"],
+        &["--count", "1e30"],
+        &["--ramp", "1..1e308/1s"],
+        &["--steps", "1,1e9", "--hold", "1ms"],
+        &["--batch-size", "0"],
+        &["--batch-size", "1e12"],
+        &["--workers", "100000"],
+        &["--linger", "1e9s"],
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_kdg");
+    let capped = |args: &[&str]| -> std::process::Output {
+        // `ulimit` is the shell's: the cap applies to kdg alone. Arguments pass as "$@".
+        let mut cmd = kdg(&[]);
+        cmd.env("KDG_BIN", bin);
+        let mut sh = Command::new("sh");
+        sh.arg("-c")
+            .arg("ulimit -v 1048576 && exec \"$KDG_BIN\" \"$@\"")
+            .arg("kdg")
+            .args(args)
+            .current_dir(root())
+            .envs(cmd.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+            .env("KDG_BIN", bin)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null());
+        sh.output().expect("sh runs")
+    };
+    let check = |what: &str, o: &std::process::Output| {
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            matches!(o.status.code(), Some(0..=2)),
+            "{what}: ended with {:?}\n{err}",
+            o.status
+        );
+        assert!(
+            !err.contains("panicked") && !err.contains("memory allocation"),
+            "{what}:\n{err}"
+        );
+    };
+    let mut state = 0x6b64_675f_6675_7a7a_u64;
+    let mut next = move || {
+        state = kdg::faker::splitmix64(state);
+        state
+    };
+    for i in 0..40 {
+        let parts = 1 + next() % 5;
+        let text: String = (0..parts)
+            .map(|_| FRAGMENTS[(next() % FRAGMENTS.len() as u64) as usize])
+            .collect();
+        let path = dir.path().join(format!("t{i}.hbs"));
+        std::fs::write(&path, &text).unwrap();
+        let p = path.to_str().unwrap();
+        check(
+            &format!("render {text:?}"),
+            &capped(&["render", p, "-n", "3", "--seed", "7"]),
+        );
+        if i < FLAGS.len() {
+            let mut args = vec!["run", "templates/price.hbs", "--sink", "null", "-q", "-d", "1s"];
+            args.extend_from_slice(FLAGS[i]);
+            check(&format!("{args:?}"), &capped(&args));
+        }
+    }
 }

@@ -927,9 +927,9 @@ fn generated_templates_and_flags_end_with_a_code_under_a_memory_cap() {
             &format!("render {text:?}"),
             &capped(&["render", p, "-n", "3", "--seed", "7"]),
         );
-        if i < FLAGS.len() {
+        if let Some(flags) = FLAGS.get(i) {
             let mut args = vec!["run", "templates/price.hbs", "--sink", "null", "-q", "-d", "1s"];
-            args.extend_from_slice(FLAGS[i]);
+            args.extend_from_slice(flags);
             check(&format!("{args:?}"), &capped(&args));
         }
     }

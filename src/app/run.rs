@@ -157,6 +157,8 @@ pub(super) fn connect(
         partition: key_template(&cfg.aws.partition_key, "--partition-key")?,
         hash: key_template(&cfg.aws.explicit_hash_key, "--explicit-hash-key")?,
     };
+    // Every job, a scenario's second stdout job too, before any sink is opened.
+    check_first_record(cfg, &source)?;
     if let (Destination::Local(SinkSpec::Stdout), Some(shared)) = (&cfg.destination, stdout) {
         return Ok(Connected {
             source,
@@ -164,7 +166,6 @@ pub(super) fn connect(
             sink: Arc::clone(shared),
         });
     }
-    check_first_record(cfg, &source)?;
     let quiet = cfg.outputs.quiet;
     let sink = Arc::new(match &cfg.destination {
         Destination::Local(SinkSpec::Stdout) => Sink::stdout().context("standard output is closed")?,

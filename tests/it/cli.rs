@@ -186,19 +186,22 @@ fn a_periodic_backfill_stamps_simulated_time() {
     std::fs::write(&table, "# every day, every hour: 20 records/s exactly\n* * 20 0\n").unwrap();
     let t = dir.path().join("t.hbs");
     std::fs::write(&t, "{{date.simTime \"HH:mm:ss\"}}").unwrap();
-    let o = run(kdg(&[
-        "run",
-        t.to_str().unwrap(),
-        "--periodic",
-        table.to_str().unwrap(),
-        "--backfill",
-        "2026-11-23T09:00:00Z..2026-11-23T09:00:10Z",
-        "--speed",
-        "max",
-        "--tz",
-        "UTC",
-        "--quiet",
-    ]));
+    // Ten simulated seconds of the table at `speed`.
+    let (t_path, table_path) = (t.to_str().unwrap(), table.to_str().unwrap());
+    let backfill = |speed: &str, extra: &[&str]| {
+        let base = [
+            "run",
+            t_path,
+            "--periodic",
+            table_path,
+            "--backfill",
+            "2026-11-23T09:00:00Z..2026-11-23T09:00:10Z",
+            "--speed",
+            speed,
+        ];
+        run(kdg(&[&base[..], extra].concat()))
+    };
+    let o = backfill("max", &["--tz", "UTC", "--quiet"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let lines: Vec<&str> = std::str::from_utf8(&o.stdout).unwrap().lines().collect();
     assert_eq!(lines.len(), 200, "20 records in each of 10 simulated seconds");
@@ -207,20 +210,7 @@ fn a_periodic_backfill_stamps_simulated_time() {
 
     // At 10× the report's rates are per real second, and the backfill's per simulated one.
     let json = dir.path().join("r.json");
-    let o = run(kdg(&[
-        "run",
-        t.to_str().unwrap(),
-        "--periodic",
-        table.to_str().unwrap(),
-        "--backfill",
-        "2026-11-23T09:00:00Z..2026-11-23T09:00:10Z",
-        "--speed",
-        "10",
-        "--sink",
-        "null",
-        "--report-json",
-        json.to_str().unwrap(),
-    ]));
+    let o = backfill("10", &["--sink", "null", "--report-json", json.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let r = report(&json);
     assert_eq!(schema_errors(&r), Vec::<String>::new());
@@ -828,6 +818,19 @@ fn a_first_record_over_the_destinations_limit_is_refused_before_anything_is_sent
         assert!(!err.contains("cannot reach"), "the endpoint was never tried: {err}");
     }
     assert!(!out.exists(), "the file sink was never opened");
+    // In a scenario, the second job on stdout shares the first one's sink, and is checked too.
+    let scenario = dir.path().join("two.toml");
+    std::fs::write(
+        &scenario,
+        "count = 3\n[[job]]\nname = \"small\"\ntemplate = \"small.hbs\"\n[[job]]\nname = \"huge\"\ntemplate = \"huge.hbs\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("small.hbs"), "{}").unwrap();
+    let o = run(kdg(&["run", "--scenario", scenario.to_str().unwrap()]));
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("job `huge`") && err.contains("MAX_RECORD_BYTES"), "{err}");
+    assert!(o.stdout.is_empty(), "nothing was sent");
     // Gzipped, 1.6 MB of `x` is a few kilobytes: the check lets it through to the send.
     let o = run(kdg(&[&["run", big, "--stream", "s", "--gzip"][..], &dead].concat()));
     assert!(!stderr(&o).contains("KINESIS_MAX_RECORD_BYTES"), "{}", stderr(&o));

@@ -126,7 +126,7 @@ impl<'a> Tally<'a> {
         self.summary.incomplete = incomplete;
         self.summary.arrival = self.arrival.summary();
         self.summary.readable = self.readable.summary();
-        self.summary.read_back_ms = self.started.elapsed().as_secs_f64() * 1e3;
+        self.summary.read_back_ms = crate::units::duration_ms(self.started.elapsed());
         let mut missing: Vec<u64> = self
             .acked
             .iter()

@@ -559,3 +559,16 @@ pub fn timeline_sent_per_row(path: &Path) -> Vec<u64> {
 pub fn timeline_sent(path: &Path) -> u64 {
     timeline_sent_per_row(path).iter().sum()
 }
+
+/// `kdg run` of the finance scenario (two jobs) for 2 s to the null sink, quietly: add the
+/// outputs to look at.
+pub const FINANCE_SCENARIO_LOCALLY: [&str; 8] = [
+    "run",
+    "--scenario",
+    "scenarios/finance.toml",
+    "--duration",
+    "2s",
+    "--sink",
+    "null",
+    "-q",
+];

@@ -434,17 +434,10 @@ fn a_scenario_page_has_a_section_per_job_with_its_settings() {
     let (dir, _keep) = out_dir();
     let page = dir.join("scenario.html");
     let o = run(kdg(&[
-        "run",
-        "--scenario",
-        "scenarios/finance.toml",
-        "--duration",
-        "2s",
-        "--sink",
-        "null",
-        "-q",
-        "--report-html",
-        page.to_str().unwrap(),
-    ]));
+        &FINANCE_SCENARIO_LOCALLY[..],
+        &["--report-html", page.to_str().unwrap()],
+    ]
+    .concat()));
     assert!(o.status.success(), "{}", stderr(&o));
     let html = std::fs::read_to_string(&page).expect("the page is written");
     assert!(html.contains("<h1>kdg scenario report</h1>"), "{html:.600}");

@@ -143,20 +143,7 @@ fn a_scenario_serves_each_job_under_its_name_and_ends_with_each_jobs_totals() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let report = dir.path().join("s.json");
-    let _kdg = lingering(
-        &[
-            "run",
-            "--scenario",
-            "scenarios/finance.toml",
-            "--duration",
-            "2s",
-            "--sink",
-            "null",
-            "-q",
-        ],
-        port,
-        &report,
-    );
+    let _kdg = lingering(&FINANCE_SCENARIO_LOCALLY, port, &report);
     let r = written(&report);
     let (_, text) = http_get(port, "/metrics").unwrap();
     for job in r["jobs"].as_array().unwrap() {

@@ -163,15 +163,7 @@ fn header(h: &mut String, r: &Report, pass: bool, verdict: &str, scenario: bool)
         esc(&r.started_at),
         esc(&r.ended_at)
     );
-    if pass {
-        h.push_str("<p class=\"muted\">Every offered record was delivered; none failed or was rejected.</p>\n");
-    } else {
-        h.push_str("<ul class=\"reasons\">\n");
-        for reason in &r.outcome.reasons {
-            put!(h, "<li>{}</li>\n", esc(reason));
-        }
-        h.push_str("</ul>\n");
-    }
+    outcome(h, r);
     h.push_str("</div>\n</header>\n");
     if r.generator_bound {
         h.push_str(
@@ -224,20 +216,9 @@ fn jobs_section(h: &mut String, jobs: &[(String, Report)]) {
     h.push_str("</table>\n");
     for (i, (name, r)) in jobs.iter().enumerate() {
         put!(h, "<section class=\"job\" id=\"job-{i}\">\n<h3>{}</h3>\n", esc(name));
-        if r.outcome.passed() {
-            h.push_str("<p class=\"muted\">Every offered record was delivered.</p>\n");
-        } else {
-            h.push_str("<ul class=\"reasons\">\n");
-            for reason in &r.outcome.reasons {
-                put!(h, "<li>{}</li>\n", esc(reason));
-            }
-            h.push_str("</ul>\n");
-        }
-        h.push_str("<table class=\"config\">\n<tr><th>setting</th><th>value</th></tr>\n");
-        if !setting_rows(h, &r.config) {
-            h.push_str("<tr><td colspan=\"2\" class=\"empty\">no configuration recorded</td></tr>\n");
-        }
-        h.push_str("</table>\n</section>\n");
+        outcome(h, r);
+        settings_table(h, Some(&r.config));
+        h.push_str("</section>\n");
     }
     h.push_str("</section>\n");
 }
@@ -261,14 +242,40 @@ fn identity(h: &mut String, r: &Report, scenario: bool) {
         },
     );
     row("exit code", &r.outcome.exit_code.to_string());
-    h.push_str("</table>\n</div>\n<div>\n<table class=\"config\">\n<tr><th>setting</th><th>value</th></tr>\n");
-    if scenario {
-        // The total's settings are its jobs': each job's section lists its own.
-        h.push_str("<tr><td colspan=\"2\" class=\"empty\">each job's settings are in its section under <a href=\"#jobs\">Jobs</a></td></tr>\n");
-    } else if !setting_rows(h, &r.config) {
-        h.push_str("<tr><td colspan=\"2\" class=\"empty\">no configuration recorded</td></tr>\n");
+    h.push_str("</table>\n</div>\n<div>\n");
+    // A scenario total's settings are its jobs': each job's section lists its own.
+    settings_table(h, (!scenario).then_some(&r.config));
+    h.push_str("</div>\n</div>\n</section>\n");
+}
+
+/// The verdict's words: that every record was delivered, or the reasons the run failed.
+fn outcome(h: &mut String, r: &Report) {
+    if r.outcome.passed() {
+        h.push_str("<p class=\"muted\">Every offered record was delivered; none failed or was rejected.</p>\n");
+    } else {
+        h.push_str("<ul class=\"reasons\">\n");
+        for reason in &r.outcome.reasons {
+            put!(h, "<li>{}</li>\n", esc(reason));
+        }
+        h.push_str("</ul>\n");
     }
-    h.push_str("</table>\n</div>\n</div>\n</section>\n");
+}
+
+/// The settings table of a run's echo; `None` for a scenario's total, whose settings are its
+/// jobs'.
+fn settings_table(h: &mut String, settings: Option<&Value>) {
+    h.push_str("<table class=\"config\">\n<tr><th>setting</th><th>value</th></tr>\n");
+    match settings {
+        None => h.push_str(
+            "<tr><td colspan=\"2\" class=\"empty\">each job's settings are in its section under \
+             <a href=\"#jobs\">Jobs</a></td></tr>\n",
+        ),
+        Some(settings) if !setting_rows(h, settings) => {
+            h.push_str("<tr><td colspan=\"2\" class=\"empty\">no configuration recorded</td></tr>\n");
+        }
+        Some(_) => {}
+    }
+    h.push_str("</table>\n");
 }
 
 /// The start of a page up to its `<title>`: nothing may be fetched and nothing may run, the

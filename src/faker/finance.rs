@@ -7,13 +7,41 @@ use super::data;
 use super::helpers::{count, fixed, flag, params, text, write_digits};
 use super::{boxed, write_int, write_js_fixed, ArgError, Args, BuildCtx, Builder, Compat, Ctx, Gen};
 
-/// The symbols of the ISO 4217 currencies that have one (the `iso_currency` crate's table),
-/// one entry per currency, so a symbol several currencies share (`$`, `£`) is drawn as often as
-/// faker draws it: faker picks a currency with a symbol, then prints its symbol.
+/// The symbol kdg writes where the `iso_currency` table has one that Latin-script text does not
+/// use: an abbreviation in Arabic script (the dirhams, dinars and rials), or the franc sign `₣`,
+/// which the francs themselves are not written with (`docs/templates.md#currency-symbols`).
+const LATIN_SYMBOLS: &[(&str, &str)] = &[
+    ("AED", "Dh"),
+    ("BHD", "BD"),
+    ("DZD", "DA"),
+    ("IQD", "ID"),
+    ("KWD", "KD"),
+    ("LYD", "LD"),
+    ("MAD", "DH"),
+    ("TND", "DT"),
+    ("OMR", "\u{fdfc}"),
+    ("QAR", "\u{fdfc}"),
+    ("SAR", "\u{fdfc}"),
+    ("YER", "\u{fdfc}"),
+    ("CHF", "CHF"),
+    ("CDF", "FC"),
+    ("DJF", "Fdj"),
+    ("GNF", "FG"),
+    ("KMF", "CF"),
+    ("XPF", "F"),
+];
+
+/// The symbols of the ISO 4217 currencies that have one (the `iso_currency` crate's table, with
+/// [`LATIN_SYMBOLS`] in place of its entries there), one entry per currency, so a symbol several
+/// currencies share (`$`, `£`) is drawn as often as faker draws it: faker picks a currency with a
+/// symbol, then prints its symbol.
 static CURRENCY_SYMBOLS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
     use iso_currency::IntoEnumIterator as _;
     iso_currency::Currency::iter()
-        .map(|c| c.symbol().symbol)
+        .map(|c| match LATIN_SYMBOLS.iter().find(|(code, _)| *code == c.code()) {
+            Some((_, latin)) => (*latin).to_string(),
+            None => c.symbol().symbol,
+        })
         .filter(|s| s != "\u{a4}" && !s.is_empty())
         .collect()
 });
@@ -247,9 +275,30 @@ mod tests {
     use super::*;
     use crate::faker::helpers::tests::{kdg, named, pos, render_with};
     use serde_json::json;
+    use std::collections::HashSet;
 
     fn render(method: &str, args: Args, n: u64) -> Vec<String> {
         render_with(lookup(method).expect("method"), args, Compat::Tolerant, n).expect("builds")
+    }
+
+    #[test]
+    fn currency_symbols_are_latin_script_where_the_table_has_another() {
+        use iso_currency::IntoEnumIterator as _;
+        for (code, _) in LATIN_SYMBOLS {
+            assert!(
+                iso_currency::Currency::iter().any(|c| c.code() == *code),
+                "{code} is not an ISO 4217 currency, so its entry is never used"
+            );
+        }
+        let drawn: HashSet<String> = render("currencySymbol", Args::default(), 3000).into_iter().collect();
+        for s in ["Dh", "KD", "\u{fdfc}", "CHF", "Fdj", "$", "\u{20ac}", "\u{20b9}"] {
+            assert!(drawn.contains(s), "{s} never drawn: {drawn:?}");
+        }
+        let arabic = |c: char| c.is_alphabetic() && ('\u{600}'..='\u{6ff}').contains(&c);
+        assert!(
+            drawn.iter().all(|s| !s.contains('\u{20a3}') && !s.chars().any(arabic)),
+            "{drawn:?}"
+        );
     }
 
     fn build_err(method: &str, args: Args) -> String {

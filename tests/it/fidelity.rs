@@ -22,11 +22,7 @@ use crate::common;
 const DRAWS: usize = 5000;
 
 /// Methods that do not meet the bar yet, and how they differ. Remove a method once it passes.
-const KNOWN_FAILING: &[(&str, &str)] = &[
-    // The ISO 4217 table kdg uses (the `iso_currency` crate) is newer than faker's: about a
-    // fifth of its draws are signs faker's table lacks (₹, ₺, ₽, ₾, `лв.`), shape agreement 0.8.
-    ("finance.currencySymbol", "newer symbols than faker's table"),
-];
+const KNOWN_FAILING: &[(&str, &str)] = &[];
 
 /// One template to render with both engines.
 struct Case {

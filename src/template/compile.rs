@@ -6,8 +6,8 @@ use handlebars::template::{Parameter, Template as HbTemplate, TemplateElement};
 use serde_json::{Map, Value};
 
 use super::{
-    compat, scan, EntityVal, Local, Names, Node, Options, Template, TemplateError, MAX_ESCAPE_NESTING, MAX_NESTING,
-    MAX_REPEAT_EXPANSION, MAX_TEMPLATE_BYTES,
+    compat, scan, EachBlock, EntityBlock, EntityVal, IfBlock, Local, Names, Node, Options, RepeatBlock, Template,
+    TemplateError, MAX_ESCAPE_NESTING, MAX_NESTING, MAX_REPEAT_EXPANSION, MAX_TEMPLATE_BYTES,
 };
 use crate::faker::state::{self, PickMode, Selector};
 use crate::faker::{self, random::write_uuid, Args, BuildCtx, Compat, Ctx};
@@ -15,7 +15,7 @@ use crate::faker::{self, random::write_uuid, Args, BuildCtx, Compat, Ctx};
 /// The Handlebars parser reads the template in pieces of about this many bytes (see
 /// [`scan::Scanned::pieces`]): long enough that cutting costs nothing, short enough that its
 /// quadratic position counting does not show.
-pub(super) const PIECE_BYTES: usize = 2048;
+pub(super) const PIECE_BYTES: usize = 256;
 
 /// [`Template::compile`]: compile template text; `name` is used in error messages.
 pub(super) fn compile(src: &str, name: &str, opts: &Options) -> Result<Template, TemplateError> {
@@ -72,7 +72,7 @@ pub(super) fn compile_in_pieces(
         let hb = HbTemplate::compile(piece).map_err(|e| {
             let at = base + e.pos().map_or(0, |(l, c)| scan::offset_of(piece, l, c));
             let reason = e.reason().to_string();
-            err(scanned.map[at.min(scanned.map.len() - 1)], reason)
+            err(scanned.map.get(at), reason)
         })?;
         compiler.base = base;
         compiler.locator = scan::Locator::new(piece);
@@ -132,7 +132,7 @@ impl Compiler<'_> {
     /// rewritten offset itself.
     fn position(&self, line: usize, col: usize) -> (usize, usize) {
         let at = self.base + self.locator.offset_of(line, col);
-        (self.scanned.map[at.min(self.scanned.map.len() - 1)], at)
+        (self.scanned.map.get(at), at)
     }
 
     fn elements(&mut self, t: &HbTemplate, depth: usize) -> CompileResult<Vec<Node>> {
@@ -163,10 +163,10 @@ impl Compiler<'_> {
                         None => Ok(Vec::new()),
                     };
                     self.entities.pop();
-                    Node::Entity {
+                    Node::Entity(Box::new(EntityBlock {
                         sel,
                         body: merge_literals(body?),
-                    }
+                    }))
                 }
                 TemplateElement::HelperBlock(h) => {
                     let body = match &h.template {
@@ -553,12 +553,12 @@ impl Compiler<'_> {
                     }
                 };
                 check_expansion(items.len() as u64, &body).map_err(|e| (self.err)(at, e))?;
-                Ok(Node::Each {
+                Ok(Node::Each(Box::new(EachBlock {
                     items,
                     keys,
                     body,
                     otherwise,
-                })
+                })))
             }
             "if" | "unless" => {
                 let [cond] = params else {
@@ -568,12 +568,12 @@ impl Compiler<'_> {
                     ));
                 };
                 let cond = self.parameter(cond, at)?;
-                Ok(Node::If {
+                Ok(Node::If(Box::new(IfBlock {
                     cond,
                     negate: name == "unless",
                     then: body,
                     otherwise,
-                })
+                })))
             }
             "repeat" => {
                 let count = |v: Value| {
@@ -605,12 +605,12 @@ impl Compiler<'_> {
                     return Err((self.err)(at, format!("`#repeat` range {min}..{max} is empty")));
                 }
                 check_expansion(max, &body).map_err(|e| (self.err)(at, e))?;
-                Ok(Node::Repeat {
+                Ok(Node::Repeat(Box::new(RepeatBlock {
                     min,
                     max,
                     sep: sep.into(),
                     body,
-                })
+                })))
             }
             other => Err((self.err)(
                 at,
@@ -626,17 +626,13 @@ fn expansion(nodes: &[Node]) -> u64 {
     nodes
         .iter()
         .map(|n| match n {
-            Node::Repeat { max, body, .. } => max.saturating_mul(expansion(body)),
-            Node::Each {
-                items, body, otherwise, ..
-            } => (items.len() as u64)
-                .saturating_mul(expansion(body))
-                .max(expansion(otherwise)),
-            Node::If {
-                cond, then, otherwise, ..
-            } => expansion(cond).max(expansion(then)).max(expansion(otherwise)),
+            Node::Repeat(r) => r.max.saturating_mul(expansion(&r.body)),
+            Node::Each(e) => (e.items.len() as u64)
+                .saturating_mul(expansion(&e.body))
+                .max(expansion(&e.otherwise)),
+            Node::If(i) => expansion(&i.cond).max(expansion(&i.then)).max(expansion(&i.otherwise)),
             Node::Escape { inner, .. } => expansion(inner),
-            Node::Entity { body, .. } => expansion(body),
+            Node::Entity(e) => expansion(&e.body),
             _ => 1,
         })
         .max()

@@ -101,6 +101,9 @@ fn a_template_read_in_pieces_renders_as_one_read_whole() {
         "{{random.number(5)}}a{{name.firstName}}b{{random.number({\"min\":1,\"max\":9})}}c",
         "{{#if seq}}unclosed{{seq}}x",
         "x{{seq}}y{{/if}}z{{seq}}w",
+        "{{seq}}{{seq}}{{#if seq}}\n{{seq}}{{/if}} {{seq}}  {{#each (array 1)}}  \n x{{/each}}{{seq}}\t{{~seq}} {{{seq}}}",
+        "{{seq}} {{! c }} {{seq}}\r\n  {{#if seq}}\r\n{{seq}}{{/if}}\r\n{{seq}}{{~seq}}  {{seq~}}  {{seq}}",
+        "{{seq}}\n{{seq}}\n{{name.firstName}}\n{{seq}} \t {{^if seq}} {{/if}} {{seq}}",
     ] {
         sources.push((format!("{tricky:?}"), tricky.to_string()));
     }
@@ -136,9 +139,21 @@ fn a_template_read_in_pieces_renders_as_one_read_whole() {
 }
 
 /// A 1 MiB template of tags is read by the parser in short pieces (so compiling it is linear
-/// in its size, `benches/render.rs` `compile/*`), and renders every tag.
+/// in its size, `benches/render.rs` `compile/*`), and renders every tag; so are tags on lines
+/// of their own or between spaces, with nothing else between them.
 #[test]
 fn a_megabyte_of_tags_is_parsed_in_short_pieces_and_renders_every_tag() {
+    for unit in ["{{seq}}\n", "{{seq}} ", "{{seq}}{{seq}}\t"] {
+        let src = unit.repeat(1 << 17);
+        let pieces = scan::scan(&src, Compat::Tolerant)
+            .expect("scans")
+            .pieces(compile::PIECE_BYTES)
+            .len();
+        assert!(
+            pieces >= src.len() / (2 * compile::PIECE_BYTES),
+            "{unit:?}: {pieces} pieces"
+        );
+    }
     let src = "{{seq}},".repeat(1 << 17);
     let scanned = scan::scan(&src, Compat::Tolerant).expect("scans");
     let pieces = scanned.pieces(compile::PIECE_BYTES);

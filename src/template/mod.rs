@@ -120,30 +120,12 @@ enum Node {
         inner: Vec<Node>,
         quote: bool,
     },
-    Each {
-        items: Vec<Value>,
-        keys: Option<Vec<String>>,
-        body: Vec<Node>,
-        otherwise: Vec<Node>,
-    },
-    If {
-        cond: Vec<Node>,
-        negate: bool,
-        then: Vec<Node>,
-        otherwise: Vec<Node>,
-    },
-    Repeat {
-        min: u64,
-        max: u64,
-        sep: Box<[u8]>,
-        body: Vec<Node>,
-    },
+    Each(Box<EachBlock>),
+    If(Box<IfBlock>),
+    Repeat(Box<RepeatBlock>),
     Local(Local),
     /// `{{#entity NAME COUNT}}`: the body renders as entity `sel.select(seed, n)`.
-    Entity {
-        sel: Selector,
-        body: Vec<Node>,
-    },
+    Entity(Box<EntityBlock>),
     /// `{{entity.id}}`, `{{entity.seq}}`, `{{entity.name}}` (the `of=` list, if there is one).
     EntityVal(EntityVal),
     /// `{{entity.attr "ns.method"}}`: `gen` rendered from the entity's own rng for attribute `id`.
@@ -151,6 +133,40 @@ enum Node {
         id: u64,
         gen: Box<dyn Gen>,
     },
+}
+
+// The blocks are boxed so that a node takes 32 bytes: a template of half a million tags is
+// half a million nodes (`docs/templates.md#resource-limits`).
+const _: () = assert!(std::mem::size_of::<Node>() <= 32);
+
+/// `{{#each LIST}}…{{else}}…{{/each}}`.
+struct EachBlock {
+    items: Vec<Value>,
+    keys: Option<Vec<String>>,
+    body: Vec<Node>,
+    otherwise: Vec<Node>,
+}
+
+/// `{{#if COND}}…{{else}}…{{/if}}`, and `#unless` (`negate`).
+struct IfBlock {
+    cond: Vec<Node>,
+    negate: bool,
+    then: Vec<Node>,
+    otherwise: Vec<Node>,
+}
+
+/// `{{#repeat MIN MAX separator=SEP}}…{{/repeat}}`.
+struct RepeatBlock {
+    min: u64,
+    max: u64,
+    sep: Box<[u8]>,
+    body: Vec<Node>,
+}
+
+/// `{{#entity NAME COUNT}}…{{/entity}}`.
+struct EntityBlock {
+    sel: Selector,
+    body: Vec<Node>,
 }
 
 /// The `of=` names of an `#entity` block, by entity number.

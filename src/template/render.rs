@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{EntityVal, Local, Node};
+use super::{EachBlock, EntityBlock, EntityVal, IfBlock, Local, Node, RepeatBlock};
 use crate::faker::{self, state, Ctx};
 
 pub(super) struct Frame<'t> {
@@ -42,12 +42,13 @@ pub(super) fn render_nodes<'t>(
                     return false;
                 }
             }
-            Node::Each {
-                items,
-                keys,
-                body,
-                otherwise,
-            } => {
+            Node::Each(block) => {
+                let EachBlock {
+                    items,
+                    keys,
+                    body,
+                    otherwise,
+                } = &**block;
                 if items.is_empty() && !render_nodes(otherwise, ctx, out, frames, cap) {
                     return false;
                 }
@@ -66,12 +67,13 @@ pub(super) fn render_nodes<'t>(
                     }
                 }
             }
-            Node::If {
-                cond,
-                negate,
-                then,
-                otherwise,
-            } => {
+            Node::If(block) => {
+                let IfBlock {
+                    cond,
+                    negate,
+                    then,
+                    otherwise,
+                } = &**block;
                 let mut tmp = std::mem::take(&mut ctx.scratch);
                 tmp.clear();
                 let room = cap.saturating_sub(out.len());
@@ -82,7 +84,8 @@ pub(super) fn render_nodes<'t>(
                     return false;
                 }
             }
-            Node::Repeat { min, max, sep, body } => {
+            Node::Repeat(block) => {
+                let RepeatBlock { min, max, sep, body } = &**block;
                 let len = if min == max {
                     *min
                 } else {
@@ -105,7 +108,8 @@ pub(super) fn render_nodes<'t>(
                     }
                 }
             }
-            Node::Entity { sel, body } => {
+            Node::Entity(block) => {
+                let EntityBlock { sel, body } = &**block;
                 let saved = ctx.entity;
                 ctx.entity = sel.select(ctx.seed, ctx.seq);
                 let ok = render_nodes(body, ctx, out, frames, cap);

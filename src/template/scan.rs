@@ -22,8 +22,8 @@ use crate::faker::{Compat, NAMESPACES};
 pub struct Scanned {
     /// The rewritten text.
     pub text: String,
-    /// `map[i]` is the source offset of `text`'s byte `i`; one extra entry maps the end.
-    pub map: Vec<usize>,
+    /// Where each byte of `text` came from in the source.
+    pub map: SourceMap,
     /// KDG-style arguments, by the offset in `text` of their tag's `{{`.
     pub calls: HashMap<usize, KdgArg>,
     /// Offsets in `text` where it can be cut into pieces that the Handlebars parser reads one at
@@ -37,10 +37,11 @@ impl Scanned {
     ///
     /// The Handlebars parser finds the line and column of every element by counting from the
     /// start of its input, so one parse is quadratic in the input's length; pieces keep it
-    /// linear in the template's. A cut is only made where it changes nothing: outside every
-    /// block, right after a plain `{{expression}}` that does not trim what follows (`~}}`), and
-    /// before a literal character that is neither white space (which a standalone-line rule or
-    /// a `{{~` could remove) nor the start of another tag.
+    /// linear in the template's (`docs/templates.md#compile-cost`). A cut is only made where it
+    /// changes nothing: outside every block, right after a plain `{{expression}}` that does not
+    /// trim what follows (`~}}`), where what follows, after any spaces and tabs, is a literal
+    /// character no rule joins to a tag, or another plain expression (neither is ever on a
+    /// standalone line, and nothing after the cut trims back across it).
     pub fn pieces(&self, min_bytes: usize) -> Vec<(usize, &str)> {
         let mut pieces = Vec::new();
         let mut start = 0;
@@ -119,9 +120,42 @@ fn is_ident(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
 }
 
+/// The source offset of each byte of a rewritten text, stored as the places where the text
+/// stops following the source byte for byte (a deleted line feed, a rewritten name), so it
+/// takes far less memory than the text for any real template.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    /// `(text offset, source offset)`: from this text byte on, byte `i` came from source byte
+    /// `source + (i - text)`, until the next entry. Increasing in the text offset.
+    breaks: Vec<(usize, usize)>,
+    /// The text's length; the offset one past its end maps to `end`.
+    len: usize,
+    end: usize,
+}
+
+impl SourceMap {
+    /// Text byte `i` came from this source byte (with `len` mapping the end of the source, and
+    /// anything past it the same).
+    pub fn get(&self, i: usize) -> usize {
+        if i >= self.len {
+            return self.end;
+        }
+        let (text, src) = self.breaks[self.breaks.partition_point(|&(t, _)| t <= i) - 1];
+        src + (i - text)
+    }
+
+    fn push(&mut self, at: usize) {
+        let follows = self.breaks.last().is_some_and(|&(t, s)| s + (self.len - t) == at);
+        if !follows {
+            self.breaks.push((self.len, at));
+        }
+        self.len += 1;
+    }
+}
+
 struct Out {
     text: Vec<u8>,
-    map: Vec<usize>,
+    map: SourceMap,
 }
 
 impl Out {
@@ -146,12 +180,13 @@ pub fn scan(src: &str, compat: Compat) -> Result<Scanned, ScanError> {
     let end = start + src.trim().len();
     let mut out = Out {
         text: Vec::with_capacity(src.len()),
-        map: Vec::with_capacity(src.len() + 1),
+        map: SourceMap::default(),
     };
     let mut calls = HashMap::new();
     let mut aliased = false;
-    // Block depth and the places a plain expression ends at depth 0, for `Scanned::pieces`.
-    let (mut depth, mut cuts, mut escaped) = (0usize, Vec::new(), false);
+    // Block depth, the places a plain expression ends at depth 0 and where each plain
+    // expression starts, for `Scanned::pieces`.
+    let (mut depth, mut cuts, mut plain_starts, mut escaped) = (0usize, Vec::new(), Vec::new(), false);
     let mut i = start;
     while i < end {
         let b = bytes[i];
@@ -167,24 +202,38 @@ pub fn scan(src: &str, compat: Compat) -> Result<Scanned, ScanError> {
             match tag_kind(&out.text[tag_out..]) {
                 TagKind::Open => depth += 1,
                 TagKind::Close => depth = depth.saturating_sub(1),
-                TagKind::Plain if depth == 0 => cuts.push(out.text.len()),
-                TagKind::Plain | TagKind::Other => {}
+                TagKind::Plain => {
+                    plain_starts.push(tag_out);
+                    if depth == 0 {
+                        cuts.push(out.text.len());
+                    }
+                }
+                TagKind::Other => {}
             }
             continue;
         }
         out.push(b, i);
         i += 1;
     }
-    out.map.push(end);
+    out.map.end = end;
     let text = String::from_utf8(out.text).expect("only whole UTF-8 sequences are copied");
     if escaped {
         cuts.clear();
     }
-    // Only before a literal character that no rule can remove or join to a tag.
+    // Only where white space (none, or spaces and tabs that then stay in the next piece) leads
+    // to a literal character that no rule can remove or join to a tag, or to another plain
+    // expression: what follows is then on no standalone line, and nothing trims back across.
+    let bytes = text.as_bytes();
     cuts.retain(|&at| {
-        text.as_bytes()
-            .get(at)
-            .is_some_and(|b| !b.is_ascii_whitespace() && !matches!(b, b'{' | b'\\' | b'~' | b'}'))
+        let next = at
+            + bytes[at.min(bytes.len())..]
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+        bytes
+            .get(next)
+            .is_some_and(|b| !matches!(b, b'{' | b'\\' | b'~' | b'}'))
+            || plain_starts.binary_search(&next).is_ok()
     });
     Ok(Scanned {
         text,
@@ -534,11 +583,22 @@ mod tests {
     fn every_rewritten_byte_maps_back_to_its_source() {
         let src = "é\n{{random.number(5)}}";
         let s = tolerant(src);
-        assert_eq!(s.map.len(), s.text.len() + 1);
         let tag = s.text.find("{{").unwrap();
-        assert_eq!(s.map[tag], src.find("{{").unwrap());
-        assert_eq!(line_col(src, s.map[tag]), (2, 1));
-        assert_eq!(offset_of(src, 2, 1), s.map[tag]);
+        assert_eq!(s.map.get(tag), src.find("{{").unwrap());
+        assert_eq!(line_col(src, s.map.get(tag)), (2, 1));
+        assert_eq!(offset_of(src, 2, 1), s.map.get(tag));
+        assert_eq!(s.map.get(s.text.len()), src.len());
+        assert_eq!(s.map.get(s.text.len() + 5), src.len());
+        // Literal text maps byte for byte across deleted line feeds and rewritten tags; a
+        // rewritten tag's bytes map into the tag.
+        let src = " a\n{{name.firstName}}\nb\n\nc{{random.number(5)}}d ";
+        let s = tolerant(src);
+        assert_eq!(s.text, "a{{name:firstName}}bc{{random:number}}d");
+        let at: Vec<usize> = (0..s.text.len()).map(|i| s.map.get(i)).collect();
+        assert!(at.windows(2).all(|w| w[0] <= w[1]), "{at:?}");
+        for (i, want) in [(0, 1), (1, 3), (19, 22), (20, 25), (38, 46)] {
+            assert_eq!(at[i], want, "text byte {i}");
+        }
     }
 
     #[test]

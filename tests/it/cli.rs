@@ -937,3 +937,34 @@ fn generated_templates_and_flags_end_with_a_code_under_a_memory_cap() {
         }
     }
 }
+
+/// Issue 18: the largest template kdg takes (`MAX_TEMPLATE_BYTES`, 10 MiB), as dense in tags as
+/// a template gets, compiles and renders within the memory `docs/templates.md#resource-limits`
+/// states: peak RSS as GNU time measures it for the process.
+#[test]
+fn the_largest_template_compiles_within_its_memory_bound() {
+    const BOUND_KIB: u64 = 384 << 10;
+    let dir = tempfile::tempdir().unwrap();
+    let unit = "{{name.firstName}},";
+    let path = dir.path().join("big.hbs");
+    std::fs::write(&path, unit.repeat(kdg::template::MAX_TEMPLATE_BYTES / unit.len())).unwrap();
+    let rss = dir.path().join("rss");
+    let o = Command::new("/usr/bin/time")
+        .args(["-f", "%M", "-o"])
+        .arg(&rss)
+        .arg(env!("CARGO_BIN_EXE_kdg"))
+        .args(["render", path.to_str().unwrap(), "-n", "2"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("GNU time (Debian's `time` package) at /usr/bin/time");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<&[u8]> = o.stdout.split(|b| *b == b'\n').filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines.iter().all(|l| l.split(|b| *b == b',').count() > 500_000));
+    let kib: u64 = std::fs::read_to_string(&rss)
+        .unwrap()
+        .trim()
+        .parse()
+        .expect("a number of KiB");
+    assert!(kib < BOUND_KIB, "peak RSS {kib} KiB, the bound is {BOUND_KIB} KiB");
+}

@@ -87,6 +87,8 @@ pub struct Snapshot {
     pub target_rps: Option<f64>,
     /// Current schedule lag.
     pub lag: Duration,
+    /// What the run waits on while it lags ([`crate::engine::LagCause::label`]).
+    pub lag_cause: Option<&'static str>,
     /// Requests in flight.
     pub in_flight: u64,
     /// Corrected end-to-end latency: cumulative counts at [`LATENCY_BUCKETS_S`].
@@ -109,6 +111,7 @@ impl Snapshot {
             shards: live.shards.clone(),
             target_rps: live.target_now.or(live.target_rps),
             lag: live.lag,
+            lag_cause: live.lag_cause.map(crate::engine::LagCause::label),
             in_flight: live.in_flight,
             ..Snapshot::default()
         };
@@ -125,6 +128,13 @@ impl Snapshot {
             shards: report.shards.clone(),
             target_rps: report.target_rps,
             lag: Duration::from_secs_f64(report.lag.final_ms.max(0.0) / 1000.0),
+            lag_cause: if report.sink_bound {
+                Some(crate::engine::LagCause::Destination.label())
+            } else if report.generator_bound {
+                Some(crate::engine::LagCause::Generator.label())
+            } else {
+                None
+            },
             in_flight: 0,
             finished: true,
             ..Snapshot::default()
@@ -356,6 +366,19 @@ impl Collector for Jobs {
             }
         }
         let mut m = enc.encode_descriptor(
+            "kdg_schedule_lag_cause",
+            "1 while the run is 100 ms or more behind its schedule, labelled with what it waits on: throttled, destination-bound or generator-bound.",
+            None,
+            MetricType::Gauge,
+        )?;
+        for (l, s) in &jobs {
+            if let Some(cause) = s.lag_cause {
+                let mut l = l.clone();
+                l.push(("cause", cause.to_string()));
+                ConstGauge::new(1.0).encode(m.encode_family(&l)?)?;
+            }
+        }
+        let mut m = enc.encode_descriptor(
             "kdg_record_latency_seconds",
             "Record latency from its intended send time to its final acknowledgement (corrected for coordinated omission).",
             None,
@@ -529,6 +552,7 @@ mod tests {
             .into(),
             target_rps: Some(1000.0),
             lag: Duration::from_millis(250),
+            lag_cause: Some(crate::engine::LagCause::Destination),
             in_flight: 3,
             e2e,
             ..Live::default()
@@ -556,6 +580,8 @@ mod tests {
                 "{t}"
             );
         }
+        let cause = r#"kdg_schedule_lag_cause{job="run",instance="1/4",run_id="00ab",destination="orders",cause="destination-bound"} 1"#;
+        assert!(t.lines().any(|x| x.starts_with(cause)), "{t}");
         let code = r#"code="ProvisionedThroughputExceededException"}"#;
         assert!(
             t.lines()

@@ -55,6 +55,43 @@ const OBSERVE_EVERY: Duration = Duration::from_millis(250);
 /// [`FLUSH_EVERY`] do not make them jump.
 const RATE_WINDOW: Duration = Duration::from_secs(1);
 
+/// Schedule lag at or above this is attributed to a cause in the live view.
+const LAG_SHOWN: Duration = Duration::from_millis(100);
+
+/// What a run that fell behind its schedule was waiting on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LagCause {
+    /// The destination throttled: records were retried.
+    Throttled,
+    /// The workers' time went to waiting on the sink's responses.
+    Destination,
+    /// The workers' time went to rendering: the limit is this machine.
+    Generator,
+}
+
+impl LagCause {
+    /// The cause, from what happened over the same span: throttled entries, and the workers'
+    /// time rendering and in the sink.
+    pub fn of(throttled: u64, render_ns: u64, send_ns: u64) -> LagCause {
+        if throttled > 0 {
+            LagCause::Throttled
+        } else if send_ns > render_ns {
+            LagCause::Destination
+        } else {
+            LagCause::Generator
+        }
+    }
+
+    /// As the live line and the text report say it.
+    pub fn label(self) -> &'static str {
+        match self {
+            LagCause::Throttled => "throttled",
+            LagCause::Destination => "destination-bound",
+            LagCause::Generator => "generator-bound",
+        }
+    }
+}
+
 /// Templates for the keys of Kinesis records.
 #[derive(Default, Clone)]
 pub struct Keys {
@@ -87,6 +124,13 @@ pub struct Live {
     pub p50_ms: f64,
     /// 99th percentile.
     pub p99_ms: f64,
+    /// Corrected latency percentiles of the records delivered over the last second, in ms.
+    pub p50_window_ms: f64,
+    /// 99th percentile over the last second.
+    pub p99_window_ms: f64,
+    /// When the schedule lag is at least 100 ms: what the workers waited on over the last
+    /// second.
+    pub lag_cause: Option<LagCause>,
     /// Batches being sent now.
     pub in_flight: u64,
     /// Current schedule lag.
@@ -317,8 +361,8 @@ pub async fn run(
     let mut seconds = 0u64;
     let mut rows_observed = 0usize;
     let mut last_observe = start;
-    // (when, delivered, bytes) at each observation within the last RATE_WINDOW, oldest first.
-    let mut window: std::collections::VecDeque<(Instant, u64, u64)> = std::collections::VecDeque::from([(start, 0, 0)]);
+    // The observations within the last RATE_WINDOW, oldest first.
+    let mut window: std::collections::VecDeque<Observed> = std::collections::VecDeque::from([Observed::at(start)]);
     // Once stopped (the planned end, a signal), in-flight work may take `drain_timeout` more.
     let mut drain_from: Option<Instant> = None;
     let start_drain = |at: Instant, drain_from: &mut Option<Instant>| {
@@ -369,14 +413,36 @@ pub async fn run(
                 view.new_seconds = timeline.rows()[rows_observed..].to_vec();
                 rows_observed = timeline.rows().len();
                 let c = &total.counters;
-                while window.len() > 1 && now - window[1].0 >= RATE_WINDOW {
+                while window.len() > 1 && now - window[1].at >= RATE_WINDOW {
                     window.pop_front();
                 }
-                let (then, delivered, bytes) = window[0];
-                let dt = (now - then).as_secs_f64().max(1e-9);
-                view.rps_now = (c.delivered - delivered) as f64 / dt;
-                view.bytes_per_s = (c.bytes - bytes) as f64 / dt;
-                window.push_back((now, c.delivered, c.bytes));
+                let here = Observed {
+                    at: now,
+                    delivered: c.delivered,
+                    bytes: c.bytes,
+                    throttled: c.throttled,
+                    render_ns: shared.render_ns.load(Ordering::Relaxed),
+                    send_ns: shared.send_ns.load(Ordering::Relaxed),
+                    e2e: interval.e2e.clone(),
+                };
+                let then = &window[0];
+                let dt = (now - then.at).as_secs_f64().max(1e-9);
+                view.rps_now = (here.delivered - then.delivered) as f64 / dt;
+                view.bytes_per_s = (here.bytes - then.bytes) as f64 / dt;
+                let mut recent = here.e2e.clone();
+                for o in window.iter().skip(1) {
+                    recent.add(&o.e2e);
+                }
+                view.p50_window_ms = recent.percentile_ms(50.0);
+                view.p99_window_ms = recent.percentile_ms(99.0);
+                view.lag_cause = (paced && view.lag >= LAG_SHOWN).then(|| {
+                    LagCause::of(
+                        here.throttled - then.throttled,
+                        here.render_ns - then.render_ns,
+                        here.send_ns - then.send_ns,
+                    )
+                });
+                window.push_back(here);
                 observe(&view);
                 interval = Recorder::default();
                 last_observe = now;
@@ -425,8 +491,15 @@ pub async fn run(
     // Behind schedule without throttling: the workers' time went to rendering (this machine) or
     // to waiting on the sink (the destination's responses).
     let lagging = paced && total.counters.throttled == 0 && final_lag > Duration::from_millis(100).max(elapsed / 100);
-    let sink_time = shared.send_ns.load(Ordering::Relaxed) > shared.render_ns.load(Ordering::Relaxed);
-    let (generator_bound, sink_bound) = (lagging && !sink_time, lagging && sink_time);
+    let cause = LagCause::of(
+        total.counters.throttled,
+        shared.render_ns.load(Ordering::Relaxed),
+        shared.send_ns.load(Ordering::Relaxed),
+    );
+    let (generator_bound, sink_bound) = (
+        lagging && cause == LagCause::Generator,
+        lagging && cause == LagCause::Destination,
+    );
     let mut report = Report::build(ReportInput {
         started_at,
         ended_at: jiff::Timestamp::now(),
@@ -502,6 +575,9 @@ fn live(
         total: total.counters,
         p50_ms: total.e2e.percentile_ms(50.0),
         p99_ms: total.e2e.percentile_ms(99.0),
+        p50_window_ms: interval.e2e.percentile_ms(50.0),
+        p99_window_ms: interval.e2e.percentile_ms(99.0),
+        lag_cause: None,
         in_flight: shared.in_flight.load(Ordering::Relaxed),
         lag: Duration::from_micros(shared.last_lag_us.load(Ordering::Relaxed)),
         draining: None,
@@ -511,6 +587,32 @@ fn live(
         shards: total.shards.clone(),
         e2e: total.e2e.clone(),
         new_seconds: Vec::new(),
+    }
+}
+
+/// The totals at one live observation, for the rates and causes over the last second.
+struct Observed {
+    at: Instant,
+    delivered: u64,
+    bytes: u64,
+    throttled: u64,
+    render_ns: u64,
+    send_ns: u64,
+    /// Corrected latency of the records delivered since the previous observation.
+    e2e: crate::stats::Latency,
+}
+
+impl Observed {
+    fn at(at: Instant) -> Observed {
+        Observed {
+            at,
+            delivered: 0,
+            bytes: 0,
+            throttled: 0,
+            render_ns: 0,
+            send_ns: 0,
+            e2e: crate::stats::Latency::default(),
+        }
     }
 }
 

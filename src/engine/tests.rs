@@ -191,6 +191,71 @@ async fn a_slow_sink_shows_lag_instead_of_lowering_the_rate() {
     );
 }
 
+/// Issue 18: the live view says what a lagging run waits on, over the last second: the
+/// destination for a slow sink; nothing while the run keeps up; and the window percentiles
+/// follow the latency of the moment, which the since-start ones lag behind.
+#[tokio::test(start_paused = true)]
+async fn the_live_view_names_the_cause_of_lag_and_shows_the_last_seconds_latency() {
+    let cfg = with_workers(
+        LoadPlan {
+            duration: secs(3),
+            ..at(1000.0)
+        },
+        2,
+    );
+    let mut views = Vec::new();
+    let sink = Scripted {
+        delay: Duration::from_millis(10),
+        ..Scripted::default()
+    };
+    run(
+        &cfg,
+        template(),
+        Keys::default(),
+        Arc::new(Sink::Scripted(sink)),
+        std::future::pending(),
+        &mut |live| views.push((live.lag, live.lag_cause, live.p99_window_ms, live.p99_ms)),
+    )
+    .await
+    .expect("runs");
+    let lagging: Vec<_> = views.iter().filter(|v| v.0 >= Duration::from_millis(100)).collect();
+    assert!(lagging.len() >= 4, "{views:?}");
+    assert!(lagging.iter().all(|v| v.1 == Some(LagCause::Destination)), "{views:?}");
+    assert!(
+        views
+            .iter()
+            .filter(|v| v.0 < Duration::from_millis(100))
+            .all(|v| v.1.is_none()),
+        "{views:?}"
+    );
+    // The backlog grows, so the last second's p99 is above the run's so far.
+    let late = views.iter().rev().find(|v| v.2 > 0.0).expect("a view with deliveries");
+    assert!(late.2 > late.3, "window p99 {} ms, since start {} ms", late.2, late.3);
+    // Kept up: no lag, no cause.
+    let mut views = Vec::new();
+    run(
+        &LoadPlan {
+            duration: secs(2),
+            ..at(100.0)
+        },
+        template(),
+        Keys::default(),
+        Arc::new(Sink::Scripted(Scripted::default())),
+        std::future::pending(),
+        &mut |live| views.push(live.lag_cause),
+    )
+    .await
+    .expect("runs");
+    assert!(!views.is_empty() && views.iter().all(Option::is_none), "{views:?}");
+}
+
+#[test]
+fn lag_is_blamed_on_throttling_first_then_on_where_the_time_went() {
+    assert_eq!(LagCause::of(1, 10, 5), LagCause::Throttled);
+    assert_eq!(LagCause::of(0, 10, 50), LagCause::Destination);
+    assert_eq!(LagCause::of(0, 50, 10), LagCause::Generator);
+}
+
 #[tokio::test(start_paused = true)]
 async fn interrupt_drains_in_flight_work_and_reports() {
     let cfg = with_workers(at(100.0), 2);

@@ -194,12 +194,15 @@ pub fn line(l: &Live) -> String {
             left.as_secs_f64()
         )
     });
+    let cause = l.lag_cause.map_or_else(String::new, |c| format!(" ({})", c.label()));
     format!(
-        "{elapsed}  {}/s (avg {}/s, target {target})  sent {sent}  failed {}{retries}  {}/s  p50 {:.1}ms p99 {:.1}ms  in flight {}  lag {:.0}ms{draining}",
+        "{elapsed}  {}/s (avg {}/s, target {target})  sent {sent}  failed {}{retries}  {}/s  p50 {:.1}ms p99 {:.1}ms (since start {:.1}/{:.1}ms)  in flight {}  lag {:.0}ms{cause}{draining}",
         human_count(l.rps_now),
         human_count(l.rps_avg),
         human_count((l.total.failed + l.total.rejected) as f64),
         human_bytes(l.bytes_per_s),
+        l.p50_window_ms,
+        l.p99_window_ms,
         l.p50_ms,
         l.p99_ms,
         l.in_flight,
@@ -210,6 +213,7 @@ pub fn line(l: &Live) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::LagCause;
 
     #[test]
     fn progress_line_shows_rates_totals_latency_and_lag() {
@@ -222,6 +226,8 @@ mod tests {
             bytes_per_s: 70_000.0,
             p50_ms: 1.25,
             p99_ms: 3.5,
+            p50_window_ms: 1.5,
+            p99_window_ms: 4.25,
             lag: Duration::from_millis(2),
             ..Live::default()
         };
@@ -232,11 +238,12 @@ mod tests {
             "1000/s (avg 998/s, target 1000/s)",
             "sent 12.0k",
             "failed 0",
-            "p99 3.5ms",
+            "p50 1.5ms p99 4.2ms (since start 1.2/3.5ms)",
             "lag 2ms",
         ] {
             assert!(s.contains(want), "{want:?} not in {s:?}");
         }
+        assert!(!s.contains("-bound"), "no cause under 100 ms of lag: {s}");
         assert!(!s.contains("draining"), "{s}");
         assert!(!s.contains("throttled"), "{s}");
         live.total.throttled = 1500;
@@ -245,6 +252,15 @@ mod tests {
         let s = line(&live);
         assert!(s.contains("throttled 1500 retried 1200"), "{s}");
         assert!(s.contains("target 250/s"), "the ramp's current target: {s}");
+        live.lag = Duration::from_millis(1500);
+        for (cause, says) in [
+            (LagCause::Destination, "lag 1500ms (destination-bound)"),
+            (LagCause::Generator, "lag 1500ms (generator-bound)"),
+            (LagCause::Throttled, "lag 1500ms (throttled)"),
+        ] {
+            live.lag_cause = Some(cause);
+            assert!(line(&live).contains(says), "{says:?} not in {}", line(&live));
+        }
         live.in_flight = 3;
         live.draining = Some(Duration::from_millis(4_500));
         let s = line(&live);

@@ -53,9 +53,14 @@ pub struct Step {
     pub failed: u64,
     /// Throttled entry attempts.
     pub throttled: u64,
-    /// Bytes of delivered records.
+    /// Bytes of delivered records (as sent: with `--aggregate`, of the packed records).
     pub bytes: u64,
-    /// Throttled entry attempts per attempted record.
+    /// Records the destination accepted, as it counts them: with `--aggregate`, the packed
+    /// Kinesis records (fewer than `delivered`); otherwise `delivered`. 0 in reports from
+    /// before kdg counted them, read as `delivered`.
+    #[serde(default)]
+    pub destination_records: u64,
+    /// Throttled entry attempts per attempted entry (with `--aggregate`, per packed record).
     pub throttle_ratio: f64,
     /// Corrected median record latency, ms.
     pub p50_ms: f64,
@@ -89,7 +94,18 @@ impl Step {
 
     /// Failed records that were not throttled: errors of the destination (or of kdg).
     pub fn errored(&self) -> u64 {
-        self.failed.saturating_sub(self.throttled)
+        self.failed
+            .saturating_sub(self.throttled.saturating_mul(self.records_per_entry().round() as u64))
+    }
+
+    /// Records per entry the destination saw: above 1 with `--aggregate` (each packed Kinesis
+    /// record carries several), 1 otherwise or when nothing was delivered to tell.
+    pub fn records_per_entry(&self) -> f64 {
+        if self.destination_records > 0 && self.delivered > self.destination_records {
+            self.delivered as f64 / self.destination_records as f64
+        } else {
+            1.0
+        }
     }
 }
 
@@ -408,8 +424,10 @@ pub fn shard_peak(step: &Step) -> Option<ShardPeak> {
     let secs = (step.elapsed_ms / 1e3).max(1e-9);
     let total: f64 = step.shards.values().map(demand).sum();
     let mean = total / step.shards.len() as f64;
-    let record_bytes = if step.delivered > 0 {
-        step.bytes as f64 / step.delivered as f64
+    // Per entry the shard was sent: with `--aggregate`, a packed record of several.
+    let entries = step.delivered as f64 / step.records_per_entry();
+    let record_bytes = if entries > 0.0 {
+        step.bytes as f64 / entries
     } else {
         0.0
     };
@@ -611,6 +629,34 @@ mod tests {
         let p = shard_peak(&s.steps[1]).unwrap();
         assert!(p.hot && p.shard == "shardId-0", "{p:?}");
         assert!(explain(&s).contains("shard shardId-0 was hot"), "{}", explain(&s));
+    }
+
+    /// Issue 15: with `--aggregate`, a shard's entries are packed records of several records:
+    /// their bytes are the packed size, and a throttled entry fails all the records it carried.
+    #[test]
+    fn aggregated_steps_are_judged_per_packed_record() {
+        // 4 shards, 10 records a packed record of 1,000 bytes: 20,000 records/s delivered
+        // as 2,000 packed records/s, 500 a shard; 1,000 packed records throttled.
+        let mut k = step(30_000.0, 20_000.0, 20.0);
+        k.destination_records = 2_000;
+        k.bytes = 2_000 * 1_000;
+        k.throttled = 1_000;
+        k.failed = 10_000;
+        for c in k.shards.values_mut() {
+            *c = ShardCounts {
+                accepted: 500,
+                throttled: 250,
+            };
+        }
+        assert_eq!(k.records_per_entry(), 10.0);
+        assert_eq!(k.errored(), 0, "every failed record was in a throttled packed record");
+        let p = shard_peak(&k).unwrap();
+        assert_eq!(p.demand_rps, 750.0);
+        assert!((p.bytes_share - 750.0 * 1_000.0 / 1_048_576.0).abs() < 1e-9, "{p:?}");
+        assert!((p.records_share - 0.75).abs() < 1e-9, "{p:?}");
+        // Without the count (an older report), each record is its own entry.
+        k.destination_records = 0;
+        assert_eq!(k.records_per_entry(), 1.0);
     }
 
     #[test]

@@ -226,7 +226,7 @@ fn measured(rate: f64, r: &crate::report::Report, open_shards: &[String]) -> fin
             shards.entry(id.clone()).or_default();
         }
     }
-    findmax::Step {
+    let step = findmax::Step {
         target_rps: rate,
         achieved_rps: r.achieved_rps,
         bytes_per_s: r.bytes_per_s,
@@ -237,16 +237,22 @@ fn measured(rate: f64, r: &crate::report::Report, open_shards: &[String]) -> fin
         failed: t.failed,
         throttled: t.throttled,
         bytes: t.bytes,
-        throttle_ratio: if t.attempted == 0 {
+        destination_records: t.destination_records,
+        ..findmax::Step::default()
+    };
+    // Throttling is per entry: with `--aggregate`, per packed record of several records.
+    let entries_attempted = step.attempted as f64 / step.records_per_entry();
+    findmax::Step {
+        throttle_ratio: if entries_attempted == 0.0 {
             0.0
         } else {
-            t.throttled as f64 / t.attempted as f64
+            step.throttled as f64 / entries_attempted
         },
         p50_ms: r.latency.record_e2e.p50_ms,
         p99_ms: r.latency.record_e2e.p99_ms,
         errors: r.errors.clone(),
         shards,
-        ..findmax::Step::default()
+        ..step
     }
 }
 

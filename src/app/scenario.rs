@@ -97,6 +97,11 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
         stdout.step_around(around);
     }
     let progress = Arc::new(std::sync::Mutex::new(progress));
+    // The scenario's own `--timeline` is the jobs' merged series, written as its seconds complete.
+    let merged = Arc::new(std::sync::Mutex::new((
+        crate::stats::MergedTimeline::new(jobs.len()),
+        files,
+    )));
     let results = rt.block_on(async {
         let mut tasks = tokio::task::JoinSet::new();
         for (i, ((_, cfg), c)) in jobs.iter().zip(&prepared).enumerate() {
@@ -110,15 +115,23 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
             let progress = Arc::clone(&progress);
             let observer = observers[i].clone();
             let mut files = std::mem::take(&mut job_files[i]);
+            let merged = Arc::clone(&merged);
             tasks.spawn(async move {
+                let mut pushed = 0;
                 let out = engine::run(&load, source, keys, sink, stop.stopped(), &mut |live| {
                     progress.lock().expect("progress lock").update(i, live);
                     files.stream_timeline(&live.new_seconds);
+                    stream_merged(&merged, i, &live.new_seconds, false);
+                    pushed += live.new_seconds.len();
                     if let Some(o) = &observer {
                         o.observe(live);
                     }
                 })
                 .await;
+                let rest = out
+                    .as_ref()
+                    .map_or(&[][..], |o| o.timeline.rows().get(pushed..).unwrap_or_default());
+                stream_merged(&merged, i, rest, true);
                 (i, out, files)
             });
         }
@@ -133,7 +146,6 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
     });
     progress.lock().expect("progress lock").finish();
     let mut reports = Vec::with_capacity(jobs.len());
-    let mut timelines = Vec::with_capacity(jobs.len());
     let mut exit = Exit::Success;
     for (i, ((((name, cfg), c), result), observer)) in
         jobs.iter().zip(&prepared).zip(results).zip(&observers).enumerate()
@@ -162,7 +174,6 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
         let written =
             std::mem::take(&mut job_files[i]).write(&out.report.to_json_pretty(), &out.report, out.timeline.rows());
         exit = after_writing(written, exit.max(Exit::of(&out.report.outcome)));
-        timelines.push(out.timeline.rows().to_vec());
         reports.push((name.clone(), out.report));
     }
     if reports.is_empty() {
@@ -182,7 +193,11 @@ pub(super) fn run(args: &RunArgs, matches: &clap::ArgMatches) -> anyhow::Result<
     .context("writing the scenario report")?;
     // One job alone is its own total: its page needs no job sections.
     let per_job: &[(String, crate::report::Report)] = if reports.len() > 1 { &reports } else { &[] };
-    let written = files.write_with_jobs(&json, &total, per_job, &crate::stats::Timeline::merge(&timelines));
+    let (merged, files) = Arc::into_inner(merged)
+        .expect("the jobs are done")
+        .into_inner()
+        .expect("timeline lock");
+    let written = files.write_with_jobs(&json, &total, per_job, &merged.rows());
     linger(metrics_out.as_ref(), &rt, &stop);
     rt.shutdown_background();
     Ok(after_writing(written, exit))
@@ -264,4 +279,24 @@ fn configs(scenario: &Scenario, quiet: bool) -> anyhow::Result<Vec<(String, RunC
         jobs.push((job.name.clone(), cfg));
     }
     Ok(jobs)
+}
+
+/// Add job `job`'s new timeline rows (all the rest, when it `ended`) to the scenario's merged
+/// series, and append the seconds that became complete to the scenario's `--timeline` file.
+fn stream_merged(
+    merged: &std::sync::Mutex<(crate::stats::MergedTimeline, ReportFiles)>,
+    job: usize,
+    rows: &[crate::stats::TimelineRow],
+    ended: bool,
+) {
+    if rows.is_empty() && !ended {
+        return;
+    }
+    let mut guard = merged.lock().expect("timeline lock");
+    let (m, files) = &mut *guard;
+    m.push(job, rows);
+    if ended {
+        m.end(job);
+    }
+    files.stream_timeline(&m.complete());
 }

@@ -236,29 +236,11 @@ impl Timeline {
     /// lag of a second are the largest of the instances' (an upper bound, since per-second
     /// histograms are not kept).
     pub fn merge(parts: &[Vec<TimelineRow>]) -> Vec<TimelineRow> {
-        let mut by_second: BTreeMap<i64, TimelineRow> = BTreeMap::new();
-        for row in parts.iter().flatten() {
-            let m = by_second.entry(row.unix_s).or_insert(TimelineRow {
-                unix_s: row.unix_s,
-                ..TimelineRow::default()
-            });
-            m.offered += row.offered;
-            m.sent += row.sent;
-            m.failed += row.failed;
-            m.throttled += row.throttled;
-            m.bytes += row.bytes;
-            m.p99_ms = m.p99_ms.max(row.p99_ms);
-            m.lag_ms = m.lag_ms.max(row.lag_ms);
-            m.partial |= row.partial;
+        let mut m = MergedTimeline::new(parts.len());
+        for (job, rows) in parts.iter().enumerate() {
+            m.push(job, rows);
         }
-        let first = by_second.keys().next().copied().unwrap_or_default();
-        by_second
-            .into_values()
-            .map(|mut r| {
-                r.t_s = (r.unix_s - first).max(0) as u64;
-                r
-            })
-            .collect()
+        m.rows()
     }
 
     /// Add the row for second `t_s` from what was recorded during that second.
@@ -302,6 +284,92 @@ impl Timeline {
         }
         Ok(())
     }
+}
+
+/// The merged per-second series of jobs that run at the same time, built as their rows arrive
+/// (as [`Timeline::merge`] of everything pushed), so it can be written while they run: a
+/// wall-clock second is complete, and no job can add to it, once every job still running has
+/// a row for it or a later one.
+#[derive(Debug)]
+pub struct MergedTimeline {
+    /// Per job: the last Unix second it has a row for, and whether it has ended.
+    jobs: Vec<(Option<i64>, bool)>,
+    by_second: BTreeMap<i64, TimelineRow>,
+    /// How many merged rows [`MergedTimeline::complete`] has handed out.
+    handed: usize,
+}
+
+impl MergedTimeline {
+    /// A merge of `jobs` jobs' timelines, none of them with rows yet.
+    pub fn new(jobs: usize) -> Self {
+        MergedTimeline {
+            jobs: vec![(None, false); jobs],
+            by_second: BTreeMap::new(),
+            handed: 0,
+        }
+    }
+
+    /// Add job `job`'s next rows (in order, after the ones pushed before).
+    pub fn push(&mut self, job: usize, rows: &[TimelineRow]) {
+        for row in rows {
+            let m = self.by_second.entry(row.unix_s).or_insert(TimelineRow {
+                unix_s: row.unix_s,
+                ..TimelineRow::default()
+            });
+            m.offered += row.offered;
+            m.sent += row.sent;
+            m.failed += row.failed;
+            m.throttled += row.throttled;
+            m.bytes += row.bytes;
+            m.p99_ms = m.p99_ms.max(row.p99_ms);
+            m.lag_ms = m.lag_ms.max(row.lag_ms);
+            m.partial |= row.partial;
+            self.jobs[job].0 = Some(row.unix_s);
+        }
+    }
+
+    /// Job `job` has ended: every row it has was pushed.
+    pub fn end(&mut self, job: usize) {
+        self.jobs[job].1 = true;
+    }
+
+    /// The merged rows that became complete since the last call, oldest first.
+    pub fn complete(&mut self) -> Vec<TimelineRow> {
+        let mut horizon = i64::MAX;
+        for &(last, ended) in &self.jobs {
+            match (last, ended) {
+                (_, true) => {}
+                (Some(s), false) => horizon = horizon.min(s),
+                // A job without rows could still add a second before every other one.
+                (None, false) => return Vec::new(),
+            }
+        }
+        let first = self.first();
+        let rows: Vec<TimelineRow> = self
+            .by_second
+            .values()
+            .skip(self.handed)
+            .take_while(|r| r.unix_s <= horizon)
+            .map(|r| with_t_s(*r, first))
+            .collect();
+        self.handed += rows.len();
+        rows
+    }
+
+    /// Every merged row so far, oldest first; `t_s` counts from the earliest second.
+    pub fn rows(&self) -> Vec<TimelineRow> {
+        let first = self.first();
+        self.by_second.values().map(|r| with_t_s(*r, first)).collect()
+    }
+
+    fn first(&self) -> i64 {
+        self.by_second.keys().next().copied().unwrap_or_default()
+    }
+}
+
+fn with_t_s(mut row: TimelineRow, first: i64) -> TimelineRow {
+    row.t_s = (row.unix_s - first).max(0) as u64;
+    row
 }
 
 #[cfg(test)]
@@ -479,5 +547,51 @@ mod merge_tests {
             vec![(0, 100, 10), (1, 101, 30), (2, 102, 20)]
         );
         assert_eq!(m[1].p99_ms, 7.0, "the larger of the instances' p99s");
+    }
+
+    /// Issue 13: a scenario's merged timeline is written while its jobs run: a second is handed
+    /// out once every running job is past it, and the rows handed out, in order, are exactly
+    /// the merge of everything at the end.
+    #[test]
+    fn the_live_merge_hands_out_each_second_once_every_job_is_past_it() {
+        let row = |unix_s, sent| TimelineRow {
+            unix_s,
+            sent,
+            ..TimelineRow::default()
+        };
+        let a = vec![row(100, 1), row(101, 2), row(102, 3), row(103, 4)];
+        let b = vec![row(101, 10), row(102, 20), row(103, 30), row(104, 40)];
+        let mut m = MergedTimeline::new(2);
+        let mut out = Vec::new();
+        m.push(0, &a[..2]);
+        assert!(
+            m.complete().is_empty(),
+            "job 1 has no rows yet: it may still start first"
+        );
+        m.push(1, &b[..1]);
+        out.extend(m.complete());
+        assert_eq!(out.iter().map(|r| r.unix_s).collect::<Vec<_>>(), vec![100, 101]);
+        m.push(1, &b[1..3]);
+        out.extend(m.complete());
+        assert_eq!(out.len(), 2, "job 0 is at 101: 102 may still grow");
+        m.push(0, &a[2..]);
+        m.end(0);
+        out.extend(m.complete());
+        assert_eq!(out.last().map(|r| r.unix_s), Some(103));
+        m.push(1, &b[3..]);
+        m.end(1);
+        out.extend(m.complete());
+        assert!(m.complete().is_empty(), "nothing is handed out twice");
+        assert_eq!(out, Timeline::merge(&[a, b]));
+        assert_eq!(out, m.rows());
+        assert_eq!(
+            out.iter().map(|r| (r.t_s, r.sent)).collect::<Vec<_>>(),
+            vec![(0, 1), (1, 12), (2, 23), (3, 34), (4, 40)]
+        );
+        // A job that ends without a row holds nothing up.
+        let mut m = MergedTimeline::new(2);
+        m.end(1);
+        m.push(0, &[row(7, 1)]);
+        assert_eq!(m.complete().len(), 1);
     }
 }

@@ -302,3 +302,49 @@ fn the_timeline_file_gets_each_second_while_the_run_goes_on() {
     let first: serde_json::Value = serde_json::from_str(&early[0]).unwrap();
     assert_eq!(first, rows[0], "rows are not rewritten");
 }
+
+/// Issue 13: a scenario's `--timeline` is its jobs' merged series, written while they run: each
+/// second once, in order, never rewritten, and it adds up to the total report.
+#[test]
+fn a_scenarios_merged_timeline_is_written_while_its_jobs_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let timeline = dir.path().join("t.ndjson");
+    let report = dir.path().join("r.json");
+    let mut child = start(&[
+        "run",
+        "--scenario",
+        "scenarios/finance.toml",
+        "--sink",
+        "null",
+        "-d",
+        "10m",
+        "--quiet",
+        "--timeline",
+        timeline.to_str().unwrap(),
+        "--report-json",
+        report.to_str().unwrap(),
+    ]);
+    let early = wait_for_lines(&timeline, 2);
+    assert!(child.try_wait().unwrap().is_none(), "the jobs are still running");
+    signal(&child, "TERM");
+    let (code, err) = exit_and_stderr(child);
+    assert_eq!(code, Some(0), "{err}");
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&timeline)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is a row"))
+        .collect();
+    let seconds: Vec<u64> = rows.iter().map(|r| r["t_s"].as_u64().unwrap()).collect();
+    assert_eq!(
+        seconds,
+        (0..rows.len() as u64).collect::<Vec<_>>(),
+        "each second once, in order"
+    );
+    let first: serde_json::Value = serde_json::from_str(&early[0]).unwrap();
+    assert_eq!(first, rows[0], "rows are not rewritten");
+    // Both jobs are in a full second: 1,000 + 100 records.
+    assert_eq!(rows[1]["offered"], 1100, "{rows:?}");
+    let total = written(&report)["total"]["totals"]["delivered"].as_u64().unwrap();
+    let sent: u64 = rows.iter().map(|r| r["sent"].as_u64().unwrap()).sum();
+    assert_eq!(sent, total, "the merged series adds up to the total");
+}

@@ -289,17 +289,24 @@ pub fn explain(search: &Search) -> String {
             (Limit::Unknown, _) | (_, None) => "unknown: the search stopped before any step failed".to_owned(),
             (l @ (Limit::RecordsPerS | Limit::BytesPerS), Some(k)) => {
                 let p = shard_peak(k).expect("a per-shard limit comes from per-shard counts");
+                // With `--aggregate` the shards are sent packed records of several records.
+                let per_entry = k.records_per_entry();
+                let records = if per_entry > 1.0 {
+                    format!("packed records of {per_entry:.1} records")
+                } else {
+                    "records".to_owned()
+                };
                 let (what, share, limit) = if l == Limit::RecordsPerS {
                     (
-                        format!("{:.0} records/s", p.demand_rps),
+                        format!("{:.0} {records}/s", p.demand_rps),
                         p.records_share,
                         format!("{KINESIS_SHARD_RECORDS_PER_SEC} records/s"),
                     )
                 } else {
-                    let each = k.bytes as f64 / k.delivered.max(1) as f64;
+                    let each = k.bytes as f64 * per_entry / k.delivered.max(1) as f64;
                     (
                         format!(
-                            "{} /s (records of {})",
+                            "{}/s ({records}, {} each)",
                             crate::units::human_bytes(p.demand_rps * each),
                             crate::units::human_bytes(each)
                         ),
@@ -654,6 +661,16 @@ mod tests {
         assert_eq!(p.demand_rps, 750.0);
         assert!((p.bytes_share - 750.0 * 1_000.0 / 1_048_576.0).abs() < 1e-9, "{p:?}");
         assert!((p.records_share - 0.75).abs() < 1e-9, "{p:?}");
+        let s = Search {
+            steps: vec![
+                step(10_000.0, 1e9, 20.0).judge(&criteria()),
+                k.clone().judge(&criteria()),
+            ],
+            max_rps: Some(10_000.0),
+            stopped: false,
+        };
+        let said = explain(&s);
+        assert!(said.contains("750 packed records of 10.0 records/s"), "{said}");
         // Without the count (an older report), each record is its own entry.
         k.destination_records = 0;
         assert_eq!(k.records_per_entry(), 1.0);

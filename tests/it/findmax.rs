@@ -301,3 +301,60 @@ fn a_byte_limited_hot_shard_is_the_answer_and_is_named() {
         v["answer"]["summary"]
     );
 }
+
+/// Issue 15: with `--aggregate 10` the stream sees packed records of several records each, so
+/// 2 shards that take 100 records/s each (the proxy's limit) take about 2,000 records/s packed
+/// ten to a record. Each step counts the packed records apart from the records, and the answer
+/// judges the shards by the packed records they were sent.
+#[test]
+fn an_aggregated_search_finds_more_records_than_the_shards_take_unpacked() {
+    let _alone = exclusive();
+    let Some(server) = kinesalite_unlocked() else { return };
+    rt().block_on(create_stream(&kinesis_client(&server.endpoint()), "packed", 2));
+    let p = proxy(&server, &["--records-per-shard", "100", "--burst-seconds", "0.2"]);
+    let o = run(kdg(&[
+        "find-max",
+        "tests/fixtures/it-record.hbs",
+        "--stream",
+        "packed",
+        "--aggregate",
+        "10",
+        "--endpoint-url",
+        &p.endpoint(),
+        "--start",
+        "500",
+        "--max-rate",
+        "4k",
+        "--step-time",
+        "2s",
+        "--precision",
+        "15",
+        "--json",
+        "--quiet",
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(schema_errors(&v), Vec::<String>::new());
+    let found = v["answer"]["max_rps"].as_f64().expect("an answer");
+    assert!(
+        (1500.0..=2200.0).contains(&found),
+        "found {found} records/s, expected about 2,000 (200 unpacked): {}",
+        v["answer"]
+    );
+    for s in v["steps"].as_array().unwrap() {
+        let (delivered, packed) = (
+            s["delivered"].as_u64().unwrap(),
+            s["destination_records"].as_u64().unwrap(),
+        );
+        assert!(
+            packed > 0 && packed * 5 < delivered,
+            "packed {packed} for {delivered} records: {s}"
+        );
+    }
+    // The busiest shard was sent about the 100 packed records/s it takes.
+    let busiest = &v["answer"]["busiest_shard"];
+    let demand = busiest["demand_rps"].as_f64().unwrap();
+    assert!((80.0..150.0).contains(&demand), "{busiest}");
+    let summary = v["answer"]["summary"].as_str().unwrap();
+    assert!(summary.contains("packed records of"), "{summary}");
+}

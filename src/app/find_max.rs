@@ -129,23 +129,34 @@ pub(super) fn run(args: &FindMaxArgs, matches: &clap::ArgMatches) -> anyhow::Res
             duration: Some(args.step_time),
             ..cfg.load.clone()
         };
+        // The step's seconds go into the search's timeline (and its file) as they complete.
+        let (offset, step) = (capacity::next_second(&rows), steps_run + 1);
+        let mut pushed = 0;
+        let mut add = |step_rows: &[crate::stats::TimelineRow], files: &mut ReportFiles| {
+            let from = rows.len();
+            rows.extend(capacity::step_rows_at(offset, step, rate, step_rows));
+            files.stream_timeline(&rows[from..]);
+        };
         let out = rt.block_on(engine::run(
             &plan,
             Arc::clone(&source),
             keys.clone(),
             Arc::clone(&sink),
             stop.stopped(),
-            &mut |_| {},
+            &mut |live| {
+                add(&live.new_seconds, &mut files);
+                pushed += live.new_seconds.len();
+            },
         ));
+        if let Ok(o) = &out {
+            add(o.timeline.rows().get(pushed..).unwrap_or_default(), &mut files);
+        }
         if stop.signal().is_some() {
             return None;
         }
         steps_run += 1;
         let s = match out {
-            Ok(o) => {
-                capacity::append_step_rows(&mut rows, steps_run, rate, o.timeline.rows());
-                measured(rate, &o.report, &open_shards)
-            }
+            Ok(o) => measured(rate, &o.report, &open_shards),
             Err(e) => findmax::Step {
                 target_rps: rate,
                 why: vec![crate::redact::redact(&format!("the step stopped on an error: {e}")).into_owned()],
@@ -313,7 +324,7 @@ fn destination(cfg: &RunConfig, sink: &Sink) -> capacity::Destination {
 /// Write the report files that were asked for: every file is attempted; the first failure is
 /// returned.
 fn write_files(files: ReportFiles, json: &str, report: &CapacityReport, rows: &[CapacityRow]) -> anyhow::Result<()> {
-    let mut first_error = None;
+    let mut first_error = files.timeline_error;
     let mut keep = |r: anyhow::Result<()>| {
         if let Err(e) = r {
             first_error.get_or_insert(e);
@@ -324,12 +335,12 @@ fn write_files(files: ReportFiles, json: &str, report: &CapacityReport, rows: &[
         keep(f.put(format!("{json}\n").into_bytes(), "application/json", s3));
     }
     if let Some(f) = files.timeline {
-        let mut text = Vec::new();
-        for row in rows {
-            serde_json::to_writer(&mut text, row).expect("a timeline row serializes");
-            text.push(b'\n');
-        }
-        keep(f.put(text, "application/x-ndjson", s3));
+        // A local file has the rows streamed while the steps ran; the rest go now.
+        let rest = match f.to {
+            Target::File(..) => rows.get(files.rows_written..).unwrap_or_default(),
+            _ => rows,
+        };
+        keep(f.put(super::ndjson(rest), "application/x-ndjson", s3));
     }
     if let Some(f) = files.html {
         let mut page = Vec::new();

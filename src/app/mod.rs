@@ -323,7 +323,7 @@ impl ReportFile {
 }
 
 /// Timeline rows as NDJSON.
-fn ndjson(rows: &[crate::stats::TimelineRow]) -> Vec<u8> {
+fn ndjson<T: serde::Serialize>(rows: &[T]) -> Vec<u8> {
     let mut text = Vec::new();
     for row in rows {
         serde_json::to_writer(&mut text, row).expect("a timeline row serializes");
@@ -377,7 +377,7 @@ impl ReportFiles {
     /// Append the rows of the seconds that just completed to a local timeline file, so it can be
     /// followed while the run goes on. A failure is kept for [`ReportFiles::write`] to report;
     /// the run goes on.
-    fn stream_timeline(&mut self, rows: &[crate::stats::TimelineRow]) {
+    fn stream_timeline<T: serde::Serialize>(&mut self, rows: &[T]) {
         let Some(ReportFile {
             flag,
             to: Target::File(path, f),

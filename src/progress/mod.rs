@@ -261,6 +261,18 @@ mod tests {
             live.lag_cause = Some(cause);
             assert!(line(&live).contains(says), "{says:?} not in {}", line(&live));
         }
+        // Flat out (`--rps max`), and a run bounded by `--count` instead of a duration.
+        let mut max = Live {
+            elapsed: Duration::from_millis(2_500),
+            planned_records: Some(50_000),
+            ..Live::default()
+        };
+        max.total.delivered = 12_000;
+        let s = line(&max);
+        assert!(
+            s.starts_with("2.5s  ") && s.contains("target max)") && s.contains("sent 12.0k/50.0k"),
+            "{s}"
+        );
         live.in_flight = 3;
         live.draining = Some(Duration::from_millis(4_500));
         let s = line(&live);

@@ -180,8 +180,24 @@ pub struct CapacityRow {
 
 /// Append step `step` (numbered from 1, at `target_rps`) to a search's timeline `rows`.
 pub fn append_step_rows(rows: &mut Vec<CapacityRow>, step: usize, target_rps: f64, step_rows: &[TimelineRow]) {
-    let offset = rows.last().map_or(0, |r| r.row.t_s + 1);
-    rows.extend(step_rows.iter().map(|r| CapacityRow {
+    let offset = next_second(rows);
+    rows.extend(step_rows_at(offset, step, target_rps, step_rows));
+}
+
+/// The search's second that a step starting after `rows` starts at.
+pub fn next_second(rows: &[CapacityRow]) -> u64 {
+    rows.last().map_or(0, |r| r.row.t_s + 1)
+}
+
+/// Rows of step `step` (at `target_rps`) for the search's timeline, the step having started at
+/// the search's second `offset`; `step_rows` may be any run of the step's rows.
+pub fn step_rows_at(
+    offset: u64,
+    step: usize,
+    target_rps: f64,
+    step_rows: &[TimelineRow],
+) -> impl Iterator<Item = CapacityRow> + '_ {
+    step_rows.iter().map(move |r| CapacityRow {
         row: TimelineRow {
             t_s: offset + r.t_s,
             ..*r
@@ -189,7 +205,7 @@ pub fn append_step_rows(rows: &mut Vec<CapacityRow>, step: usize, target_rps: f6
         step,
         target_rps,
         step_t_s: r.t_s,
-    }));
+    })
 }
 
 #[cfg(test)]

@@ -19,16 +19,18 @@ pub(super) const PIECE_BYTES: usize = 256;
 
 /// [`Template::compile`]: compile template text; `name` is used in error messages.
 pub(super) fn compile(src: &str, name: &str, opts: &Options) -> Result<Template, TemplateError> {
-    compile_in_pieces(src, name, opts, PIECE_BYTES)
+    compile_in_pieces(src, name, opts, PIECE_BYTES, true)
 }
 
-/// [`compile`], with the parser reading pieces of at least `piece_bytes` (tests cut at every
-/// place they can with 1, and compare with one piece).
+/// [`compile`], with the parser reading pieces of at least `piece_bytes`, and pieces of only text
+/// and bare tags compiled without it when `bare` (tests cut at every place they can with 1 and
+/// `bare`, and compare with one piece read by the parser).
 pub(super) fn compile_in_pieces(
     src: &str,
     name: &str,
     opts: &Options,
     piece_bytes: usize,
+    bare: bool,
 ) -> Result<Template, TemplateError> {
     let err = |offset: usize, message: String| {
         let (line, column) = scan::line_col(src, offset);
@@ -69,6 +71,20 @@ pub(super) fn compile_in_pieces(
     let mut nodes = Vec::new();
     // The parser is quadratic in its input's length: it reads the text piece by piece.
     for (base, piece) in scanned.pieces(piece_bytes) {
+        if let Some(parts) = bare.then(|| bare_parts(piece)).flatten() {
+            for part in parts {
+                nodes.push(match part {
+                    BarePart::Text(t) => Node::Lit(t.as_bytes().into()),
+                    BarePart::Tag { name, at } => {
+                        let text_at = base + at;
+                        let kdg = scanned.calls.get(&text_at);
+                        let name = Parameter::Name(name.to_owned());
+                        compiler.expression(&name, &[], &Default::default(), kdg, scanned.map.get(text_at))?
+                    }
+                });
+            }
+            continue;
+        }
         let hb = HbTemplate::compile(piece).map_err(|e| {
             let at = base + e.pos().map_or(0, |(l, c)| scan::offset_of(piece, l, c));
             let reason = e.reason().to_string();
@@ -83,6 +99,60 @@ pub(super) fn compile_in_pieces(
         nodes: merge_literals(nodes),
         slots,
     })
+}
+
+/// A part of a piece that [`bare_parts`] split.
+#[derive(Debug, PartialEq)]
+enum BarePart<'a> {
+    Text(&'a str),
+    /// `{{name}}`, its `{{` at `at` in the piece.
+    Tag {
+        name: &'a str,
+        at: usize,
+    },
+}
+
+/// Names that are not helpers or paths to the parser: `{{true}}` is a literal, `{{else}}` part
+/// of a block.
+const NOT_BARE: &[&str] = &["else", "this", "true", "false", "null", "undefined"];
+
+/// A piece of only text and bare tags (`{{seq}}`, `{{name:firstName}}`: a name, no arguments,
+/// no white space, not next to another brace), split into them; `None` when it holds anything
+/// else. The Handlebars parser spends microseconds a tag, the most of compiling a long template;
+/// a bare tag compiles the same without it (`docs/templates.md#compile-cost`).
+fn bare_parts(piece: &str) -> Option<Vec<BarePart<'_>>> {
+    let b = piece.as_bytes();
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let Some(open) = piece[i..].find("{{").map(|o| i + o) else {
+            parts.push(BarePart::Text(&piece[i..]));
+            break;
+        };
+        if open > i {
+            // `\{{` is literal text to the parser.
+            if b[open - 1] == b'\\' {
+                return None;
+            }
+            parts.push(BarePart::Text(&piece[i..open]));
+        }
+        let start = open + 2;
+        let len = b[start..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b':'))
+            .count();
+        let end = start + len;
+        let name = &piece[start..end];
+        let first_ok = b
+            .get(start)
+            .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, b'_' | b'$'));
+        if !first_ok || !b[end..].starts_with(b"}}") || b.get(end + 2) == Some(&b'}') || NOT_BARE.contains(&name) {
+            return None;
+        }
+        parts.push(BarePart::Tag { name, at: open });
+        i = end + 2;
+    }
+    Some(parts)
 }
 
 /// Join adjacent literals, so rendering does one copy per run of text.
@@ -691,5 +761,51 @@ fn kdg_args(raw: &str, compat: Compat) -> Args {
     Args {
         positional,
         named: Map::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_text_and_bare_tags_skip_the_parser() {
+        let parts = bare_parts("a{{seq}}, {{name:firstName}}}x").map(|p| p.len());
+        assert_eq!(parts, None, "a tag before a closing brace");
+        assert_eq!(
+            bare_parts("a{{seq}}, {{name:firstName}}\n").unwrap(),
+            vec![
+                BarePart::Text("a"),
+                BarePart::Tag { name: "seq", at: 1 },
+                BarePart::Text(", "),
+                BarePart::Tag {
+                    name: "name:firstName",
+                    at: 10
+                },
+                BarePart::Text("\n"),
+            ]
+        );
+        assert_eq!(bare_parts("{\"a\":1}}").unwrap(), vec![BarePart::Text("{\"a\":1}}")]);
+        for not_bare in [
+            "{{ seq }}",
+            "{{seq x}}",
+            "{{~seq}}",
+            "{{seq~}}",
+            "{{{seq}}}",
+            "x{{{seq}}",
+            "\\{{seq}}",
+            "{{#if a}}b{{/if}}",
+            "{{! c }}",
+            "{{else}}",
+            "{{true}}",
+            "{{this}}",
+            "{{@index}}",
+            "{{a.b}}",
+            "{{9}}",
+            "{{seq",
+            "{{}}",
+        ] {
+            assert_eq!(bare_parts(not_bare), None, "{not_bare:?}");
+        }
     }
 }

@@ -104,6 +104,11 @@ fn a_template_read_in_pieces_renders_as_one_read_whole() {
         "{{seq}}{{seq}}{{#if seq}}\n{{seq}}{{/if}} {{seq}}  {{#each (array 1)}}  \n x{{/each}}{{seq}}\t{{~seq}} {{{seq}}}",
         "{{seq}} {{! c }} {{seq}}\r\n  {{#if seq}}\r\n{{seq}}{{/if}}\r\n{{seq}}{{~seq}}  {{seq~}}  {{seq}}",
         "{{seq}}\n{{seq}}\n{{name.firstName}}\n{{seq}} \t {{^if seq}} {{/if}} {{seq}}",
+        "{{seq}}}x{{seq}} y\\{{seq}} {{true}} {{this}} {{null}} z{{seq}}{{{seq}}} {{ seq }}",
+        "{\"a\":{\"b\":{{seq}}}} a}}b{{seq}}c}} {{name.firstName}}{{random.number(5)}}{{uuid}}",
+        "{{seq}} {{nosuch}} {{seq}}",
+        "x{{seq}} {{name.nosuch}}",
+        "{{seq}}{{random.number({\"min\":1,\"max\":9})}} {{finance.amount(1,2,3)}}-{{seq}}",
     ] {
         sources.push((format!("{tricky:?}"), tricky.to_string()));
     }
@@ -125,8 +130,8 @@ fn a_template_read_in_pieces_renders_as_one_read_whole() {
                 tz: jiff::tz::TimeZone::UTC,
                 ..Options::default()
             };
-            let whole = compile::compile_in_pieces(src, "t", &o, usize::MAX);
-            let pieces = compile::compile_in_pieces(src, "t", &o, 1);
+            let whole = compile::compile_in_pieces(src, "t", &o, usize::MAX, false);
+            let pieces = compile::compile_in_pieces(src, "t", &o, 1, true);
             cut += scan::scan(src, compat).map_or(0, |s| s.pieces(1).len() - 1);
             match (whole, pieces) {
                 (Ok(w), Ok(p)) => assert_eq!(records(&w), records(&p), "{name} ({compat:?})"),

@@ -572,3 +572,17 @@ pub const FINANCE_SCENARIO_LOCALLY: [&str; 8] = [
     "null",
     "-q",
 ];
+
+/// The lines of `path` once it holds at least `n` complete ones; polled every 50 ms for at most
+/// 30 s (a run writes one a second).
+pub fn wait_for_lines(path: &Path, n: usize) -> Vec<String> {
+    for _ in 0..600 {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let lines: Vec<String> = text.split_inclusive('\n').map(|l| l.trim_end().to_string()).collect();
+        if lines.iter().filter(|l| !l.is_empty()).count() >= n && text.ends_with('\n') {
+            return lines;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{} never held {n} lines", path.display());
+}

@@ -3,6 +3,7 @@
 //! `schema/findmax.schema.json`, the HTML page in headless Chromium, the timeline of every step).
 
 use std::path::Path;
+use std::process::Stdio;
 
 use crate::common::*;
 
@@ -357,4 +358,56 @@ fn an_aggregated_search_finds_more_records_than_the_shards_take_unpacked() {
     assert!((80.0..150.0).contains(&demand), "{busiest}");
     let summary = v["answer"]["summary"].as_str().unwrap();
     assert!(summary.contains("packed records of"), "{summary}");
+}
+
+/// Issue 13: find-max's `--timeline` is written as each second of each step completes, not at
+/// the end: a one-step search has rows in the file while the step still runs, and they are
+/// not rewritten.
+#[test]
+fn find_max_writes_its_timeline_while_the_steps_run() {
+    let Some(server) = kinesalite() else { return };
+    rt().block_on(create_stream(&kinesis_client(&server.endpoint()), "live-tl", 1));
+    let dir = tempfile::tempdir().unwrap();
+    let timeline = dir.path().join("fm.ndjson");
+    let mut child = kdg(&[
+        "find-max",
+        "tests/fixtures/it-record.hbs",
+        "--stream",
+        "live-tl",
+        "--endpoint-url",
+        &server.endpoint(),
+        "--start",
+        "50",
+        "--max-rate",
+        "50",
+        "--step-time",
+        "6s",
+        "--quiet",
+        "--timeline",
+        timeline.to_str().unwrap(),
+    ])
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("kdg starts");
+    let early = wait_for_lines(&timeline, 2);
+    let running = child.try_wait().unwrap().is_none();
+    let o = child.wait_with_output().unwrap();
+    assert!(running, "the step was still running when the rows were there");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&timeline).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert!(rows.len() >= 6, "{text}");
+    assert_eq!(
+        rows[..2],
+        [early[0].as_str(), early[1].as_str()],
+        "rows are not rewritten"
+    );
+    let first: serde_json::Value = serde_json::from_str(rows[0]).unwrap();
+    assert_eq!(
+        (first["step"].as_u64(), first["t_s"].as_u64()),
+        (Some(1), Some(0)),
+        "{first}"
+    );
 }

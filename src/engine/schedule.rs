@@ -36,11 +36,11 @@ pub const MAX_OFFSET_SECS: f64 = 100.0 * 365.25 * 86_400.0;
 pub fn check_rate(r: f64) -> Result<(), String> {
     if !r.is_finite() || r > MAX_RATE {
         Err(format!(
-            "{r} records/s is above the limit of 10G records/s (MAX_RATE); use `--rps max` for as fast as possible"
+            "{r:e} records/s is above the limit of 10G records/s (MAX_RATE); use `--rps max` for as fast as possible"
         ))
     } else if r > 0.0 && r < MIN_RATE {
         Err(format!(
-            "{r} records/s is below the lowest non-zero rate, 0.000001 records/s (MIN_RATE); use 0 for a pause"
+            "{r:e} records/s is below the lowest non-zero rate, 0.000001 records/s (MIN_RATE); use 0 for a pause"
         ))
     } else {
         Ok(())
@@ -767,6 +767,9 @@ mod tests {
         }
         assert!(Profile::parse_ramp("1..1e10/1s").is_ok());
         assert!(Profile::parse_ramp("0..1e-6/1s").is_ok());
+        // The rate is written short, not as 309 digits.
+        assert!(check_rate(1e308).unwrap_err().starts_with("1e308 records/s is above"));
+        assert!(check_rate(1e-9).unwrap_err().starts_with("1e-9 records/s is below"));
         let e = Profile::parse_steps("1,1e11", Duration::from_secs(1)).unwrap_err();
         assert!(e.contains("column 3") && e.contains("MAX_RATE"), "{e}");
         assert!(Profile::parse_steps("1,1e9,0", Duration::from_secs(1)).is_ok());

@@ -314,20 +314,10 @@ fn coord_number(v: &Value) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::faker::helpers::tests::{kdg, named, render_with};
-    use crate::faker::Compat;
+    use crate::faker::helpers::tests::{kdg, named};
     use serde_json::json;
 
-    fn render(method: &str, args: Args, n: u64) -> Vec<String> {
-        render_with(lookup(method).expect("method"), args, Compat::Tolerant, n).expect("builds")
-    }
-
-    fn build_err(method: &str, args: Args) -> String {
-        match render_with(lookup(method).expect("method"), args, Compat::Tolerant, 1) {
-            Ok(v) => panic!("{method} accepted: {v:?}"),
-            Err(e) => e.0,
-        }
-    }
+    crate::faker::helpers::tests::namespace_test_fns!();
 
     #[test]
     fn zip_codes_are_five_or_nine_digits() {

@@ -120,9 +120,7 @@ mod tests {
     use crate::faker::Compat;
     use serde_json::json;
 
-    fn render(method: &str, args: Args, n: u64) -> Vec<String> {
-        render_with(lookup(method).expect("method"), args, Compat::Tolerant, n).expect("builds")
-    }
+    crate::faker::helpers::tests::namespace_test_fns!();
 
     #[test]
     fn suffixes_are_joined_with_commas() {

@@ -277,9 +277,7 @@ mod tests {
     use serde_json::json;
     use std::collections::HashSet;
 
-    fn render(method: &str, args: Args, n: u64) -> Vec<String> {
-        render_with(lookup(method).expect("method"), args, Compat::Tolerant, n).expect("builds")
-    }
+    crate::faker::helpers::tests::namespace_test_fns!();
 
     #[test]
     fn currency_symbols_are_latin_script_where_the_table_has_another() {
@@ -299,13 +297,6 @@ mod tests {
             drawn.iter().all(|s| !s.contains('\u{20a3}') && !s.chars().any(arabic)),
             "{drawn:?}"
         );
-    }
-
-    fn build_err(method: &str, args: Args) -> String {
-        match render_with(lookup(method).expect("method"), args, Compat::Tolerant, 1) {
-            Ok(v) => panic!("{method} accepted: {v:?}"),
-            Err(e) => e.0,
-        }
     }
 
     #[test]

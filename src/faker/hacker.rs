@@ -53,12 +53,9 @@ fn write_phrase(ctx: &mut Ctx, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::faker::helpers::tests::render_with;
-    use crate::faker::{Args, Compat};
+    use crate::faker::Args;
 
-    fn render(method: &str, args: Args, n: u64) -> Vec<String> {
-        render_with(lookup(method).expect("method"), args, Compat::Tolerant, n).expect("builds")
-    }
+    crate::faker::helpers::tests::namespace_test_fns!();
 
     #[test]
     fn phrases_are_filled_in() {

@@ -423,6 +423,38 @@ pub(crate) mod tests {
             .collect())
     }
 
+    /// In a namespace module's tests, over its `lookup`: `render(method, args, n)`, the values
+    /// of `n` records of a method in tolerant mode, and `build_err(method, args)`, the message of
+    /// a build the method refuses.
+    macro_rules! namespace_test_fns {
+        () => {
+            fn render(method: &str, args: $crate::faker::Args, n: u64) -> Vec<String> {
+                $crate::faker::helpers::tests::render_with(
+                    lookup(method).expect("method"),
+                    args,
+                    $crate::faker::Compat::Tolerant,
+                    n,
+                )
+                .expect("builds")
+            }
+
+            // Not every namespace has a method that refuses arguments.
+            #[allow(dead_code)]
+            fn build_err(method: &str, args: $crate::faker::Args) -> String {
+                match $crate::faker::helpers::tests::render_with(
+                    lookup(method).expect("method"),
+                    args,
+                    $crate::faker::Compat::Tolerant,
+                    1,
+                ) {
+                    Ok(v) => panic!("{method} accepted: {v:?}"),
+                    Err(e) => e.0,
+                }
+            }
+        };
+    }
+    pub(crate) use namespace_test_fns;
+
     /// KDG-syntax arguments: one JSON value.
     pub(crate) fn kdg(v: Value) -> Args {
         Args {
@@ -448,17 +480,7 @@ pub(crate) mod tests {
         }
     }
 
-    fn render(method: &str, args: Args, n: u64) -> Vec<String> {
-        render_with(lookup(method).expect("method"), args, Compat::Tolerant, n).expect("builds")
-    }
-
-    fn build_err(method: &str, args: Args) -> String {
-        let mut cx = BuildCtx::new(Compat::Tolerant, jiff::tz::TimeZone::UTC);
-        match lookup(method).expect("method")(&args, &mut cx) {
-            Ok(_) => panic!("{method} accepted {args:?}"),
-            Err(e) => e.0,
-        }
-    }
+    crate::faker::helpers::tests::namespace_test_fns!();
 
     #[test]
     fn randomize_picks_from_the_array() {

@@ -321,20 +321,10 @@ fn password(args: &Args, _: &mut BuildCtx) -> Result<Box<dyn Gen>, ArgError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::faker::helpers::tests::{kdg, named, pos, render_with};
-    use crate::faker::Compat;
+    use crate::faker::helpers::tests::{kdg, named, pos};
     use serde_json::json;
 
-    fn render(method: &str, args: Args, n: u64) -> Vec<String> {
-        render_with(lookup(method).expect("method"), args, Compat::Tolerant, n).expect("builds")
-    }
-
-    fn build_err(method: &str, args: Args) -> String {
-        match render_with(lookup(method).expect("method"), args, Compat::Tolerant, 1) {
-            Ok(v) => panic!("{method} accepted: {v:?}"),
-            Err(e) => e.0,
-        }
-    }
+    crate::faker::helpers::tests::namespace_test_fns!();
 
     #[test]
     fn ips_parse() {

@@ -167,9 +167,7 @@ mod tests {
     use crate::faker::Compat;
     use serde_json::json;
 
-    fn render(method: &str, args: Args, n: u64) -> Vec<String> {
-        render_with(lookup(method).expect("method"), args, Compat::Tolerant, n).expect("builds")
-    }
+    crate::faker::helpers::tests::namespace_test_fns!();
 
     fn is_word(w: &str) -> bool {
         EN::LOREM_WORD.contains(&w.to_lowercase().as_str())

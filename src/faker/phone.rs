@@ -90,9 +90,7 @@ mod tests {
     use crate::faker::Compat;
     use serde_json::json;
 
-    fn render(method: &str, args: Args, n: u64) -> Vec<String> {
-        render_with(lookup(method).expect("method"), args, Compat::Tolerant, n).expect("builds")
-    }
+    crate::faker::helpers::tests::namespace_test_fns!();
 
     /// Whether `v` matches `format`, with `#` any digit.
     fn matches(v: &str, format: &str) -> bool {

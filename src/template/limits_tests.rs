@@ -109,6 +109,12 @@ fn a_template_read_in_pieces_renders_as_one_read_whole() {
         "{{seq}} {{nosuch}} {{seq}}",
         "x{{seq}} {{name.nosuch}}",
         "{{seq}}{{random.number({\"min\":1,\"max\":9})}} {{finance.amount(1,2,3)}}-{{seq}}",
+        "{{#if seq}}a{{/if}}{{#if seq}}b{{/if}}{{#each (array 1 2)}}{{this}}{{/each}}x{{#repeat 2}}y{{/repeat}}",
+        "{{#if seq}}a{{/if}} {{#if seq}}\r\n b{{/if}}\r\n{{#if seq}}c{{/if}} \t{{#if seq}}\r\n{{/if}}z",
+        "{{#if seq}}a {{/if}}{{#if seq}} b{{/if}}  {{#if seq}}{{seq}}{{/if}}{{#if seq}}  {{/if}}  e",
+        "{{#if seq}}a{{/if~}}  {{seq}} {{#if seq}}{{~seq}}{{/if}} {{~#if seq}} f {{~/if}} g",
+        "{{#unless seq}}a{{else}}b{{/unless}}{{^if seq}}c{{/if}}d{{#if seq}}{{else}}h{{/if}}i",
+        "{{{{raw}}}}{{/if}}{{seq}}x{{{{/raw}}}}{{#if seq}}j{{/if}}{{{{raw}}}}k{{{{/raw}}}}l",
     ] {
         sources.push((format!("{tricky:?}"), tricky.to_string()));
     }
@@ -148,7 +154,13 @@ fn a_template_read_in_pieces_renders_as_one_read_whole() {
 /// of their own or between spaces, with nothing else between them.
 #[test]
 fn a_megabyte_of_tags_is_parsed_in_short_pieces_and_renders_every_tag() {
-    for unit in ["{{seq}}\n", "{{seq}} ", "{{seq}}{{seq}}\t"] {
+    for unit in [
+        "{{seq}}\n",
+        "{{seq}} ",
+        "{{seq}}{{seq}}\t",
+        "{{#if seq}}a{{/if}}",
+        "{{#each (range 3)}}{{@index}}{{/each}}\n",
+    ] {
         let src = unit.repeat(1 << 17);
         let pieces = scan::scan(&src, Compat::Tolerant)
             .expect("scans")

@@ -38,10 +38,12 @@ impl Scanned {
     /// The Handlebars parser finds the line and column of every element by counting from the
     /// start of its input, so one parse is quadratic in the input's length; pieces keep it
     /// linear in the template's (`docs/templates.md#compile-cost`). A cut is only made where it
-    /// changes nothing: outside every block, right after a plain `{{expression}}` that does not
-    /// trim what follows (`~}}`), where what follows, after any spaces and tabs, is a literal
-    /// character no rule joins to a tag, or another plain expression (neither is ever on a
-    /// standalone line, and nothing after the cut trims back across it).
+    /// changes nothing: outside every block, right after a plain `{{expression}}` or a block's
+    /// closing tag (one with text or a tag right before it) that does not trim what follows
+    /// (`~}}`), where what follows, after any spaces and tabs, is a literal character no rule
+    /// joins to a tag, another plain expression, or a block's opening tag with text right after
+    /// it (none of them ever on a standalone line, and nothing after the cut trims back across
+    /// it). A template with an escaped `\{{` or a raw block is not cut at all.
     pub fn pieces(&self, min_bytes: usize) -> Vec<(usize, &str)> {
         let mut pieces = Vec::new();
         let mut start = 0;
@@ -187,6 +189,8 @@ pub fn scan(src: &str, compat: Compat) -> Result<Scanned, ScanError> {
     // Block depth, the places a plain expression ends at depth 0 and where each plain
     // expression starts, for `Scanned::pieces`.
     let (mut depth, mut cuts, mut plain_starts, mut escaped) = (0usize, Vec::new(), Vec::new(), false);
+    // Where each block's opening tag starts and ends, for cuts before one.
+    let mut open_tags: Vec<(usize, usize)> = Vec::new();
     let mut i = start;
     while i < end {
         let b = bytes[i];
@@ -199,9 +203,21 @@ pub fn scan(src: &str, compat: Compat) -> Result<Scanned, ScanError> {
             // `\{{` is literal text to Handlebars (and `\\{{` is not): no cut is worth the doubt.
             escaped |= out.text.last() == Some(&b'\\');
             i = scan_tag(bytes, i, end, compat, &mut out, &mut calls, &mut aliased)?;
-            match tag_kind(&out.text[tag_out..]) {
-                TagKind::Open => depth += 1,
-                TagKind::Close => depth = depth.saturating_sub(1),
+            let tag = &out.text[tag_out..];
+            match tag_kind(tag) {
+                TagKind::Open => {
+                    open_tags.push((tag_out, out.text.len()));
+                    depth += 1;
+                }
+                TagKind::Close => {
+                    depth = depth.saturating_sub(1);
+                    // After a block that ends at depth 0, unless its closing tag could stand
+                    // alone on a line (white space before it) or trims what follows (`~}}`).
+                    let alone = tag_out == 0 || out.text[tag_out - 1].is_ascii_whitespace();
+                    if depth == 0 && !alone && !tag.ends_with(b"~}}") {
+                        cuts.push(out.text.len());
+                    }
+                }
                 TagKind::Plain => {
                     plain_starts.push(tag_out);
                     if depth == 0 {
@@ -217,12 +233,16 @@ pub fn scan(src: &str, compat: Compat) -> Result<Scanned, ScanError> {
     }
     out.map.end = end;
     let text = String::from_utf8(out.text).expect("only whole UTF-8 sequences are copied");
-    if escaped {
+    // Inside a raw block (`{{{{raw}}}}`) tags are text, which the depth count above does not
+    // know: with one anywhere, no cut (kdg has no `raw` helper, so such a template is an error
+    // that must read the same either way).
+    if escaped || text.contains("{{{{") {
         cuts.clear();
     }
     // Only where white space (none, or spaces and tabs that then stay in the next piece) leads
-    // to a literal character that no rule can remove or join to a tag, or to another plain
-    // expression: what follows is then on no standalone line, and nothing trims back across.
+    // to a literal character that no rule can remove or join to a tag, to another plain
+    // expression, or to a block's opening tag with text right after it: what follows is then on
+    // no standalone line, and nothing trims back across.
     let bytes = text.as_bytes();
     cuts.retain(|&at| {
         let next = at
@@ -230,10 +250,19 @@ pub fn scan(src: &str, compat: Compat) -> Result<Scanned, ScanError> {
                 .iter()
                 .take_while(|b| b.is_ascii_whitespace())
                 .count();
+        let opens_a_block = || {
+            open_tags
+                .binary_search_by_key(&next, |&(start, _)| start)
+                .is_ok_and(|i| {
+                    let (start, end) = open_tags[i];
+                    !bytes[start..].starts_with(b"{{{{") && bytes.get(end).is_some_and(|b| !b.is_ascii_whitespace())
+                })
+        };
         bytes
             .get(next)
             .is_some_and(|b| !matches!(b, b'{' | b'\\' | b'~' | b'}'))
             || plain_starts.binary_search(&next).is_ok()
+            || opens_a_block()
     });
     Ok(Scanned {
         text,

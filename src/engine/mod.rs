@@ -112,11 +112,11 @@ pub struct Live {
     pub planned_records: Option<u64>,
     /// Target records per second, if paced.
     pub target_rps: Option<f64>,
-    /// Delivered records per second over the last interval.
+    /// Delivered records per second over the last second (`RATE_WINDOW`).
     pub rps_now: f64,
     /// Delivered records per second since the start.
     pub rps_avg: f64,
-    /// Delivered bytes per second over the last interval.
+    /// Delivered bytes per second over the last second.
     pub bytes_per_s: f64,
     /// Totals so far.
     pub total: crate::stats::Counters,
@@ -353,14 +353,14 @@ pub async fn run(
     let mut total = Recorder::default();
     // The seconds not closed yet, by index: the current one, and the next once a worker saw it.
     let mut open: std::collections::BTreeMap<u64, Recorder> = std::collections::BTreeMap::new();
-    let mut interval = Recorder::default();
+    // Corrected latency of the records delivered since the last observation.
+    let mut interval_e2e = crate::stats::Latency::default();
     let mut timeline = Timeline::starting_at(started_at.as_second());
     let mut observe_tick = tokio::time::interval_at(start + OBSERVE_EVERY, OBSERVE_EVERY);
     let mut second_tick =
         tokio::time::interval_at(start + Duration::from_secs(1) + SECOND_GRACE, Duration::from_secs(1));
     let mut seconds = 0u64;
     let mut rows_observed = 0usize;
-    let mut last_observe = start;
     // The observations within the last RATE_WINDOW, oldest first.
     let mut window: std::collections::VecDeque<Observed> = std::collections::VecDeque::from([Observed::at(start)]);
     // Once stopped (the planned end, a signal), in-flight work may take `drain_timeout` more.
@@ -389,7 +389,7 @@ pub async fn run(
                     // A second already closed (a send that outlasted the grace) counts in the
                     // first one still open.
                     *open.entry(second.max(seconds)).or_default() += &r;
-                    interval += &r;
+                    interval_e2e.add(&r.e2e);
                 }
                 None => break,
             },
@@ -407,45 +407,25 @@ pub async fn run(
             }
             _ = observe_tick.tick() => {
                 let now = Instant::now();
-                let mut view = live(load, &shared, target_rps, &total, &interval, now - start, now - last_observe);
-                view.draining = drain_from.map(|at| (at + load.drain_timeout).saturating_duration_since(now));
-                view.target_now = shared.schedule.rate_now(now - start);
-                view.new_seconds = timeline.rows()[rows_observed..].to_vec();
-                rows_observed = timeline.rows().len();
-                let c = &total.counters;
                 while window.len() > 1 && now - window[1].at >= RATE_WINDOW {
                     window.pop_front();
                 }
-                let here = Observed {
+                let c = &total.counters;
+                window.push_back(Observed {
                     at: now,
                     delivered: c.delivered,
                     bytes: c.bytes,
                     throttled: c.throttled,
                     render_ns: shared.render_ns.load(Ordering::Relaxed),
                     send_ns: shared.send_ns.load(Ordering::Relaxed),
-                    e2e: interval.e2e.clone(),
-                };
-                let then = &window[0];
-                let dt = (now - then.at).as_secs_f64().max(1e-9);
-                view.rps_now = (here.delivered - then.delivered) as f64 / dt;
-                view.bytes_per_s = (here.bytes - then.bytes) as f64 / dt;
-                let mut recent = here.e2e.clone();
-                for o in window.iter().skip(1) {
-                    recent.add(&o.e2e);
-                }
-                view.p50_window_ms = recent.percentile_ms(50.0);
-                view.p99_window_ms = recent.percentile_ms(99.0);
-                view.lag_cause = (paced && view.lag >= LAG_SHOWN).then(|| {
-                    LagCause::of(
-                        here.throttled - then.throttled,
-                        here.render_ns - then.render_ns,
-                        here.send_ns - then.send_ns,
-                    )
+                    e2e: std::mem::take(&mut interval_e2e),
                 });
-                window.push_back(here);
+                let mut view = live(load, &shared, target_rps, &total, now - start, &window, paced);
+                view.draining = drain_from.map(|at| (at + load.drain_timeout).saturating_duration_since(now));
+                view.target_now = shared.schedule.rate_now(now - start);
+                view.new_seconds = timeline.rows()[rows_observed..].to_vec();
+                rows_observed = timeline.rows().len();
                 observe(&view);
-                interval = Recorder::default();
-                last_observe = now;
             }
         }
     }
@@ -553,33 +533,47 @@ async fn wait_for_start(start_at_ms: Option<i64>, shutdown: &mut (impl Future<Ou
     }
 }
 
+/// The live view at `elapsed`, its "now" numbers over `window`: from its oldest observation (a
+/// second or more ago, or the start) to its newest (this one).
 fn live(
     load: &LoadPlan,
     shared: &Shared,
     target_rps: Option<f64>,
     total: &Recorder,
-    interval: &Recorder,
     elapsed: Duration,
-    dt: Duration,
+    window: &std::collections::VecDeque<Observed>,
+    paced: bool,
 ) -> Live {
     let secs = elapsed.as_secs_f64().max(1e-9);
-    let dt = dt.as_secs_f64().max(1e-9);
+    let (then, here) = (&window[0], &window[window.len() - 1]);
+    let dt = (here.at - then.at).as_secs_f64().max(1e-9);
+    let mut recent = crate::stats::Latency::default();
+    for o in window.iter().skip(1) {
+        recent.add(&o.e2e);
+    }
+    let lag = Duration::from_micros(shared.last_lag_us.load(Ordering::Relaxed));
     Live {
         elapsed,
         planned: load.duration,
         planned_records: (shared.limit != u64::MAX).then_some(shared.limit),
         target_rps,
-        rps_now: interval.counters.delivered as f64 / dt,
+        rps_now: (here.delivered - then.delivered) as f64 / dt,
         rps_avg: total.counters.delivered as f64 / secs,
-        bytes_per_s: interval.counters.bytes as f64 / dt,
+        bytes_per_s: (here.bytes - then.bytes) as f64 / dt,
         total: total.counters,
         p50_ms: total.e2e.percentile_ms(50.0),
         p99_ms: total.e2e.percentile_ms(99.0),
-        p50_window_ms: interval.e2e.percentile_ms(50.0),
-        p99_window_ms: interval.e2e.percentile_ms(99.0),
-        lag_cause: None,
+        p50_window_ms: recent.percentile_ms(50.0),
+        p99_window_ms: recent.percentile_ms(99.0),
+        lag_cause: (paced && lag >= LAG_SHOWN).then(|| {
+            LagCause::of(
+                here.throttled - then.throttled,
+                here.render_ns - then.render_ns,
+                here.send_ns - then.send_ns,
+            )
+        }),
         in_flight: shared.in_flight.load(Ordering::Relaxed),
-        lag: Duration::from_micros(shared.last_lag_us.load(Ordering::Relaxed)),
+        lag,
         draining: None,
         target_now: None,
         run_id: shared.run_id.clone(),

@@ -19,6 +19,7 @@ mod latency;
 use std::collections::BTreeMap;
 use std::io;
 use std::ops::AddAssign;
+use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
 
@@ -295,8 +296,8 @@ pub struct MergedTimeline {
     /// Per job: the last Unix second it has a row for, and whether it has ended.
     jobs: Vec<(Option<i64>, bool)>,
     by_second: BTreeMap<i64, TimelineRow>,
-    /// How many merged rows [`MergedTimeline::complete`] has handed out.
-    handed: usize,
+    /// The last second [`MergedTimeline::complete`] has handed out.
+    handed: Option<i64>,
 }
 
 impl MergedTimeline {
@@ -305,7 +306,7 @@ impl MergedTimeline {
         MergedTimeline {
             jobs: vec![(None, false); jobs],
             by_second: BTreeMap::new(),
-            handed: 0,
+            handed: None,
         }
     }
 
@@ -344,15 +345,20 @@ impl MergedTimeline {
                 (None, false) => return Vec::new(),
             }
         }
+        if self.handed.is_some_and(|h| h >= horizon) {
+            return Vec::new();
+        }
         let first = self.first();
+        // From the second after the last one handed out: no walk over the whole run each time.
+        let after = self.handed.map_or(Bound::Unbounded, Bound::Excluded);
         let rows: Vec<TimelineRow> = self
             .by_second
-            .values()
-            .skip(self.handed)
-            .take_while(|r| r.unix_s <= horizon)
-            .map(|r| with_t_s(*r, first))
+            .range((after, Bound::Included(horizon)))
+            .map(|(_, r)| with_t_s(*r, first))
             .collect();
-        self.handed += rows.len();
+        if let Some(last) = rows.last() {
+            self.handed = Some(last.unix_s);
+        }
         rows
     }
 

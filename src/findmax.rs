@@ -98,6 +98,17 @@ impl Step {
             .saturating_sub(self.throttled.saturating_mul(self.records_per_entry().round() as u64))
     }
 
+    /// Bytes of each entry the destination was sent (with `--aggregate`, of a packed record);
+    /// 0 when nothing was delivered.
+    pub fn bytes_per_entry(&self) -> f64 {
+        let entries = self.delivered as f64 / self.records_per_entry();
+        if entries > 0.0 {
+            self.bytes as f64 / entries
+        } else {
+            0.0
+        }
+    }
+
     /// Records per entry the destination saw: above 1 with `--aggregate` (each packed Kinesis
     /// record carries several), 1 otherwise or when nothing was delivered to tell.
     pub fn records_per_entry(&self) -> f64 {
@@ -303,7 +314,7 @@ pub fn explain(search: &Search) -> String {
                         format!("{KINESIS_SHARD_RECORDS_PER_SEC} records/s"),
                     )
                 } else {
-                    let each = k.bytes as f64 * per_entry / k.delivered.max(1) as f64;
+                    let each = k.bytes_per_entry();
                     (
                         format!(
                             "{}/s ({records}, {} each)",
@@ -431,13 +442,7 @@ pub fn shard_peak(step: &Step) -> Option<ShardPeak> {
     let secs = (step.elapsed_ms / 1e3).max(1e-9);
     let total: f64 = step.shards.values().map(demand).sum();
     let mean = total / step.shards.len() as f64;
-    // Per entry the shard was sent: with `--aggregate`, a packed record of several.
-    let entries = step.delivered as f64 / step.records_per_entry();
-    let record_bytes = if entries > 0.0 {
-        step.bytes as f64 / entries
-    } else {
-        0.0
-    };
+    let record_bytes = step.bytes_per_entry();
     let demand_rps = demand(busiest) / secs;
     let vs_mean = if mean > 0.0 { demand(busiest) / mean } else { 1.0 };
     Some(ShardPeak {

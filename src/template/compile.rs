@@ -139,7 +139,7 @@ fn bare_parts(piece: &str) -> Option<Vec<BarePart<'_>>> {
         let start = open + 2;
         let len = b[start..]
             .iter()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b':'))
+            .take_while(|&&c| scan::is_ident(c) || c == b':')
             .count();
         let end = start + len;
         let name = &piece[start..end];

@@ -118,7 +118,7 @@ pub struct KdgArg {
 /// A scan failure: source offset and message.
 pub type ScanError = (usize, String);
 
-fn is_ident(b: u8) -> bool {
+pub(super) fn is_ident(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
 }
 
